@@ -1,0 +1,119 @@
+"""Microsoft cloud endpoints per national cloud, plus the local lab.
+
+Values marked ``confirmed=False`` come from secondary sources; a MailSetup can always override the
+SMTP host, so a wrong default costs a field edit, not a release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cloud:
+    code: str
+    label: str
+    smtp_host: str
+    login_host: str  # host[:port] of the Entra ID authority
+    scope: str  # client-credentials scope for SMTP AUTH XOAUTH2
+    mx_suffix: str  # <domain-with-dashes>.<mx_suffix> is a tenant's MX endpoint
+    exchange_environment: str  # Connect-ExchangeOnline -ExchangeEnvironmentName
+    entra_environment: str  # Connect-Entra -Environment
+    entra_admin_center: str
+    exchange_admin_center: str
+    smtp_port: int = 587
+    mx_port: int = 25
+    confirmed: bool = True
+    is_lab: bool = False
+
+    @property
+    def login_base(self) -> str:
+        return f"https://{self.login_host}"
+
+    def authority(self, tenant: str, login_base: str | None = None) -> str:
+        """MSAL authority: ``<base>/<tenant>`` (no /v2.0, MSAL adds it)."""
+        return f"{(login_base or self.login_base).rstrip('/')}/{tenant}"
+
+    def token_endpoint(self, tenant: str, login_base: str | None = None) -> str:
+        return f"{self.authority(tenant, login_base)}/oauth2/v2.0/token"
+
+    def mx_endpoint(self, domain: str) -> str:
+        """The classic MX endpoint of an accepted domain (dots become dashes)."""
+        return f"{domain.strip().rstrip('.').lower().replace('.', '-')}.{self.mx_suffix}"
+
+
+CLOUDS: dict[str, Cloud] = {
+    "global": Cloud(
+        code="global",
+        label="Global (incl. GCC)",
+        smtp_host="smtp.office365.com",
+        login_host="login.microsoftonline.com",
+        scope="https://outlook.office365.com/.default",
+        mx_suffix="mail.protection.outlook.com",
+        exchange_environment="O365Default",
+        entra_environment="Global",
+        entra_admin_center="https://entra.microsoft.com",
+        exchange_admin_center="https://admin.exchange.microsoft.com",
+    ),
+    "gcc-high": Cloud(
+        code="gcc-high",
+        label="US Government GCC High",
+        smtp_host="smtp.office365.us",
+        login_host="login.microsoftonline.us",
+        scope="https://outlook.office365.us/.default",
+        mx_suffix="mail.protection.office365.us",
+        exchange_environment="O365USGovGCCHigh",
+        entra_environment="USGov",
+        entra_admin_center="https://entra.microsoft.us",
+        exchange_admin_center="https://admin.exchange.office365.us",
+        confirmed=False,
+    ),
+    "dod": Cloud(
+        code="dod",
+        label="US Government DoD",
+        smtp_host="outlook-dod.office365.us",
+        login_host="login.microsoftonline.us",
+        scope="https://outlook-dod.office365.us/.default",
+        mx_suffix="mail.protection.office365.us",
+        exchange_environment="O365USGovDoD",
+        entra_environment="USGovDoD",
+        entra_admin_center="https://entra.microsoft.us",
+        exchange_admin_center="https://admin.exchange.office365.us",
+        confirmed=False,
+    ),
+    "china": Cloud(
+        code="china",
+        label="China (operated by 21Vianet)",
+        smtp_host="smtp.partner.outlook.cn",
+        login_host="login.partner.microsoftonline.cn",
+        scope="https://partner.outlook.cn/.default",
+        mx_suffix="mail.protection.partner.outlook.cn",
+        exchange_environment="O365China",
+        entra_environment="China",
+        entra_admin_center="https://entra.microsoftonline.cn",
+        exchange_admin_center="https://admin.exchange.partner.outlook.cn",
+    ),
+    # The local stand-ins of diagnostics/lab on fixed loopback ports; used by the demo data.
+    "lab": Cloud(
+        code="lab",
+        label="Lab (local stand-ins, demo only)",
+        smtp_host="smtp.office365.lab.test",
+        login_host="localhost:8443",
+        scope="https://outlook.office365.com/.default",
+        mx_suffix="mail.protection.lab.test",
+        exchange_environment="O365Default",
+        entra_environment="Global",
+        entra_admin_center="https://entra.microsoft.com",
+        exchange_admin_center="https://admin.exchange.microsoft.com",
+        smtp_port=2587,
+        mx_port=2525,
+        is_lab=True,
+    ),
+}
+
+CLOUD_CODES = tuple(CLOUDS)
+
+
+def cloud_for(code: str) -> Cloud:
+    """The cloud for a code; unknown or empty codes fall back to the global cloud."""
+    return CLOUDS.get(code or "global", CLOUDS["global"])
