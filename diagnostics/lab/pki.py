@@ -18,10 +18,16 @@ class LabPki:
         self._tmp = None if directory else tempfile.TemporaryDirectory(prefix="mailhealth-lab-pki-")
         self.directory = Path(directory or self._tmp.name)  # type: ignore[union-attr]
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.ca = trustme.CA(organization_name="Mail Health Lab CA")
-        self.rogue_ca = trustme.CA(organization_name="Untrusted Lab CA")
         self.ca_pem_path = self.directory / "lab-ca.pem"
-        self.ca.cert_pem.write_to_path(str(self.ca_pem_path))
+        key_path = self.directory / "lab-ca.key"
+        if directory and self.ca_pem_path.exists() and key_path.exists():
+            # The demo keeps its CA across restarts: web and worker trust the file written once.
+            self.ca = trustme.CA.from_pem(self.ca_pem_path.read_bytes(), key_path.read_bytes())
+        else:
+            self.ca = trustme.CA(organization_name="Mail Health Lab CA")
+            self.ca.cert_pem.write_to_path(str(self.ca_pem_path))
+            self.ca.private_key_pem.write_to_path(str(key_path))
+        self.rogue_ca = trustme.CA(organization_name="Untrusted Lab CA")
 
     def issue(
         self,
