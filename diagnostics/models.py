@@ -1,0 +1,95 @@
+"""Diagnostic runs, the result of each check and test sends; written by the runner only."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from portal.models import SapSystem
+
+
+class DiagnosticRun(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        ABORTED = "aborted", "aborted"  # the worker died or the run could not start
+
+    class Verdict(models.TextChoices):
+        PASSED = "passed", "passed"
+        WARNING = "warning", "warning"
+        FAILED = "failed", "failed"
+        ERROR = "error", "error"
+
+    class Trigger(models.TextChoices):
+        WEB = "web", "web page"
+        CLI = "cli", "command line"
+        SCHEDULE = "schedule", "schedule"
+        API = "api", "API"
+
+    system = models.ForeignKey(SapSystem, on_delete=models.CASCADE, related_name="runs")
+    option = models.CharField(max_length=20)  # the option the run diagnosed (setups change)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    send_to = models.CharField(max_length=254, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    zone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    planned_checks = models.JSONField(default=list)  # check keys in plan order, for progress
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["system", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.system} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.ABORTED)
+
+
+class CheckResult(models.Model):
+    class Status(models.TextChoices):
+        PASS = "pass", "pass"
+        WARN = "warn", "warning"
+        FAIL = "fail", "fail"
+        ERROR = "error", "error"
+        SKIPPED = "skipped", "skipped"
+
+    run = models.ForeignKey(DiagnosticRun, on_delete=models.CASCADE, related_name="results")
+    key = models.CharField(max_length=40)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    code = models.CharField(max_length=40, blank=True)
+    summary = models.TextField()
+    explanation = models.TextField(blank=True)
+    remedy = models.TextField(blank=True)
+    evidence = models.TextField(blank=True)  # redacted by the checks
+    duration_ms = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)  # place in the plan
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="unique_check_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.status}"
+
+
+class TestSend(models.Model):
+    run = models.OneToOneField(DiagnosticRun, on_delete=models.CASCADE, related_name="test_send")
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200)
+    message_id = models.CharField(max_length=250, blank=True)
+    queue_id = models.CharField(max_length=250, blank=True)  # what the server said it queued the message as
+    accepted = models.BooleanField(default=False)
+    transcript = models.TextField(blank=True)  # redacted SMTP transcript
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"test send to {self.recipient} ({'accepted' if self.accepted else 'refused'})"

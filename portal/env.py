@@ -1,0 +1,112 @@
+"""Small readers for settings from the environment that fail loudly on bad values."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use one of 1/true/yes/on or 0/false/no/off")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return list(default or [])
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_ports(name: str, default: str) -> frozenset[int]:
+    ports = set()
+    for item in env_list(name) or default.split(","):
+        if not item.isdigit() or not 0 < int(item) < 65536:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a TCP port")
+        ports.add(int(item))
+    return frozenset(ports)
+
+
+def parse_nameservers(name: str) -> tuple[tuple[str, int], ...]:
+    """``host[:port]`` comma-separated, port 53 by default, IPv6 as ``[::1]:5353``."""
+    servers = []
+    for item in env_list(name):
+        host, port = item, "53"
+        if item.startswith("["):
+            host, _, rest = item[1:].partition("]")
+            if rest:
+                if not rest.startswith(":"):
+                    raise ImproperlyConfigured(f"{name}: {item!r} is not [ipv6]:port")
+                port = rest[1:]
+        elif item.count(":") == 1:
+            host, port = item.split(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not host[:port]")
+        servers.append((host, int(port)))
+    return tuple(servers)
+
+
+def env_url_base(name: str) -> str | None:
+    raw = env_str(name)
+    if not raw:
+        return None
+    if not raw.startswith(("https://", "http://")) or raw.rstrip("/").count("/") > 2:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a base URL with scheme, e.g. https://localhost:8443")
+    return raw.rstrip("/")
+
+
+def env_json_list(name: str) -> list[dict[str, str]] | None:
+    raw = env_str(name)
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc.msg}") from None
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ImproperlyConfigured(f"{name} must be a JSON list of objects")
+    return value
+
+
+def generated_secret(path: Path, make: Callable[[], str]) -> str:
+    """A key kept in the data folder (embedded mode only), created on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def new_django_key() -> str:
+    return secrets.token_urlsafe(50)

@@ -1,0 +1,236 @@
+"""SAP systems, their current mail setup and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from connectors.config import MailConfig
+from portal.fields import EncryptedSecretField
+from portal.validators import (
+    format_release,
+    validate_address,
+    validate_client,
+    validate_guid,
+    validate_hostname,
+    validate_sid,
+    validate_tenant,
+    validate_zone,
+)
+
+
+class Role(models.TextChoices):
+    DEV = "DEV", "Development"
+    QAS = "QAS", "Quality assurance"
+    PRD = "PRD", "Production"
+    SBX = "SBX", "Sandbox"
+
+
+class Product(models.TextChoices):
+    ECC = "ecc", "ECC"
+    S4_ONPREM = "s4_onprem", "S/4HANA on-premise"
+    S4_PRIVATE = "s4_private", "S/4HANA Cloud Private Edition"
+    S4_PUBLIC = "s4_public", "S/4HANA Cloud Public Edition"
+    BTP_ABAP = "btp_abap", "BTP ABAP Environment"
+    OTHER_ABAP = "other_abap", "other ABAP Platform"
+
+
+class Option(models.TextChoices):
+    OAUTH2 = "oauth2", "SMTP OAuth 2.0"
+    SMTP_BASIC = "smtp_basic", "SMTP AUTH with password (retiring)"
+    DIRECT_SEND = "direct_send", "Direct Send"
+    RELAY_CONNECTOR = "relay_connector", "Exchange Online relay connector"
+    RELAY_SERVER = "relay_server", "Relay server"
+
+
+class Cloud(models.TextChoices):
+    GLOBAL = "global", "Global (incl. GCC)"
+    GCC_HIGH = "gcc-high", "US Government GCC High"
+    DOD = "dod", "US Government DoD"
+    CHINA = "china", "China (21Vianet)"
+    LAB = "lab", "Lab (demo)"
+
+
+class TlsMode(models.TextChoices):
+    STARTTLS = "starttls", "STARTTLS required"
+    OPPORTUNISTIC = "opportunistic", "STARTTLS if offered"
+    IMPLICIT = "implicit", "Implicit TLS (port 465)"
+    NONE = "none", "No TLS"
+
+
+class Credential(models.TextChoices):
+    SECRET = "secret", "Client secret"
+    CERTIFICATE = "certificate", "Certificate (JWT bearer)"
+
+
+class SapSystem(models.Model):
+    sid = models.CharField("SID", max_length=3, validators=[validate_sid])
+    client = models.CharField(max_length=3, validators=[validate_client])
+    description = models.CharField(max_length=200, blank=True)
+    role = models.CharField("landscape role", max_length=3, choices=Role.choices, blank=True)
+    product = models.CharField(max_length=12, choices=Product.choices, blank=True)
+    basis_release = models.PositiveSmallIntegerField("SAP_BASIS release", null=True, blank=True)
+    zone = models.CharField(
+        "network zone",
+        max_length=40,
+        blank=True,
+        validators=[validate_zone],
+        help_text="Empty: the default worker queue.",
+    )
+    owner = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sid", "client"]
+        constraints = [models.UniqueConstraint(fields=["sid", "client"], name="unique_sid_client")]
+        permissions = [
+            ("run_checks", "Can run diagnostics"),
+            ("send_test_mail", "Can send a test mail"),
+            ("view_dashboard", "Can view the migration dashboard"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sid}/{self.client}"
+
+    @property
+    def release_label(self) -> str:
+        return format_release(self.basis_release)
+
+    @property
+    def queue(self) -> str:
+        """The Celery queue that runs this system's checks (per network zone)."""
+        return f"zone.{self.zone}" if self.zone else "default"
+
+
+class MailSetup(models.Model):
+    """The current outbound mail configuration of one SAP system; its history is in the audit log."""
+
+    system = models.OneToOneField(SapSystem, on_delete=models.CASCADE, related_name="mail_setup")
+    option = models.CharField(max_length=20, choices=Option.choices)
+    cloud = models.CharField("Microsoft cloud", max_length=10, choices=Cloud.choices, default=Cloud.GLOBAL)
+    smtp_host = models.CharField("SMTP host", max_length=253, blank=True, validators=[validate_hostname])
+    smtp_port = models.PositiveIntegerField("SMTP port", null=True, blank=True)
+    tls = models.CharField("TLS", max_length=14, choices=TlsMode.choices, blank=True)
+    sender = models.CharField(max_length=254, blank=True, validators=[validate_address])
+    mailbox = models.CharField(max_length=254, blank=True, validators=[validate_address])
+    tenant = models.CharField(max_length=253, blank=True, validators=[validate_tenant])
+    client_id = models.CharField("client ID", max_length=36, blank=True, validators=[validate_guid])
+    credential = models.CharField(max_length=12, choices=Credential.choices, default=Credential.SECRET)
+    client_secret = EncryptedSecretField(help_text="Client secret (oauth2) or password (smtp_basic); write-only.")
+    secret_expires = models.DateField(null=True, blank=True)
+    certificate_thumbprint = models.CharField(max_length=64, blank=True)
+    certificate_pem = models.TextField("certificate (PEM)", blank=True)
+    certificate_expires = models.DateField(null=True, blank=True)
+    private_key = EncryptedSecretField(help_text="Private key of a test certificate for the JWT grant; write-only.")
+    egress_ips = models.JSONField("static egress IPs", default=list, blank=True)
+    connector = models.CharField("connector name", max_length=200, blank=True)
+    relay_host = models.CharField(max_length=253, blank=True, validators=[validate_hostname])
+    upstream_option = models.CharField(max_length=20, choices=Option.choices, blank=True)
+    test_recipient = models.CharField(max_length=254, blank=True, validators=[validate_address])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.system} via {self.get_option_display()}"
+
+    def to_config(self) -> MailConfig:
+        system = self.system
+        return MailConfig(
+            sid=system.sid,
+            client=system.client,
+            option=self.option,
+            role=system.role,
+            product=system.product,
+            basis_release=system.basis_release,
+            description=system.description,
+            cloud=self.cloud,
+            smtp_host=self.smtp_host,
+            smtp_port=self.smtp_port,
+            tls=self.tls,
+            sender=self.sender,
+            mailbox=self.mailbox,
+            tenant=self.tenant,
+            client_id=self.client_id,
+            credential=self.credential,
+            has_secret=self.client_secret.is_set,
+            has_private_key=self.private_key.is_set,
+            certificate_thumbprint=self.certificate_thumbprint,
+            certificate_expires=self.certificate_expires,
+            secret_expires=self.secret_expires,
+            egress_ips=tuple(self.egress_ips or ()),
+            connector=self.connector,
+            relay_host=self.relay_host,
+            upstream_option=self.upstream_option,
+            test_recipient=self.test_recipient,
+            zone=system.zone,
+        )
+
+
+class AuditEvent(models.Model):
+    class Source(models.TextChoices):
+        WEB = "web", "web page"
+        CSV = "csv", "CSV import"
+        CLI = "cli", "command line"
+        ADMIN = "admin", "Django admin"
+        API = "api", "API"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    action = models.CharField(max_length=40)  # "system.created", "mail_setup.updated", "import"...
+    system = models.ForeignKey(SapSystem, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events")
+    system_label = models.CharField(max_length=7, blank=True)  # kept when the system is deleted
+    changes = models.JSONField(default=dict, blank=True)  # field -> [old, new]; secrets as "set"/"replaced"/"cleared"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.system_label}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Last sign of life of each Celery worker, per zone: shows where checks can run from."""
+
+    worker = models.CharField(max_length=200)
+    zone = models.CharField(max_length=40, blank=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["worker", "zone"], name="unique_worker_zone")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} ({self.zone or 'default'})"
+
+
+def audit_changes(before: dict[str, Any], after: dict[str, Any], secret_fields: set[str]) -> dict[str, Any]:
+    """Field-by-field differences; a secret's value never enters the log, only what happened to it."""
+    changes: dict[str, Any] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if name in secret_fields:
+            if bool(old) != bool(new) or (new and old != new):
+                changes[name] = "set" if not old else ("cleared" if not new else "replaced")
+        elif old != new:
+            changes[name] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of a field value for the audit log."""
+    if value is None or isinstance(value, (str, int, float, bool, list)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def setup_snapshot(setup: MailSetup | None) -> dict[str, Any]:
+    """The audited fields of a mail setup (secrets included, as Secret objects: compared, never logged)."""
+    if setup is None:
+        return {}
+    skip = {"id", "system", "updated_at"}
+    return {f.name: getattr(setup, f.name) for f in MailSetup._meta.concrete_fields if f.name not in skip}

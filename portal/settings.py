@@ -1,0 +1,187 @@
+"""Settings, all read from the environment (see README's table and .env.example).
+
+``DJANGO_DEBUG`` unset or true is the embedded/development mode: SQLite and a filesystem broker in
+``.data/``, keys generated there. Production (``DJANGO_DEBUG=0``) refuses generated keys.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import (
+    env_bool,
+    env_int,
+    env_json_list,
+    env_list,
+    env_ports,
+    env_str,
+    env_url_base,
+    generated_secret,
+    new_django_key,
+    parse_nameservers,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("PORTAL_DATA_DIR") or BASE_DIR / ".data")
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+EMBEDDED = DEBUG
+
+# -- keys -------------------------------------------------------------------------------------
+_django_key = env_str("DJANGO_SECRET_KEY")
+_fernet_keys = env_list("PORTAL_SECRET_KEYS")
+if not DEBUG and not (_django_key and _fernet_keys):
+    raise ImproperlyConfigured(
+        "Production mode (DJANGO_DEBUG=0) needs DJANGO_SECRET_KEY and PORTAL_SECRET_KEYS from the "
+        "environment; generated keys are for the embedded mode only."
+    )
+SECRET_KEY = _django_key or generated_secret(DATA_DIR / "django-secret-key", new_django_key)
+PORTAL_SECRET_KEYS = _fernet_keys or [
+    generated_secret(DATA_DIR / "portal-secret-keys", lambda: Fernet.generate_key().decode())
+]
+PORTAL_KEYS_GENERATED = not _fernet_keys
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "portal",
+    "diagnostics",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "system_list"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.roles",
+            ],
+        },
+    },
+]
+
+# -- database ---------------------------------------------------------------------------------
+_env = environ.Env()
+DATABASES = {
+    "default": _env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat write at once: WAL lets readers go on, the timeout makes writers wait.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-portal.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# -- Celery -----------------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+CELERY_BROKER_DIR = DATA_DIR / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+else:
+    # Embedded broker: kombu's filesystem transport, no server needed.
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BEAT_SCHEDULE_FILE = str(DATA_DIR / "celerybeat-schedule")
+
+# -- diagnostics ------------------------------------------------------------------------------
+PORTAL_DNS_NAMESERVERS = parse_nameservers("PORTAL_DNS_NAMESERVERS")
+PORTAL_EXTRA_CA_BUNDLE = env_str("PORTAL_EXTRA_CA_BUNDLE") or None
+if PORTAL_EXTRA_CA_BUNDLE and not Path(PORTAL_EXTRA_CA_BUNDLE).is_file():
+    raise ImproperlyConfigured(f"PORTAL_EXTRA_CA_BUNDLE={PORTAL_EXTRA_CA_BUNDLE!r} is not a readable file")
+PORTAL_LOGIN_AUTHORITY_HOST = env_url_base("PORTAL_LOGIN_AUTHORITY_HOST")
+PORTAL_ALLOW_LOOPBACK_TARGETS = env_bool("PORTAL_ALLOW_LOOPBACK_TARGETS", False)
+PORTAL_ALLOWED_PORTS = env_ports("PORTAL_ALLOWED_PORTS", "25,465,587,2525")
+PORTAL_HTTPS_PROXY = env_str("PORTAL_HTTPS_PROXY") or None
+PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES", ["zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"])
+PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")  # None: built-in dates
+PORTAL_CHECK_TIMEOUT = env_int("PORTAL_CHECK_TIMEOUT", 10)
+PORTAL_RUN_BUDGET = env_int("PORTAL_RUN_BUDGET", 30)
+PORTAL_ZONE = env_str("PORTAL_ZONE")  # the zone this process's worker serves; empty = default
+PORTAL_WORKER_NAME = env_str("PORTAL_WORKER_NAME") or socket.gethostname()
+
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "portal.tasks.record_heartbeat_task", "schedule": 60.0, "options": {"expires": 55}},
+}

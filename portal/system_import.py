@@ -1,0 +1,325 @@
+"""CSV import of SAP systems and their mail setups: all rows or none, every error with line and column.
+
+The columns are the contract of DESIGN.md. On re-import an empty cell keeps the stored value (so an
+exported file, edited and imported again, keeps its secrets) and a single ``-`` clears it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from portal.choices import parse_choice
+from portal.models import (
+    AuditEvent,
+    Cloud,
+    Credential,
+    MailSetup,
+    Option,
+    Product,
+    Role,
+    SapSystem,
+    TlsMode,
+    audit_changes,
+)
+from portal.validators import (
+    normalise_release,
+    parse_egress_ips,
+    validate_address,
+    validate_client,
+    validate_guid,
+    validate_hostname,
+    validate_sid,
+    validate_tenant,
+    validate_zone,
+)
+
+CLEAR = "-"
+
+
+def _text(validator: Callable[[str], None] | None = None, max_length: int = 254) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if len(raw) > max_length:
+            raise ValidationError(f"longer than {max_length} characters")
+        if validator:
+            validator(raw)
+        return raw
+
+    return parse
+
+
+def _lower(validator: Callable[[str], None]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        validator(raw.lower())
+        return raw.lower()
+
+    return parse
+
+
+def _sid(raw: str) -> str:
+    validate_sid(raw.upper())
+    return raw.upper()
+
+
+def _client(raw: str) -> str:
+    # Spreadsheets turn 001 into 1; digits only are padded back, anything else is refused.
+    value = raw.zfill(3) if raw.isdigit() and len(raw) < 3 else raw
+    validate_client(value)
+    return value
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ValidationError("%(value)r is not a TCP port (1-65535).", params={"value": raw})
+    return int(raw)
+
+
+def _date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError("%(value)r is not an ISO date (YYYY-MM-DD).", params={"value": raw}) from None
+
+
+def _choice(choices: type[Any], aliases: dict[str, str] | None = None) -> Callable[[str], str]:
+    return lambda raw: parse_choice(raw, choices, aliases)
+
+
+def _role(raw: str) -> str:
+    return parse_choice(raw, Role, {"sandbox": "SBX"})
+
+
+@dataclass(frozen=True)
+class Column:
+    model: str  # "system" or "setup"
+    field: str
+    parse: Callable[[str], Any]
+    secret: bool = False
+    clear_to: Any = ""
+
+
+COLUMNS: dict[str, Column] = {
+    "sid": Column("system", "sid", _sid),
+    "client": Column("system", "client", _client),
+    "description": Column("system", "description", _text(max_length=200)),
+    "role": Column("system", "role", _role),
+    "product": Column("system", "product", _choice(Product)),
+    "basis_release": Column("system", "basis_release", normalise_release, clear_to=None),
+    "zone": Column("system", "zone", _lower(validate_zone)),
+    "owner": Column("system", "owner", _text(max_length=200)),
+    "contact_email": Column("system", "contact_email", _text(validate_address)),
+    "option": Column("setup", "option", _choice(Option)),
+    "cloud": Column(
+        "setup", "cloud", _choice(Cloud, {"gcc high": "gcc-high", "gcchigh": "gcc-high", "21vianet": "china"})
+    ),
+    "smtp_host": Column("setup", "smtp_host", _lower(validate_hostname)),
+    "smtp_port": Column("setup", "smtp_port", _port, clear_to=None),
+    "tls": Column("setup", "tls", _choice(TlsMode)),
+    "sender": Column("setup", "sender", _text(validate_address)),
+    "mailbox": Column("setup", "mailbox", _text(validate_address)),
+    "tenant": Column("setup", "tenant", _lower(validate_tenant)),
+    "client_id": Column("setup", "client_id", _lower(validate_guid)),
+    "client_secret": Column("setup", "client_secret", _text(max_length=4000), secret=True),
+    "secret_expires": Column("setup", "secret_expires", _date, clear_to=None),
+    "egress_ips": Column("setup", "egress_ips", parse_egress_ips, clear_to=[]),
+    "connector": Column("setup", "connector", _text(max_length=200)),
+    "relay_host": Column("setup", "relay_host", _lower(validate_hostname)),
+    "test_recipient": Column("setup", "test_recipient", _text(validate_address)),
+    "credential": Column("setup", "credential", _choice(Credential, {"cert": "certificate", "jwt": "certificate"})),
+    "certificate_thumbprint": Column("setup", "certificate_thumbprint", lambda raw: _thumbprint(raw)),
+    "upstream_option": Column("setup", "upstream_option", _choice(Option)),
+}
+CONTRACT_COLUMNS = [
+    "sid", "client", "description", "role", "product", "basis_release", "zone", "option", "cloud",
+    "smtp_host", "smtp_port", "tls", "sender", "mailbox", "tenant", "client_id", "client_secret",
+    "secret_expires", "egress_ips", "connector", "relay_host", "test_recipient",
+]  # fmt: skip
+EXTRA_COLUMNS = ["credential", "certificate_thumbprint", "upstream_option", "owner", "contact_email"]
+
+
+def _thumbprint(raw: str) -> str:
+    value = raw.replace(":", "").replace(" ", "").upper()
+    if len(value) not in (40, 64) or any(ch not in "0123456789ABCDEF" for ch in value):
+        raise ValidationError("%(value)r is not a SHA-1 or SHA-256 thumbprint in hex.", params={"value": raw})
+    return value
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class ImportRefused(Exception):
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, Any]  # column -> parsed value, CLEAR sentinel as None-ish handled below
+    cleared: set[str]
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRefused([ImportProblem(1, "", f"the file is not UTF-8 (byte {exc.start})")]) from None
+
+
+def _reader(text: str) -> csv.reader:
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", delimiters=",;")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _read_header(reader: csv.reader) -> list[str]:
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportRefused([ImportProblem(1, "", "the file is empty; the first line must name the columns")]) from None
+    problems = []
+    for name in header:
+        if name not in COLUMNS:
+            problems.append(ImportProblem(1, name, "unknown column (names are lower case, e.g. sid, client, option)"))
+    for name in {name for name in header if header.count(name) > 1}:
+        problems.append(ImportProblem(1, name, "the column appears twice"))
+    for name in ("sid", "client"):
+        if name not in header:
+            problems.append(ImportProblem(1, name, "this column is mandatory"))
+    if problems:
+        raise ImportRefused(problems)
+    return header
+
+
+def parse_rows(data: bytes | str) -> list[_Row]:
+    """Every row parsed and validated; raises ImportRefused with all problems found."""
+    reader = _reader(_decode(data))
+    header = _read_header(reader)
+    rows, problems, seen = [], [], {}
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(ImportProblem(line, "", f"{len(cells)} cells where the header names {len(header)}"))
+            continue
+        values, cleared = {}, set()
+        for name, cell in zip(header, cells, strict=True):
+            raw = cell.strip()
+            if raw == CLEAR and name not in ("sid", "client"):
+                cleared.add(name)
+            elif raw:
+                try:
+                    values[name] = COLUMNS[name].parse(raw)
+                except ValidationError as exc:
+                    problems.append(ImportProblem(line, name, " ".join(exc.messages)))
+        for name in ("sid", "client"):
+            if name not in values and not any(p.line == line and p.column == name for p in problems):
+                problems.append(ImportProblem(line, name, "empty; every row needs a SID and a client"))
+        key = (values.get("sid"), values.get("client"))
+        if None not in key:
+            if key in seen:
+                problems.append(ImportProblem(line, "sid", f"{key[0]}/{key[1]} already appears on line {seen[key]}"))
+            seen[key] = line
+        rows.append(_Row(line, values, cleared))
+    if problems:
+        raise ImportRefused(sorted(problems, key=lambda p: p.line))
+    return rows
+
+
+def _snapshot(instance: Any, names: list[str]) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in names}
+
+
+def _apply(instance: Any, row: _Row, model: str) -> None:
+    for name, column in COLUMNS.items():
+        if column.model != model or name in ("sid", "client"):
+            continue
+        if name in row.cleared:
+            setattr(instance, column.field, column.clear_to)
+        elif name in row.values:
+            setattr(instance, column.field, row.values[name])
+
+
+def import_systems(data: bytes | str, *, actor: Any = None) -> ImportReport:
+    """Validate the whole file, then write it in one transaction (all rows or none)."""
+    rows = parse_rows(data)
+    report = ImportReport()
+    problems: list[ImportProblem] = []
+    system_fields = [c.field for c in COLUMNS.values() if c.model == "system"]
+    setup_fields = [c.field for c in COLUMNS.values() if c.model == "setup"]
+    secret_fields = {c.field for c in COLUMNS.values() if c.secret}
+    with transaction.atomic():
+        for row in rows:
+            sid, client = row.values["sid"], row.values["client"]
+            system = SapSystem.objects.filter(sid=sid, client=client).select_related("mail_setup").first()
+            created = system is None
+            system = system or SapSystem(sid=sid, client=client)
+            before = _snapshot(system, system_fields)
+            setup = getattr(system, "mail_setup", None) if not created else None
+            before.update(_snapshot(setup, setup_fields) if setup else {})
+            _apply(system, row, "system")
+            system.save()
+            touches_setup = any(COLUMNS[n].model == "setup" for n in [*row.values, *row.cleared])
+            if touches_setup:
+                if setup is None:
+                    if "option" not in row.values:
+                        problems.append(ImportProblem(row.line, "option", "needed to create the mail setup"))
+                        continue
+                    setup = MailSetup(system=system)
+                _apply(setup, row, "setup")
+                if "option" in row.cleared:
+                    problems.append(ImportProblem(row.line, "option", "a mail setup cannot be without an option"))
+                    continue
+                setup.save()
+            after = _snapshot(system, system_fields) | (_snapshot(setup, setup_fields) if setup else {})
+            changes = audit_changes(before, after, secret_fields)
+            label = str(system)
+            if created:
+                report.created.append(label)
+            elif changes:
+                report.updated.append(label)
+            else:
+                report.unchanged.append(label)
+            if created or changes:
+                AuditEvent.objects.create(
+                    actor=actor,
+                    source=AuditEvent.Source.CSV,
+                    action="system.imported" if created else "system.updated",
+                    system=system,
+                    system_label=label,
+                    changes=changes,
+                )
+        if problems:
+            transaction.set_rollback(True)
+            raise ImportRefused(problems)
+    return report

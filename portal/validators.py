@@ -1,0 +1,174 @@
+"""Validation of the values a Basis admin types or imports; each error says which value and why.
+
+Only malformed values are refused here. Microsoft's rules (hosts, ports, releases, TLS) are
+warnings from the connectors, because relays and labs legitimately break them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+# SAP Note 1979280 lists the SIDs that SAP reserves; the installer refuses them.
+RESERVED_SIDS = frozenset(
+    """ADD ALL AMD AND ANY ARE ASC AUX AVG BIN BIT CDC COM CON DBA DBM DBO DTD ECO END EPS EXE FOR
+    GET GID IBM INT KEY LIB LOG LPT MAX MIN MON NIX NOT NUL OFF OLD OMS OUT PAD PRN RAW REF ROW SAP
+    SET SGA SHG SID SQL SUM SYS TMP TOP TRC UID USE USR VAR""".split()
+)
+
+_SID = re.compile(r"^[A-Z][A-Z0-9]{2}$")
+_CLIENT = re.compile(r"^\d{3}$")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_ZONE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def validate_sid(value: str) -> None:
+    if not _SID.match(value or ""):
+        raise ValidationError(
+            "%(value)r is not a SAP system ID: three characters, an upper-case letter first, "
+            "then upper-case letters or digits (e.g. PRD, S4H).",
+            params={"value": value},
+            code="sid_format",
+        )
+    if value in RESERVED_SIDS:
+        raise ValidationError(
+            "%(value)s is reserved by SAP and cannot be a system ID.", params={"value": value}, code="sid_reserved"
+        )
+
+
+def validate_client(value: str) -> None:
+    if not _CLIENT.match(value or ""):
+        raise ValidationError(
+            "%(value)r is not a SAP client: three digits, e.g. 100.", params={"value": value}, code="client"
+        )
+
+
+def normalise_release(raw: str | int | None) -> int | None:
+    """SAP_BASIS release as an integer: 740, 750, 758, 816. '7.5', '7.50', '75' and '750' are one thing."""
+    if raw is None:
+        return None
+    text = str(raw).strip().upper().removeprefix("SAP_BASIS").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d\.\d{1,2}", text):
+        major, minor = text.split(".")
+        value = int(major) * 100 + int(minor.ljust(2, "0"))
+    elif re.fullmatch(r"\d{2}", text):
+        value = int(text) * 10
+    elif re.fullmatch(r"\d{3}", text):
+        value = int(text)
+    else:
+        value = -1
+    if not 700 <= value <= 999:
+        raise ValidationError(
+            "%(value)r is not a SAP_BASIS release: write it like 740, 7.50 or 816.",
+            params={"value": str(raw)},
+            code="release",
+        )
+    return value
+
+
+def format_release(value: int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value // 100}.{value % 100:02d}" if value < 800 else str(value)
+
+
+def validate_hostname(value: str) -> None:
+    """A DNS name or an IP address (an IP is allowed here; the connectors warn about it)."""
+    try:
+        ipaddress.ip_address(value)
+        return
+    except ValueError:
+        pass
+    name = value.rstrip(".").lower()
+    if not name or len(name) > 253 or not all(_HOST_LABEL.match(label) for label in name.split(".")):
+        raise ValidationError(
+            "%(value)r is not a host name: letters, digits and hyphens in dot-separated labels.",
+            params={"value": value},
+            code="hostname",
+        )
+
+
+def validate_guid(value: str) -> None:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise ValidationError(
+            "%(value)r is not a GUID (like 00000000-0000-0000-0000-000000000000).",
+            params={"value": value},
+            code="guid",
+        ) from None
+    if len(value) != 36:
+        raise ValidationError(
+            "%(value)r: write the GUID with dashes, 36 characters.", params={"value": value}, code="guid"
+        )
+
+
+def validate_tenant(value: str) -> None:
+    """Entra ID accepts a tenant as its GUID or one of its verified domains."""
+    if re.fullmatch(r"[0-9a-fA-F-]{32,36}", value or ""):
+        validate_guid(value)
+        return
+    if "." not in (value or ""):
+        raise ValidationError(
+            "%(value)r is not a tenant: give the tenant ID (a GUID) or a verified domain such as "
+            "contoso.onmicrosoft.com.",
+            params={"value": value},
+            code="tenant",
+        )
+    validate_hostname(value)
+
+
+def validate_address(value: str) -> None:
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError("%(value)r is not an e-mail address.", params={"value": value}, code="address") from None
+
+
+def validate_zone(value: str) -> None:
+    if not _ZONE.match(value or ""):
+        raise ValidationError(
+            "%(value)r is not a zone name: lower-case letters, digits, '-' or '_', up to 40 characters.",
+            params={"value": value},
+            code="zone",
+        )
+
+
+# Address blocks that never appear as the source of mail on the internet.
+_NOT_PUBLIC = [
+    ipaddress.ip_network(block)
+    for block in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10",
+        "ff00::/8",
+    )
+]  # fmt: skip
+
+
+def parse_egress_ips(raw: str) -> list[str]:
+    """Public IPv4/IPv6 addresses separated by spaces, semicolons or commas; private ones refused."""
+    addresses = []
+    for item in re.split(r"[\s;,]+", raw or ""):
+        if not item:
+            continue
+        try:
+            address = ipaddress.ip_address(item)
+        except ValueError:
+            raise ValidationError("%(value)r is not an IP address.", params={"value": item}, code="ip") from None
+        blocked = next((net for net in _NOT_PUBLIC if address.version == net.version and address in net), None)
+        if blocked is not None:
+            raise ValidationError(
+                "%(value)s is in %(net)s, which is not a public address: Exchange Online only ever "
+                "sees the public IP your traffic leaves from (after NAT).",
+                params={"value": item, "net": str(blocked)},
+                code="ip_not_public",
+            )
+        if str(address) not in addresses:
+            addresses.append(str(address))
+    return addresses

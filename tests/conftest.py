@@ -1,0 +1,77 @@
+"""Fixtures shared by every test area: the cast of users and the local Redis server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from portal.roles import BASIS_ADMIN, HELPDESK, MANAGER
+
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _user(username: str, group: str | None) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def basis_admin(db: None) -> User:
+    return _user("basis", BASIS_ADMIN)
+
+
+@pytest.fixture
+def helpdesk(db: None) -> User:
+    return _user("helpdesk", HELPDESK)
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return _user("manager", MANAGER)
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return _user("outsider", None)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on a free loopback port for this test session (make test installs it)."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is not installed: run the tests through `make test`"
+    port = free_port()
+    workdir: Path = tmp_path_factory.mktemp("redis")
+    subprocess.run(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+         "--daemonize", "yes", "--pidfile", str(workdir / "redis.pid"), "--dir", str(workdir)],
+        check=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        pytest.fail("redis-server did not answer within 10 s")
+    yield f"redis://127.0.0.1:{port}/0"
+    subprocess.run([shutil.which("redis-cli") or "redis-cli", "-p", str(port), "shutdown", "nosave"], check=False)

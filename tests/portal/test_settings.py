@@ -1,0 +1,64 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import env_bool, parse_nameservers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_URL"))}
+    clean.update({"PORTAL_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "portal.settings", **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_refuses_to_start_with_generated_keys(tmp_path):
+    result = _start({"DJANGO_DEBUG": "0", "ALLOWED_HOSTS": "portal.example.com"}, tmp_path)
+    assert result.returncode != 0
+    assert "needs DJANGO_SECRET_KEY and PORTAL_SECRET_KEYS" in result.stderr
+    assert not (tmp_path / "portal-secret-keys").exists()
+
+
+def test_production_starts_with_keys_from_the_environment(tmp_path):
+    env = {
+        "DJANGO_DEBUG": "0",
+        "ALLOWED_HOSTS": "portal.example.com",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "PORTAL_SECRET_KEYS": "a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleS0=",
+    }
+    result = _start(env, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_embedded_mode_generates_keys_once_in_the_data_folder(tmp_path):
+    assert _start({}, tmp_path).returncode == 0
+    first = (tmp_path / "portal-secret-keys").read_text()
+    assert _start({}, tmp_path).returncode == 0
+    assert (tmp_path / "portal-secret-keys").read_text() == first
+
+
+def test_a_bad_boolean_fails_loudly(tmp_path):
+    result = _start({"PORTAL_ALLOW_LOOPBACK_TARGETS": "maybe"}, tmp_path)
+    assert result.returncode != 0
+    assert "PORTAL_ALLOW_LOOPBACK_TARGETS='maybe' is not a boolean" in result.stderr
+
+
+def test_booleans_read_the_documented_words(monkeypatch):
+    for word, expected in [("1", True), ("yes", True), ("On", True), ("0", False), ("off", False), ("no", False)]:
+        monkeypatch.setenv("X_FLAG", word)
+        assert env_bool("X_FLAG", not expected) is expected
+
+
+def test_nameservers_take_host_port_and_bracketed_ipv6(monkeypatch):
+    monkeypatch.setenv("NS", "127.0.0.1:5353, 10.0.0.2,[::1]:5300,[2001:db8::53]")
+    assert parse_nameservers("NS") == (("127.0.0.1", 5353), ("10.0.0.2", 53), ("::1", 5300), ("2001:db8::53", 53))
+    monkeypatch.setenv("NS", "127.0.0.1:notaport")
+    with pytest.raises(ImproperlyConfigured, match="not host"):
+        parse_nameservers("NS")
