@@ -185,3 +185,5 @@ PORTAL_WORKER_NAME = env_str("PORTAL_WORKER_NAME") or socket.gethostname()
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_heartbeat_task", "schedule": 60.0, "options": {"expires": 55}},
 }
+# One all-in-one worker serves every zone in the embedded mode; with Redis each zone has its own queue.
+PORTAL_ROUTE_BY_ZONE = env_bool("PORTAL_ROUTE_BY_ZONE", bool(REDIS_URL))
