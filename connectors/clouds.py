@@ -25,6 +25,10 @@ class Cloud:
     mx_port: int = 25
     confirmed: bool = True
     is_lab: bool = False
+    # Added for the generated steps; defaults are the global cloud's values.
+    spf_include: str = "spf.protection.outlook.com"  # the include: term for the domain's SPF record
+    m365_admin_center: str = "https://admin.microsoft.com"
+    tenant_suffix: str = "onmicrosoft.com"  # initial domains: <name>.<tenant_suffix>
 
     @property
     def login_base(self) -> str:
@@ -40,6 +44,11 @@ class Cloud:
     def mx_endpoint(self, domain: str) -> str:
         """The classic MX endpoint of an accepted domain (dots become dashes)."""
         return f"{domain.strip().rstrip('.').lower().replace('.', '-')}.{self.mx_suffix}"
+
+    def owns_host(self, host: str) -> bool:
+        """True when ``host`` is this cloud's client-submission host or one of its MX endpoints."""
+        name = host.strip().rstrip(".").lower()
+        return name == self.smtp_host or name.endswith("." + self.mx_suffix)
 
 
 CLOUDS: dict[str, Cloud] = {
@@ -67,6 +76,9 @@ CLOUDS: dict[str, Cloud] = {
         entra_admin_center="https://entra.microsoft.us",
         exchange_admin_center="https://admin.exchange.office365.us",
         confirmed=False,
+        spf_include="spf.protection.office365.us",
+        m365_admin_center="https://portal.office365.us",
+        tenant_suffix="onmicrosoft.us",
     ),
     "dod": Cloud(
         code="dod",
@@ -80,6 +92,9 @@ CLOUDS: dict[str, Cloud] = {
         entra_admin_center="https://entra.microsoft.us",
         exchange_admin_center="https://admin.exchange.office365.us",
         confirmed=False,
+        spf_include="spf.protection.office365.us",
+        m365_admin_center="https://portal.apps.mil",
+        tenant_suffix="onmicrosoft.us",
     ),
     "china": Cloud(
         code="china",
@@ -92,6 +107,9 @@ CLOUDS: dict[str, Cloud] = {
         entra_environment="China",
         entra_admin_center="https://entra.microsoftonline.cn",
         exchange_admin_center="https://admin.exchange.partner.outlook.cn",
+        spf_include="spf.protection.partner.outlook.cn",
+        m365_admin_center="https://portal.partner.microsoftonline.cn",
+        tenant_suffix="partner.onmschina.cn",
     ),
     # The local stand-ins of diagnostics/lab on fixed loopback ports; used by the demo data.
     "lab": Cloud(
@@ -117,3 +135,20 @@ CLOUD_CODES = tuple(CLOUDS)
 def cloud_for(code: str) -> Cloud:
     """The cloud for a code; unknown or empty codes fall back to the global cloud."""
     return CLOUDS.get(code or "global", CLOUDS["global"])
+
+
+def microsoft_cloud_of_host(host: str) -> Cloud | None:
+    """The Microsoft cloud a host name belongs to (the lab excluded), or None for other hosts."""
+    for cloud in CLOUDS.values():
+        if not cloud.is_lab and cloud.owns_host(host):
+            return cloud
+    return None
+
+
+def microsoft_cloud_of_tenant(tenant: str) -> Cloud | None:
+    """The cloud an initial tenant domain (``*.onmicrosoft.us`` ...) points to; None for GUIDs."""
+    name = tenant.strip().rstrip(".").lower()
+    for cloud in CLOUDS.values():
+        if not cloud.is_lab and name.endswith("." + cloud.tenant_suffix):
+            return cloud
+    return None

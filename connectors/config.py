@@ -45,10 +45,19 @@ class MailConfig:
     test_recipient: str = ""
     zone: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # Added by the connectors: the Object ID of the app's *enterprise application* (service
+    # principal) in Entra ID — what New-ServicePrincipal and Add-MailboxPermission need. Not the
+    # app registration's Object ID, the classic mix-up. Empty = not recorded yet.
+    service_principal_id: str = ""
 
     @property
     def system_label(self) -> str:
         return f"{self.sid}/{self.client}"
+
+    @property
+    def effective_sender(self) -> str:
+        """The MAIL FROM address: the sender, or the mailbox when no separate sender is set."""
+        return self.sender or self.mailbox
 
     @property
     def sender_domain(self) -> str:

@@ -1,0 +1,37 @@
+"""SAP products and landscape roles as the portal names them."""
+
+from __future__ import annotations
+
+PRODUCT_LABELS: dict[str, str] = {
+    "ecc": "ECC",
+    "s4_onprem": "S/4HANA on-premise",
+    "s4_private": "S/4HANA Cloud Private Edition",
+    "s4_public": "S/4HANA Cloud Public Edition",
+    "btp_abap": "BTP ABAP Environment",
+    "other_abap": "other ABAP Platform",
+}
+
+ROLE_LABELS: dict[str, str] = {
+    "DEV": "development",
+    "QAS": "quality assurance",
+    "PRD": "production",
+    "SBX": "sandbox",
+}
+
+# Products configured in SAP GUI transactions (SCOT, SBCS_MAIL_CONFIGSMTP, STRUST ...).
+SAP_GUI_PRODUCTS = frozenset({"ecc", "s4_onprem", "s4_private", "other_abap", ""})
+# SAP Note 3581654 is the stated prerequisite for SMTP OAuth 2.0 on these two.
+NOTE_3581654_PRODUCTS = frozenset({"s4_onprem", "s4_private"})
+
+
+def product_label(code: str) -> str:
+    return PRODUCT_LABELS.get(code) or "SAP system (product not set)"
+
+
+def is_managed_by_sap(product: str) -> bool:
+    """S/4HANA Cloud Public Edition: SAP runs the Exchange Online integration for the customer."""
+    return product == "s4_public"
+
+
+def is_btp_abap(product: str) -> bool:
+    return product == "btp_abap"

@@ -1,0 +1,65 @@
+"""The one explicit registry of connection options — no discovery, no plugins.
+
+Pages, diagnostics and commands go through here:
+
+- ``OPTIONS[code]`` — the Option (label, fields, ``validate``, ``plan``, ``steps``);
+- ``plan_for(config, send_to=...)`` — the checks the diagnostics run;
+- ``validate(config)`` — problems for a form or an import;
+- ``guide_for(config, ...)`` — the generated steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from connectors import direct_send, oauth2, relay_connector, relay_server, smtp_basic
+from connectors.config import MailConfig
+from connectors.guide import Guide
+from connectors.option import Option
+from connectors.plan import PlannedCheck
+from connectors.problems import Problem, error
+from connectors.retirement import Milestone
+from connectors.rules import malformed_values
+
+OPTIONS: dict[str, Option] = {
+    option.code: option
+    for option in (
+        oauth2.OPTION,
+        smtp_basic.OPTION,
+        direct_send.OPTION,
+        relay_connector.OPTION,
+        relay_server.OPTION,
+    )
+}
+
+OPTION_CHOICES: tuple[tuple[str, str], ...] = tuple((code, option.label) for code, option in OPTIONS.items())
+
+
+def option_for(code: str) -> Option:
+    """The option for a code; raises KeyError naming the known codes."""
+    try:
+        return OPTIONS[code]
+    except KeyError:
+        raise KeyError(f"unknown option {code!r}; known: {', '.join(OPTIONS)}") from None
+
+
+def validate(config: MailConfig) -> list[Problem]:
+    """All problems of a setup. An unknown option yields its error plus the shape checks."""
+    if config.option not in OPTIONS:
+        return malformed_values(config) or [error("option", f"Unknown option '{config.option}'.")]
+    return OPTIONS[config.option].validate(config)
+
+
+def plan_for(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
+    return option_for(config.option).plan(config, send_to=send_to)
+
+
+def guide_for(
+    config: MailConfig,
+    *,
+    milestones: Sequence[Milestone] | None = None,
+    existing_spf: str | Sequence[str] | None = None,
+    today: date | None = None,
+) -> Guide:
+    return option_for(config.option).steps(config, milestones=milestones, existing_spf=existing_spf, today=today)

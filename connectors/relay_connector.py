@@ -1,0 +1,231 @@
+"""Exchange Online SMTP relay through an inbound connector: SAP delivers to the MX endpoint on port
+25 and the connector recognises it by its static public IP(s) — or by a TLS certificate.
+
+Any recipient, inside and outside; any sender address of an accepted domain, no mailbox needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from connectors import mx_route
+from connectors.clouds import cloud_for
+from connectors.config import MailConfig
+from connectors.endpoints import effective_endpoint
+from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
+from connectors.notices import cloud_notices
+from connectors.option import Option, OptionField
+from connectors.placeholders import placeholder, sender_domain_or_placeholder, sender_or_placeholder
+from connectors.plan import PlannedCheck
+from connectors.powershell import connect_exchange, quote
+from connectors.problems import Problem, dedupe, warning
+from connectors.retirement import Milestone
+
+CODE = "relay_connector"
+LABEL = "Exchange Online relay connector"
+# MailConfig.extra key: the certificate name (CN/SAN) a certificate-based connector matches.
+CERTIFICATE_NAME_KEY = "tls_certificate_name"
+
+FIELDS = (
+    OptionField("sender", True, "Any address of an accepted domain; no mailbox needed."),
+    OptionField(
+        "egress_ips", True, "Static public IP(s) or ranges the connector matches (not needed with a certificate)."
+    ),
+    OptionField("connector", False, "Name of the inbound connector in Exchange Online."),
+    OptionField("credential", False, "certificate = the connector matches SAP's TLS certificate instead of its IP."),
+    OptionField("cloud", False, "Microsoft cloud of the tenant; global unless set."),
+    OptionField("smtp_host", False, "Empty = the MX endpoint of the sender's domain."),
+    OptionField("smtp_port", False, "Empty = 25."),
+    OptionField("tls", False, "Empty = opportunistic; a certificate connector needs starttls."),
+    OptionField("test_recipient", False, "Any recipient, inside or outside."),
+)
+
+
+def uses_certificate(config: MailConfig) -> bool:
+    return config.credential == "certificate"
+
+
+def connector_name(config: MailConfig) -> str:
+    return config.connector or f"SAP {config.sid or 'SID'} relay"
+
+
+def certificate_name(config: MailConfig) -> str:
+    return config.extra.get(CERTIFICATE_NAME_KEY) or config.sender_domain or placeholder("sender")
+
+
+def validate(config: MailConfig) -> list[Problem]:
+    certificate = uses_certificate(config)
+    problems = mx_route.common_problems(config, tls_required=certificate)
+    if not certificate and not config.egress_ips:
+        problems.append(
+            warning(
+                "egress_ips",
+                "Egress IPs are not set: an IP-based connector needs the static public address(es) SAP's mail "
+                "leaves from (or use a certificate-based connector).",
+            )
+        )
+    return dedupe(problems)
+
+
+def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
+    return mx_route.plan(config, send_to=send_to)
+
+
+def steps(
+    config: MailConfig,
+    *,
+    milestones: Sequence[Milestone] | None = None,
+    existing_spf: str | Sequence[str] | None = None,
+    today: date | None = None,
+) -> Guide:
+    host, port, tls = effective_endpoint(config)
+    certificate = uses_certificate(config)
+    body = (
+        mx_route.egress(
+            config,
+            why=(
+                "The connector trusts mail by the address it comes from; SPF names the same address."
+                if not certificate
+                else "SPF names the address SAP's mail leaves from; the connector itself matches the certificate."
+            ),
+        ),
+        mx_route.mx_endpoint(config),
+        connector_in_admin_center(config),
+        connector_in_powershell(config),
+        mx_route.spf(config, existing_spf),
+        mx_route.dmarc(config),
+        mx_route.blocklists(config),
+        *mx_route.sap_steps(
+            config,
+            why_node=(
+                "SAP hands mail to the tenant's MX endpoint on port 25; the connector recognises it "
+                f"by its {'certificate' if certificate else 'IP address'} and relays it to any recipient."
+            ),
+            client_certificate=certificate_name(config) if certificate else "",
+        ),
+    )
+    notices = list(cloud_notices(config))
+    notices.append(
+        Notice(
+            "info",
+            "Exchange Online is not for bulk mail: the relay is subject to 'reasonable limits' and abuse moves "
+            "it to the high-risk delivery pool. Newsletters and mass mailing belong with a bulk provider.",
+        )
+    )
+    return Guide(
+        option=CODE,
+        option_label=LABEL,
+        system=config.system_label,
+        title=f"{LABEL} — {config.system_label}",
+        summary=(
+            f"{config.system_label} delivers as {sender_or_placeholder(config)} to "
+            f"{host or sender_domain_or_placeholder(config)}:{port} (TLS {tls}); the inbound connector "
+            f"'{connector_name(config)}' recognises it by "
+            + (f"its certificate ({certificate_name(config)})" if certificate else "its static public IP")
+            + " and relays to recipients inside and outside the organisation."
+        ),
+        steps=body,
+        notices=tuple(notices),
+        problems=tuple(validate(config)),
+    )
+
+
+def connector_in_admin_center(config: MailConfig) -> Step:
+    cloud = cloud_for(config.cloud)
+    if uses_certificate(config):
+        verify = say(
+            "Authenticating sent email",
+            f"By verifying that the subject name on the certificate … matches this domain name: {certificate_name(config)}",
+        )
+    else:
+        verify = say(
+            "Authenticating sent email",
+            "By verifying that the IP address of the sending server matches one of these IP addresses, "
+            "which belong exclusively to your organization: "
+            + (" ".join(config.egress_ips) or placeholder("egress_ips")),
+        )
+    return Step(
+        key="exchange.connector",
+        where=Where.EXCHANGE_ADMIN,
+        title=f"Create the inbound connector '{connector_name(config)}'",
+        why=(
+            "Without a matching connector Exchange Online treats SAP like any internet server and refuses to "
+            "relay to outside recipients (550 5.7.64 TenantAttribution; Relay Access Denied)."
+        ),
+        values=(
+            say("Admin center", cloud.exchange_admin_center),
+            say("Path", "Mail flow → Connectors → Add a connector"),
+            say("Connection from", "Your organization's email server"),
+            say("Connection to", "Office 365"),
+            Value("Name → portal field Connector name", connector_name(config)),
+            verify,
+        ),
+        check="smtp.envelope",
+        notes=_connector_notes(config),
+    )
+
+
+def connector_in_powershell(config: MailConfig) -> Step:
+    name = quote(connector_name(config))
+    if uses_certificate(config):
+        create = (
+            f"New-InboundConnector -Name {name} -ConnectorType OnPremises -SenderDomains '*' "
+            f"-RequireTls $true -TlsSenderCertificateName {quote(certificate_name(config))} "
+            "-RestrictDomainsToCertificate $true"
+        )
+    else:
+        ips = ",".join(quote(ip) for ip in config.egress_ips) or quote(placeholder("egress_ips"))
+        create = (
+            f"New-InboundConnector -Name {name} -ConnectorType OnPremises -SenderDomains '*' "
+            f"-SenderIPAddresses {ips} -RestrictDomainsToIPAddresses $true"
+        )
+    return Step(
+        key="exchange.connector_powershell",
+        where=Where.EXCHANGE_POWERSHELL,
+        title="…or create the same connector with PowerShell",
+        why="The same connector as the previous step, for scripted or repeatable setups; do one or the other.",
+        command=Command(
+            "powershell",
+            f"{connect_exchange(cloud_for(config.cloud))}\n{create}\n"
+            f"Get-InboundConnector -Identity {name} | Format-List Enabled,ConnectorType,SenderIPAddresses,"
+            "TlsSenderCertificateName,RestrictDomainsToIPAddresses,RestrictDomainsToCertificate",
+        ),
+        check="smtp.envelope",
+    )
+
+
+def _connector_notes(config: MailConfig) -> tuple[str, ...]:
+    notes = [
+        "The sender can be any address of an accepted domain; no mailbox is needed. Senders without an "
+        "Exchange Online licence may need an Exchange Online Protection licence.",
+    ]
+    if uses_certificate(config):
+        notes.append(
+            "The certificate SAP presents (SCOT client identity PSE) must carry "
+            f"{certificate_name(config)} in its CN or SAN, be an accepted domain of the tenant and come with its full "
+            "chain; a mismatch shows as 450 4.4.62 or 550 5.7.64."
+        )
+    else:
+        notes.append(
+            "If SAP runs at a hosting provider (Azure included), older Exchange documentation says IP-based "
+            "relay from third-party hosted services is not supported; Microsoft's SAP guide uses a static SNAT "
+            "address. A certificate-based connector avoids the question."
+        )
+    return tuple(notes)
+
+
+OPTION = Option(
+    code=CODE,
+    label=LABEL,
+    description=(
+        "SAP hands mail to the tenant's MX endpoint on port 25; an inbound connector recognises it by its "
+        "static public IP (or a certificate) and relays to any recipient. For releases below 7.50 that must "
+        "reach external recipients."
+    ),
+    recipients="inside and outside the organisation",
+    fields=FIELDS,
+    validate=validate,
+    plan=plan,
+    steps=steps,
+)

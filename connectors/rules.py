@@ -1,0 +1,231 @@
+"""Validation rules several options share. Each returns problems; none raises.
+
+Levels follow connectors.problems: ``error`` only for malformed values, ``warning`` for
+everything Microsoft or SAP would refuse, and for missing values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from connectors.addresses import (
+    domain_of,
+    egress_ip_problem,
+    is_documentation_range,
+    is_email,
+    is_guid,
+    is_host_name,
+    is_ip_literal,
+    tenant_problem,
+)
+from connectors.clouds import CLOUDS, cloud_for, microsoft_cloud_of_host, microsoft_cloud_of_tenant
+from connectors.config import CREDENTIAL_CODES, OPTION_CODES, TLS_CODES, MailConfig
+from connectors.placeholders import FIELD_LABELS
+from connectors.problems import Problem, error, warning
+from connectors.products import is_btp_abap, is_managed_by_sap, product_label
+
+
+def malformed_values(config: MailConfig) -> list[Problem]:
+    """Values that are wrong whatever the option: the only rules that block a save or import."""
+    problems: list[Problem] = []
+    if config.option not in OPTION_CODES:
+        problems.append(error("option", f"Unknown option '{config.option}'; choose one of {', '.join(OPTION_CODES)}."))
+    if config.cloud and config.cloud not in CLOUDS:
+        problems.append(error("cloud", f"Unknown Microsoft cloud '{config.cloud}'; choose one of {', '.join(CLOUDS)}."))
+    if config.tls and config.tls not in TLS_CODES:
+        problems.append(error("tls", f"Unknown TLS mode '{config.tls}'; choose one of {', '.join(TLS_CODES)}."))
+    if config.credential and config.credential not in CREDENTIAL_CODES:
+        problems.append(error("credential", f"Unknown credential '{config.credential}'; use secret or certificate."))
+    for name in ("sender", "mailbox", "test_recipient"):
+        address = getattr(config, name)
+        if address and not is_email(address):
+            problems.append(error(name, f"'{address}' is not an e-mail address."))
+    if config.tenant and (reason := tenant_problem(config.tenant)):
+        problems.append(error("tenant", reason))
+    for name in ("client_id", "service_principal_id"):
+        value = getattr(config, name)
+        if value and not is_guid(value):
+            problems.append(
+                error(name, f"'{value}' is not a GUID; copy the {FIELD_LABELS[name]} from the Entra admin center.")
+            )
+    if config.smtp_port is not None and not 0 < config.smtp_port < 65536:
+        problems.append(error("smtp_port", f"{config.smtp_port} is not a TCP port (1-65535)."))
+    for name in ("smtp_host", "relay_host"):
+        host = getattr(config, name)
+        if host and not (is_host_name(host) or is_ip_literal(host)):
+            problems.append(error(name, f"'{host}' is neither a host name nor an IP address."))
+    problems += egress_ip_problems(config)
+    return problems
+
+
+def egress_ip_problems(config: MailConfig) -> list[Problem]:
+    """Private or malformed egress IPs are refused (error) with the reason; documentation
+    ranges (203.0.113.0/24 ...) pass with a warning, because demos use them."""
+    problems: list[Problem] = []
+    allow_loopback = cloud_for(config.cloud).is_lab
+    for address in config.egress_ips:
+        reason = egress_ip_problem(address, allow_loopback=allow_loopback)
+        if reason:
+            problems.append(error("egress_ips", reason))
+        elif is_documentation_range(address):
+            problems.append(
+                warning(
+                    "egress_ips",
+                    f"{address} is in a documentation range (RFC 5737/3849): fine for a demo, never seen on the internet.",
+                )
+            )
+    return problems
+
+
+def missing(config: MailConfig, fields: Iterable[str], why: str) -> list[Problem]:
+    """A warning per empty field: the guide still renders, with a placeholder naming the field."""
+    problems: list[Problem] = []
+    for name in fields:
+        value = getattr(config, name)
+        if value is None or value == "" or value == ():
+            problems.append(warning(name, f"{FIELD_LABELS.get(name, name)} is not set: {why}"))
+    return problems
+
+
+def product_rules(config: MailConfig) -> list[Problem]:
+    if is_managed_by_sap(config.product):
+        return [
+            warning(
+                "product",
+                "S/4HANA Cloud Public Edition: SAP operates the mail integration with Exchange Online; "
+                "there is nothing to configure on the SAP side. Recorded here for inventory only.",
+            )
+        ]
+    if is_btp_abap(config.product) and config.option != "oauth2":
+        return [
+            warning(
+                "option",
+                f"{product_label(config.product)} sends mail through communication arrangement "
+                "SAP_COM_0548 with OAuth 2.0 (JWT bearer); choose the oauth2 option.",
+            )
+        ]
+    return []
+
+
+def microsoft_host_rules(config: MailConfig, host: str, *, field: str = "smtp_host") -> list[Problem]:
+    """A Microsoft endpoint must be a host name of the system's own cloud."""
+    if not host:
+        return []
+    cloud = cloud_for(config.cloud)
+    if is_ip_literal(host):
+        return [
+            warning(
+                field,
+                f"'{host}' is an IP address. Exchange Online does not support IP addresses: its "
+                "addresses change and the TLS certificate names the host. Use the host name "
+                f"(e.g. {cloud.smtp_host}).",
+            )
+        ]
+    other = microsoft_cloud_of_host(host)
+    if other is not None and not cloud.owns_host(host):
+        return [
+            warning(
+                field,
+                f"{host} belongs to the {other.label} cloud, but this system is set to "
+                f"{cloud.label}: a tenant answers only in its own cloud. Fix the host or the cloud.",
+            )
+        ]
+    return []
+
+
+def submission_port_rules(config: MailConfig, host: str, port: int, tls: str) -> list[Problem]:
+    """Client submission (oauth2, smtp_basic) to Exchange Online: 587 (or 25) with STARTTLS."""
+    problems: list[Problem] = []
+    microsoft = cloud_for(config.cloud).owns_host(host) if host else True
+    if tls == "none":
+        problems.append(
+            warning(
+                "tls", "TLS is off: Exchange Online refuses AUTH without STARTTLS (530 5.7.57). Set TLS to starttls."
+            )
+        )
+    elif tls == "implicit" or port == 465:
+        problems.append(
+            warning(
+                "smtp_port" if port == 465 else "tls",
+                "Port 465 / implicit TLS is not offered for client submission by Exchange Online; "
+                "use port 587 with STARTTLS.",
+            )
+        )
+    elif tls == "opportunistic":
+        problems.append(
+            warning(
+                "tls",
+                "TLS is only opportunistic: if STARTTLS is ever missing SAP would send the "
+                "credentials in clear, and Exchange Online refuses AUTH without TLS. Set TLS to starttls.",
+            )
+        )
+    if microsoft and port not in (587, 25, 465) and not cloud_for(config.cloud).is_lab:
+        problems.append(warning("smtp_port", f"Exchange Online accepts client submission on 587 (or 25), not {port}."))
+    elif microsoft and port == 25:
+        problems.append(
+            warning(
+                "smtp_port",
+                "Port 25 works for client submission but is often blocked outbound; 587 is the recommended port.",
+            )
+        )
+    return problems
+
+
+def mx_port_rules(config: MailConfig, port: int, tls: str, *, tls_required: bool) -> list[Problem]:
+    """Direct Send and connectors deliver to the MX endpoint on port 25 (SMTP, STARTTLS)."""
+    problems: list[Problem] = []
+    cloud = cloud_for(config.cloud)
+    if port != cloud.mx_port:
+        hint = " — 587 is client submission, which needs authentication" if port == 587 else ""
+        problems.append(
+            warning("smtp_port", f"The MX endpoint accepts mail on port {cloud.mx_port}, not {port}{hint}.")
+        )
+    if tls == "implicit":
+        problems.append(
+            warning("tls", "The MX endpoint offers STARTTLS, not implicit TLS; use opportunistic or starttls.")
+        )
+    elif tls == "none":
+        level_text = "required for a certificate-based connector" if tls_required else "strongly recommended"
+        problems.append(warning("tls", f"TLS is off; it is {level_text}. Set TLS to starttls (or opportunistic)."))
+    elif tls_required and tls == "opportunistic":
+        problems.append(
+            warning("tls", "A certificate-based connector needs TLS on every connection: set TLS to starttls.")
+        )
+    return problems
+
+
+def sender_domain_rules(config: MailConfig) -> list[Problem]:
+    """Sender vs mailbox vs tenant: what can be told from the names alone."""
+    problems: list[Problem] = []
+    cloud = cloud_for(config.cloud)
+    tenant = config.tenant.strip().lower()
+    if tenant and not is_guid(tenant):
+        tenant_cloud = microsoft_cloud_of_tenant(tenant)
+        if tenant_cloud is not None and not tenant.endswith("." + cloud.tenant_suffix) and not cloud.is_lab:
+            problems.append(
+                warning(
+                    "tenant",
+                    f"{tenant} is an initial domain of the {tenant_cloud.label} cloud, but the system is "
+                    f"set to {cloud.label}: Entra ID would answer AADSTS90002/AADSTS90038.",
+                )
+            )
+    sender_domain = domain_of(config.sender)
+    mailbox_domain = domain_of(config.mailbox)
+    if sender_domain and mailbox_domain and sender_domain != mailbox_domain:
+        problems.append(
+            warning(
+                "sender",
+                f"The sender ({sender_domain}) and the mailbox ({mailbox_domain}) are in different "
+                "domains: both must be accepted domains of the same tenant.",
+            )
+        )
+    if tenant and not is_guid(tenant) and sender_domain and microsoft_cloud_of_tenant(tenant) is None:
+        if sender_domain != tenant and not sender_domain.endswith("." + tenant):
+            problems.append(
+                warning(
+                    "sender",
+                    f"The sender's domain {sender_domain} differs from the tenant domain {tenant}: "
+                    "make sure it is an accepted domain of that tenant (550 5.7.750 otherwise).",
+                )
+            )
+    return problems

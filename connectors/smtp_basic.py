@@ -1,0 +1,310 @@
+"""Legacy SMTP AUTH with Basic authentication (mailbox user and password) — retiring.
+
+Every output says so: the validation, the plan (``setup.basic_auth_retirement``) and the guide,
+which documents the current setup for reference and then the migration to the right option.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date
+
+from connectors import oauth2, relay_connector
+from connectors.clouds import cloud_for
+from connectors.config import MailConfig
+from connectors.endpoints import effective_endpoint
+from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
+from connectors.notices import cloud_notices
+from connectors.option import Option, OptionField
+from connectors.placeholders import hand_off, placeholder, value_of
+from connectors.plan import PlannedCheck
+from connectors.powershell import connect_exchange, quote
+from connectors.problems import Problem, dedupe, warning
+from connectors.products import is_btp_abap, is_managed_by_sap, product_label
+from connectors.releases import OAUTH_SECRET_MIN, release_label
+from connectors.retirement import DEFAULT_MILESTONES, REMOVED_REPLY, Milestone, retirement_summary
+from connectors.rules import (
+    malformed_values,
+    microsoft_host_rules,
+    missing,
+    product_rules,
+    sender_domain_rules,
+    submission_port_rules,
+)
+from connectors.sap_steps import sap_finish, sap_prerequisites, strust_root, tls_client_parameters
+from connectors.smtp_chain import connection_checks, domain_records, egress_ip, envelope_and_send
+
+CODE = "smtp_basic"
+LABEL = "SMTP AUTH with Basic authentication (retiring)"
+
+FIELDS = (
+    OptionField("mailbox", True, "The licensed mailbox SAP logs in as (user name = its address)."),
+    OptionField("sender", False, "MAIL FROM, if not the mailbox (needs Send As)."),
+    OptionField("secret_expires", False, "When the mailbox password expires, if it does."),
+    OptionField("cloud", False, "Microsoft cloud of the tenant; global unless set."),
+    OptionField("smtp_host", False, "Empty = the cloud's submission host."),
+    OptionField("smtp_port", False, "Empty = 587."),
+    OptionField("tls", False, "Empty = starttls."),
+    OptionField("egress_ips", False, "Public egress IPs: needed by the migration to a connector."),
+    OptionField("test_recipient", False, "Where test messages go."),
+)
+
+# Steps of the target option already in place in a working Basic setup: not repeated.
+_ALREADY_DONE = frozenset(
+    {"sap.icm_parameter", "sap.smicm", "sap.sicf", "sap.tls_parameters", "sap.scot_address_types", "sap.send_job"}
+)
+
+
+def migration_target(config: MailConfig) -> str:
+    """Where a Basic-auth system should go: OAuth 2.0 from 7.50 (or unknown), else a connector."""
+    if is_btp_abap(config.product) or is_managed_by_sap(config.product):
+        return "oauth2"
+    if config.basis_release is None or config.basis_release >= OAUTH_SECRET_MIN:
+        return "oauth2"
+    return "relay_connector"
+
+
+def validate(config: MailConfig) -> list[Problem]:
+    problems = malformed_values(config) + product_rules(config)
+    target = migration_target(config)
+    problems.append(
+        warning(
+            "option",
+            f"Basic authentication for SMTP AUTH is being retired by Microsoft; once removed, logins get "
+            f"'{REMOVED_REPLY}' Move this system to {target} "
+            f"(SAP_BASIS {release_label(config.basis_release)}).",
+        )
+    )
+    problems += missing(config, ("mailbox",), "it is the user SAP logs in with.")
+    if not config.has_secret:
+        problems.append(warning("credential", "No password is stored: the portal cannot test the login."))
+    host, port, tls = effective_endpoint(config)
+    problems += microsoft_host_rules(config, host)
+    problems += submission_port_rules(config, host, port, tls)
+    problems += sender_domain_rules(config)
+    if config.sender and config.mailbox and config.sender.lower() != config.mailbox.lower():
+        problems.append(
+            warning(
+                "sender",
+                f"The sender {config.sender} is not the mailbox {config.mailbox}: the mailbox needs Send As on it.",
+            )
+        )
+    return dedupe(problems)
+
+
+def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
+    return (
+        *connection_checks(),
+        PlannedCheck("smtp.auth_mechanisms", after=("tls.starttls",)),
+        PlannedCheck("smtp.auth", after=("smtp.auth_mechanisms",)),
+        *envelope_and_send(after="smtp.auth", send_to=send_to),
+        egress_ip(),
+        *domain_records(),
+        PlannedCheck("secret.expiry"),
+        PlannedCheck("setup.basic_auth_retirement"),
+    )
+
+
+def steps(
+    config: MailConfig,
+    *,
+    milestones: Sequence[Milestone] | None = None,
+    existing_spf: str | Sequence[str] | None = None,
+    today: date | None = None,
+) -> Guide:
+    today = today or date.today()
+    chosen = tuple(milestones) if milestones else DEFAULT_MILESTONES
+    target = migration_target(config)
+    target_guide = _target_guide(config, target, existing_spf=existing_spf, today=today)
+    source = next((milestone.source for milestone in chosen if milestone.source), "")
+    notices = [
+        Notice("warning", retirement_summary(chosen, today), source),
+        *[Notice("info", f"{m.date.isoformat()}: {m.what}", m.source) for m in chosen],
+        Notice("info", _target_reason(config, target)),
+        *cloud_notices(config),
+    ]
+    host, port, _ = effective_endpoint(config)
+    current = (*sap_prerequisites(), tls_client_parameters(), strust_root(hosts=(host,)), *_current_setup(config))
+    migration = (
+        _inventory(config),
+        *[_as_migration(step) for step in target_guide.steps if step.key not in _ALREADY_DONE],
+        _cutover(config, target),
+        _block_basic(config, target),
+    )
+    return Guide(
+        option=CODE,
+        option_label=LABEL,
+        system=config.system_label,
+        title=f"{LABEL} — {config.system_label}",
+        summary=(
+            f"{config.system_label} ({product_label(config.product)}, SAP_BASIS {release_label(config.basis_release)}) "
+            f"logs in to {host}:{port} as {value_of(config, 'mailbox')} with a password. Part 1 records that "
+            f"setup for reference; part 2 moves it to {target_guide.option_label} before Microsoft switches "
+            "Basic authentication off."
+        ),
+        steps=(*current, *migration),
+        notices=tuple(notices),
+        problems=tuple(validate(config)),
+        scripts=target_guide.scripts,
+    )
+
+
+def _target_guide(config: MailConfig, target: str, *, existing_spf: str | Sequence[str] | None, today: date) -> Guide:
+    # The password is not a client secret and the submission host is not an MX endpoint: the
+    # target starts from the identity fields only, with its own defaults for the endpoint.
+    target_config = dataclasses.replace(
+        config, option=target, smtp_host="", smtp_port=None, tls="", has_secret=False, secret_expires=None
+    )
+    if target == "oauth2":
+        return oauth2.steps(target_config, today=today)
+    return relay_connector.steps(target_config, existing_spf=existing_spf, today=today)
+
+
+def _target_reason(config: MailConfig, target: str) -> str:
+    release = release_label(config.basis_release)
+    if target == "oauth2":
+        if config.basis_release is None:
+            return (
+                "Migration target: SMTP OAuth 2.0, provided the system has SAP_BASIS 7.50 or later (the release "
+                "is not recorded). Below 7.50 use a relay connector instead."
+            )
+        return f"Migration target: SMTP OAuth 2.0 — SAP_BASIS {release} supports it and it reaches external recipients too."
+    return (
+        f"Migration target: relay connector — SAP_BASIS {release} has no SMTP OAuth 2.0. It reaches external "
+        "recipients from a static public IP. Without one, use a relay server; for internal recipients only, "
+        "Direct Send."
+    )
+
+
+def _current_setup(config: MailConfig) -> tuple[Step, ...]:
+    host, port, _ = effective_endpoint(config)
+    mailbox = value_of(config, "mailbox")
+    return (
+        Step(
+            key="current.smtp_auth",
+            where=Where.EXCHANGE_POWERSHELL,
+            title=f"Current: SMTP AUTH allowed for {mailbox}",
+            why="A Basic login needs SMTP AUTH on for the mailbox and no authentication policy blocking Basic for SMTP.",
+            command=Command(
+                "powershell",
+                f"{connect_exchange(cloud_for(config.cloud))}\nGet-CASMailbox -Identity {quote(mailbox)} | Format-List SmtpClientAuthenticationDisabled\n"
+                "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled",
+            ),
+            check="smtp.auth",
+            notes=(
+                "535 5.7.139 … basic authentication is disabled: Basic is blocked (retirement or policy).",
+                "535 5.7.139 … the request did not meet the criteria: Conditional Access or security defaults; see the sign-in logs.",
+            ),
+        ),
+        Step(
+            key="current.scot_node",
+            where=Where.SAP_GUI,
+            title="Current: SCOT SMTP node with logon data",
+            why="How SAPconnect logs in today; keep a record before the migration changes it.",
+            values=(
+                Value("Mail host", host),
+                Value("Mail port", str(port)),
+                say("Security → Settings", "TLS: required (logon data is allowed only with mandatory TLS)"),
+                Value("Logon data: user", mailbox),
+                Value("Logon data: password", hand_off("in SCOT: the mailbox password (never stored in the guide)")),
+            ),
+            check="smtp.auth",
+            notes=("The mailbox address appears as the sender unless Send As is granted for another address.",),
+        ),
+        *sap_finish(config),
+    )
+
+
+def _inventory(config: MailConfig) -> Step:
+    cloud = cloud_for(config.cloud)
+    return Step(
+        key="migrate.inventory",
+        where=Where.EXCHANGE_ADMIN,
+        title="Migration: list every sender still using Basic authentication",
+        why=(
+            "Other systems or devices may log in with the same mailbox; the report shows, per sender, "
+            "whether Basic or OAuth was used, so nothing breaks unnoticed at the cut-over."
+        ),
+        values=(
+            say("Admin center", cloud.exchange_admin_center),
+            say("Report", "Reports → Mail flow → SMTP AUTH clients submission report"),
+            Value("This system's mailbox", value_of(config, "mailbox")),
+        ),
+        check="setup.basic_auth_retirement",
+    )
+
+
+def _as_migration(step: Step) -> Step:
+    return dataclasses.replace(step, key=f"migrate.{step.key}", title=f"Migration: {step.title}")
+
+
+def _cutover(config: MailConfig, target: str) -> Step:
+    if target == "oauth2":
+        values = (
+            say("SBCS_MAIL_CONFIGSMTP", "Authentication method OAuth2 (from the migration steps above)"),
+            say("SCOT → Security → Settings", "delete the stored user and password"),
+        )
+        check = "smtp.auth"
+    else:
+        values = (
+            Value("SCOT mail host", relay_connector_endpoint(config)),
+            Value("SCOT mail port", str(cloud_for(config.cloud).mx_port)),
+            say("SCOT → Security → Settings", "delete the stored user and password"),
+        )
+        check = "smtp.envelope"
+    return Step(
+        key="migrate.cutover",
+        where=Where.SAP_GUI,
+        title="Migration: switch SAPconnect over and remove the stored password",
+        why="A password left in SCOT keeps SAP trying Basic AUTH and is a credential nobody rotates.",
+        values=values,
+        check=check,
+        notes=("Send a test with SBWP and read SOST before going on.",),
+    )
+
+
+def relay_connector_endpoint(config: MailConfig) -> str:
+    cloud = cloud_for(config.cloud)
+    return cloud.mx_endpoint(config.sender_domain) if config.sender_domain else placeholder("sender")
+
+
+def _block_basic(config: MailConfig, target: str) -> Step:
+    mailbox = quote(value_of(config, "mailbox"))
+    lines = [
+        "New-AuthenticationPolicy -Name 'Block Basic Auth'  # a new policy allows no Basic protocol",
+        f"Set-User -Identity {mailbox} -AuthenticationPolicy 'Block Basic Auth'",
+    ]
+    if target != "oauth2":
+        # A connector needs no SMTP AUTH at all; OAuth does (XOAUTH2 is SMTP AUTH).
+        lines.append(f"Set-CASMailbox -Identity {mailbox} -SmtpClientAuthenticationDisabled $true")
+    return Step(
+        key="migrate.block_basic",
+        where=Where.EXCHANGE_POWERSHELL,
+        title="Migration: block Basic authentication for the mailbox",
+        why=(
+            "Once SAP sends the new way, nothing should be able to log in with the old password; "
+            "the policy blocks Basic only" + (" — OAuth keeps working." if target == "oauth2" else ".")
+        ),
+        command=Command("powershell", "\n".join(lines)),
+        notes=(
+            "Do this only after the inventory report shows no other Basic logins for this mailbox.",
+            "Reuse an existing policy that blocks Basic if your tenant has one.",
+        ),
+    )
+
+
+OPTION = Option(
+    code=CODE,
+    label=LABEL,
+    description=(
+        "SAP logs in to Exchange Online with the mailbox's user name and password (SMTP AUTH, port "
+        "587). Microsoft is retiring Basic authentication: use only to document a legacy system "
+        "and plan its move."
+    ),
+    recipients="inside and outside the organisation",
+    fields=FIELDS,
+    validate=validate,
+    plan=plan,
+    steps=steps,
+)
