@@ -1,0 +1,292 @@
+"""Exchange Online's SMTP replies: meaning, cause and fix (source: reference/exchange-online.md).
+
+One code can mean several things; ``match`` (a regex on the reply text) and ``context``
+("xoauth2" or "basic": how the client authenticated) pick the variant.
+"""
+
+from __future__ import annotations
+
+from diagnostics.catalogue import Entry
+from diagnostics.findings import Status
+
+_EXO = "Exchange Online reply (reference/exchange-online.md)"
+_SMTP_AUTH_ON = (
+    "Exchange Online PowerShell: Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false "
+    "(the mailbox setting wins over the tenant's); for the whole tenant: Set-TransportConfig "
+    "-SmtpClientAuthenticationDisabled $false. Then wait up to an hour and run the diagnosis again."
+)
+_TO_OAUTH = (
+    "Move the system to SMTP OAuth 2.0 (SAP_BASIS ≥ 7.50): Entra ID app with SMTP.SendAsApp, "
+    "New-ServicePrincipal, Add-MailboxPermission, then SBCS_MAIL_CONFIGSMTP with the OAuth 2.0 client "
+    "profile BCS_MAIL. Below 7.50: a relay connector or a relay server."
+)
+_BANNED = (
+    "Request delisting at https://sender.office.com (Microsoft's delist portal) for the IP in the reply; "
+    "find out why it was listed (an open relay or a compromised host behind the same NAT) first."
+)
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        "5.7.139",
+        "SMTP AUTH is disabled for this mailbox.",
+        "Exchange Online refuses SMTP AUTH (client submission) for the mailbox "
+        "(Set-CASMailbox -SmtpClientAuthenticationDisabled $true); this blocks OAuth 2.0 as well as Basic.",
+        _SMTP_AUTH_ON,
+        match=r"disabled for the Mailbox",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.139",
+        "SMTP AUTH is disabled for the whole tenant.",
+        "Set-TransportConfig -SmtpClientAuthenticationDisabled $true turns SMTP AUTH off for every "
+        "mailbox that has no own setting; OAuth 2.0 is blocked too.",
+        _SMTP_AUTH_ON,
+        match=r"disabled for the Tenant",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.139",
+        "Basic authentication is disabled for SMTP AUTH.",
+        "Microsoft's Basic auth retirement or an authentication policy blocks user name + password; "
+        "OAuth 2.0 still works for the same mailbox.",
+        _TO_OAUTH,
+        match=r"basic authentication is disabled",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.139",
+        "The sign-in did not meet the criteria to be authenticated.",
+        "Conditional Access, security defaults or a locked / password-expired account stopped the sign-in.",
+        "Entra admin center → Sign-in logs for the mailbox user: see which policy blocked it; exclude the "
+        "workload or fix the account. Better: move to OAuth 2.0.",
+        match=r"did not meet the criteria",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.139",
+        "Authentication unsuccessful (5.7.139).",
+        "SMTP AUTH is disabled for the mailbox or tenant, Basic auth is blocked, or a policy stopped the sign-in.",
+        _SMTP_AUTH_ON,
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.30",
+        "Basic authentication is no longer supported for client submission.",
+        "Microsoft has removed Basic auth for SMTP AUTH in this tenant: user name + password never works again.",
+        _TO_OAUTH,
+        source="Exchange team blog; reference/exchange-online.md (Basic auth retirement)",
+    ),
+    Entry(
+        "5.7.3",
+        "Exchange Online did not accept the OAuth token for this mailbox.",
+        "The token is fine for Entra ID, but Exchange can't map it to the mailbox: the app's service "
+        "principal is not registered in Exchange (New-ServicePrincipal, with the ENTERPRISE application's "
+        "Object ID), it has no FullAccess on the mailbox, the token lacks the role SMTP.SendAsApp "
+        "(Microsoft Graph SMTP.Send chosen instead of Office 365 Exchange Online SMTP.SendAsApp), or "
+        "user= names another address than the mailbox's primary SMTP address.",
+        "Exchange Online PowerShell: New-ServicePrincipal -AppId <client id> -ObjectId <enterprise app "
+        "object id>; Add-MailboxPermission -Identity <mailbox> -User <service principal id> -AccessRights "
+        "FullAccess. Entra ID: API permission Office 365 Exchange Online → SMTP.SendAsApp with admin "
+        "consent. SAP: the OAuth user in SBCS_MAIL_CONFIGSMTP is the mailbox's primary address.",
+        context="xoauth2",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.3",
+        "Wrong user name or password.",
+        "Exchange Online rejected the credentials of the mailbox user.",
+        "Check the logon data in SCOT (SMTP node → Security) / SBCS_MAIL_CONFIGSMTP: the mailbox's primary "
+        "address and its current password; better, move to OAuth 2.0.",
+        context="basic",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.3",
+        "Authentication unsuccessful (5.7.3).",
+        "Wrong credentials; with XOAUTH2 the service principal is not registered in Exchange, has no "
+        "mailbox permission, or the mailbox in user= is wrong.",
+        "Register the service principal (New-ServicePrincipal), grant FullAccess (Add-MailboxPermission), "
+        "use the mailbox's primary address.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.57",
+        "The client is not authenticated to send mail.",
+        "MAIL FROM came before a successful AUTH on the submission endpoint (587).",
+        "SCOT / SBCS_MAIL_CONFIGSMTP: set the authentication (OAuth 2.0, or logon data for Basic); for a "
+        "connector or Direct Send use the MX endpoint on port 25 instead of smtp.office365.com.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.60",
+        "The mailbox may not send as this sender.",
+        "The sender address differs from the authenticated mailbox and has no Send As permission for it.",
+        "Use the mailbox's own address as sender (SAP: SCOT default domain / user's e-mail in SU01), or "
+        "grant it: Add-RecipientPermission -Identity <sender> -Trustee <mailbox> -AccessRights SendAs "
+        "(per user; not to a group).",
+        source=_EXO,
+    ),
+    Entry(
+        "5.2.0",
+        "Send As denied at submission.",
+        "The sender differs from the mailbox and the mailbox has no Send As permission for it.",
+        "Use the mailbox address as sender or grant Send As (Add-RecipientPermission … -AccessRights SendAs).",
+        match=r"SendAsDenied",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.64",
+        "Relay access denied: no connector matched and the recipient is outside the tenant.",
+        "Direct Send only reaches the tenant's own recipients; a relay connector did not match this "
+        "connection (the public IP Exchange sees is not in the connector, or the certificate does not match).",
+        "Exchange admin center → Mail flow → Connectors: inbound connector from 'Your organization's email "
+        "server', verified by the static egress IP(s) (New-InboundConnector -SenderIPAddresses <ip>); or send "
+        "only to internal recipients (Direct Send).",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.68",
+        "The tenant refuses Direct Send.",
+        "Set-OrganizationConfig -RejectDirectSend $true: unauthenticated mail from outside that claims the "
+        "tenant's domains is refused.",
+        "Create a relay connector (IP or certificate) for the SAP system and switch the option to relay "
+        "connector; the steps page lists the commands.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.1",
+        "The sending IP is on a public blocklist.",
+        "Exchange Online found the connecting IP on Spamhaus (or another list it uses).",
+        "Check the IP at https://check.spamhaus.org and request removal; fix the cause first.",
+        match=r"Spamhaus|blocked using (?!FBLW15)",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.1",
+        "The sending IP is on Microsoft's own block list.",
+        "Microsoft's FBLW15 list blocks the connecting IP.",
+        _BANNED,
+        match=r"FBLW15",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.606-649",
+        "Access denied: Microsoft has banned the sending IP.",
+        "The public IP Exchange sees is on Microsoft's list of banned senders (spam from that IP or its range).",
+        _BANNED,
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.708",
+        "Exchange Online does not accept traffic from this IP.",
+        "A low-reputation IP, often a new tenant sending from a fresh address.",
+        "Send through a connector or another egress IP; open a Microsoft support ticket if it persists.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.750",
+        "The sender domain is not registered in the tenant.",
+        "The sender's domain is not an accepted (verified) domain of the tenant.",
+        "Microsoft 365 admin center → Settings → Domains: add and verify the domain, or use a sender of an "
+        "accepted domain.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.1.8",
+        "The sending account is blocked for outbound mail.",
+        "Microsoft blocked the mailbox for sending spam (Restricted entities).",
+        "Microsoft Defender portal → Restricted entities: release the user after securing the account.",
+        source=_EXO,
+    ),
+    Entry(
+        "4.7.500-699",
+        "Exchange Online is throttling: server busy.",
+        "Too much traffic from this IP, or a new IP still ramping up.",
+        "Retry later and spread the sends (SAPconnect send job interval); nothing to change if it is rare.",
+        status=Status.WARN,
+        source=_EXO,
+    ),
+    Entry(
+        "4.3.2",
+        "Sender thread limit exceeded: more than 3 connections to this mailbox at once.",
+        "Exchange Online allows 3 concurrent SMTP connections per mailbox; SAP's send processes (and "
+        "other clients of the same mailbox) use more.",
+        "Limit the concurrent SAPconnect send processes (SCOT → Settings → Send job / fewer parallel "
+        "application servers sending at the same time) or spread senders over several mailboxes.",
+        status=Status.WARN,
+        source=_EXO,
+    ),
+    Entry(
+        "4.2.0",
+        "Mailbox logon failure: the token is fine but the app can't open the mailbox.",
+        "The Exchange service principal has no FullAccess on the mailbox, or the mailbox is another one.",
+        "Add-MailboxPermission -Identity <mailbox> -User <service principal id> -AccessRights FullAccess; "
+        "use the right mailbox address.",
+        match=r"logon failure|STOREDRV",
+        source=_EXO,
+    ),
+    Entry(
+        "4.7.66",
+        "The client offered TLS below 1.2, which Exchange Online refuses.",
+        "SAP's CommonCryptoLib or its cipher settings offer only TLS 1.0/1.1.",
+        "SAP Note 510007 §7: ssl/client_ciphersuites = 150:PFS:HIGH::EC_P256:EC_HIGH, CommonCryptoLib ≥ "
+        "8.4.38, restart ICM (SMICM).",
+        source=_EXO,
+    ),
+    Entry(
+        "4.4.62",
+        "The certificate connector did not match.",
+        "The client certificate's CN/SAN is not in an accepted domain or the chain is incomplete.",
+        "Use a certificate whose subject is in an accepted domain with its full chain; match it in the connector.",
+        status=Status.FAIL,
+        source=_EXO,
+    ),
+    Entry(
+        "5.2.251-255",
+        "Repeated errors: Exchange Online throttles this sender.",
+        "The same failing request was repeated too often.",
+        "Fix the underlying error first, then wait before retrying.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.705",
+        "The tenant exceeded its outbound threshold.",
+        "Too much mail from the tenant (bulk mail through Exchange Online).",
+        "Reduce the volume; send mass mail through a bulk provider, not Exchange Online.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.233",
+        "The tenant exceeded its external-recipient limit.",
+        "Too many external recipients in 24 hours.",
+        "Reduce external volume; use a bulk provider for mass mail.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.2.2",
+        "The sending mailbox is full.",
+        "Sent Items of the SAP mailbox filled the quota.",
+        "Apply a retention policy to the mailbox's Sent Items (or stop saving sent items).",
+        source=_EXO,
+    ),
+    Entry(
+        "5.3.4",
+        "The message is larger than the maximum message size.",
+        "The mailbox's (or the organisation's) maximum send size is below the message size; 35 MB by default.",
+        "Send smaller attachments, or raise the limit: Set-Mailbox -Identity <mailbox> -MaxSendSize 150MB.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.4",
+        "The server refused the authentication mechanism.",
+        "AUTH before STARTTLS, or a mechanism the server does not offer.",
+        "SCOT: TLS mandatory (STARTTLS) before logon; OAuth 2.0 uses XOAUTH2.",
+        source=_EXO,
+    ),
+    Entry(
+        "5.7.11",
+        "The server requires encryption before authentication.",
+        "AUTH was attempted on a connection without TLS.",
+        "SCOT / SBCS_MAIL_CONFIGSMTP: TLS mandatory (STARTTLS).",
+    ),
+)

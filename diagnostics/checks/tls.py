@@ -1,0 +1,196 @@
+"""tls.starttls (offered, negotiated, TLS ≥ 1.2 — or what the server does speak) and tls.certificate
+(trusted, right name, not expired, and which root SAP must import in STRUST)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import ExtensionOID
+
+from connectors.endpoints import CLIENT_SUBMISSION_OPTIONS, effective_endpoint
+
+from ..catalogue import explain, finding
+from ..context import RunContext
+from ..findings import Finding, Status
+from ..smtp_session import TLS_1_2, SmtpSession, TlsResult
+from .tcp import SESSION
+
+# Roots whose thumbprint we know even when the server does not send them (servers rarely send the root).
+KNOWN_ROOTS = {
+    "DigiCert Global Root G2": "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4",  # Exchange Online (MC1224565)
+}
+EXPIRY_WARNING_DAYS = 30
+# OpenSSL X509_V_ERR_* codes, grouped by what the helpdesk must hear.
+_EXPIRED = {9, 10}  # not yet valid, expired
+_NAME = {62, 64}  # hostname mismatch, IP address mismatch
+_UNTRUSTED = {2, 18, 19, 20, 21}  # no issuer, self-signed, self-signed in chain, no local issuer, can't verify leaf
+
+
+def judge_tls(key: str, tls: TlsResult, *, host: str, option: str, evidence: str) -> Finding:
+    """What a negotiated (or failed) TLS session means for this option."""
+    facts = tls_facts(tls)
+    evidence = "\n".join([evidence, *(f"-- {line}" for line in tls.attempts)]).strip()
+    if not tls.established:
+        code = "tls.starttls_refused" if tls.error_kind == "refused" else "tls.handshake_failed"
+        return finding(key, code, summary=f"TLS with {host} failed: {tls.error}", evidence=evidence, facts=facts)
+    # An old relay under the customer's control still carries mail; Exchange Online never would.
+    lenient = option == "relay_server"
+    if tls.version not in TLS_1_2:
+        summary = f"{host} speaks at most {tls.version} ({tls.cipher}); TLS 1.2 or later is required"
+        status = Status.WARN if lenient else Status.FAIL
+        return finding(key, "tls.version_too_old", status=status, summary=summary, evidence=evidence, facts=facts)
+    if tls.legacy:
+        summary = f"{host} completes TLS only with legacy settings ({tls.version}, {tls.cipher}): {tls.strict_error}"
+        status = Status.WARN if lenient else Status.FAIL
+        return finding(key, "tls.legacy_ciphers", status=status, summary=summary, evidence=evidence, facts=facts)
+    how = "at connect (implicit TLS)" if tls.implicit else "after STARTTLS"
+    note = "" if tls.verified else "; the certificate failed verification (see tls.certificate)"
+    summary = f"{tls.version} negotiated {how} ({tls.cipher}){note}"
+    return Finding(key, Status.PASS, summary, evidence=evidence, facts=facts)
+
+
+def tls_facts(tls: TlsResult) -> dict[str, Any]:
+    return {"tls": tls, "version": tls.version, "cipher": tls.cipher, "verified": tls.verified}
+
+
+def check_starttls(
+    session: SmtpSession, *, tls_mode: str, option: str, context_factory: Callable[[], ssl.SSLContext]
+) -> Finding:
+    key = "tls.starttls"
+    mark = session.transcript.mark()
+    required = tls_mode == "starttls" or option in CLIENT_SUBMISSION_OPTIONS
+    if tls_mode == "none":
+        status = Status.FAIL if option in CLIENT_SUBMISSION_OPTIONS else Status.WARN
+        return finding(key, "tls.not_configured", status=status, summary="TLS is switched off (TLS mode 'none')")
+    if tls_mode == "implicit":
+        if session.tls is None:
+            return Finding(
+                key, Status.ERROR, "Implicit TLS was not negotiated (smtp.banner did not run)", code="internal"
+            )
+        return judge_tls(key, session.tls, host=session.host, option=option, evidence="")
+    if "starttls" not in session.features:
+        summary = f"{session.host} does not offer STARTTLS"
+        status = Status.FAIL if required else Status.WARN
+        ehlo = str(session.ehlo_reply or "")
+        return finding(key, "tls.starttls_missing", status=status, summary=summary, evidence=f"EHLO: {ehlo}")
+    tls = session.negotiate_tls(context_factory)
+    return judge_tls(key, tls, host=session.host, option=option, evidence=session.transcript.since(mark))
+
+
+# -- the certificate --------------------------------------------------------------------------
+def _name(cert: x509.Certificate, which: str = "subject") -> str:
+    """CN, else O (OU): what STRUST shows in its certificate list."""
+    name: x509.Name = getattr(cert, which)
+    common = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    if common:
+        return str(common[0].value)
+    org = name.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    unit = name.get_attributes_for_oid(x509.NameOID.ORGANIZATIONAL_UNIT_NAME)
+    if org:
+        return str(org[0].value) + (f" ({unit[0].value})" if unit else "")
+    return name.rfc4514_string()
+
+
+def _sha1(cert: x509.Certificate) -> str:
+    der = cert.public_bytes(Encoding.DER)
+    return hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
+
+
+def _names(cert: x509.Certificate) -> list[str]:
+    try:
+        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+    except x509.ExtensionNotFound:
+        return [_name(cert)]
+    return [*san.get_values_for_type(x509.DNSName), *(str(ip) for ip in san.get_values_for_type(x509.IPAddress))]
+
+
+def _describe(certs: list[x509.Certificate]) -> str:
+    return "\n".join(
+        f"{i}: {_name(c)} — issued by {_name(c, 'issuer')}; valid {c.not_valid_before_utc:%Y-%m-%d} to "
+        f"{c.not_valid_after_utc:%Y-%m-%d}; SHA-1 {_sha1(c)}"
+        for i, c in enumerate(certs)
+    )
+
+
+def _root(certs: list[x509.Certificate], *, verified: bool) -> tuple[str, str]:
+    """(name, SHA-1) of the root SAP must trust; the SHA-1 is "" when the server didn't send it."""
+    top = certs[-1]
+    if verified or top.issuer == top.subject:
+        return _name(top), _sha1(top)
+    issuer = _name(top, "issuer")
+    return issuer, KNOWN_ROOTS.get(issuer, "")
+
+
+def check_certificate(tls: TlsResult | None, *, host: str, now: dt.datetime) -> Finding:
+    key = "tls.certificate"
+    if tls is None or not tls.established or not tls.chain:
+        return Finding(key, Status.SKIPPED, "No TLS session, so no certificate to check.")
+    certs = [x509.load_der_x509_certificate(der) for der in tls.chain]
+    leaf = certs[0]
+    root, root_sha1 = _root(certs, verified=tls.verified)
+    thumb = f" (SHA-1 {root_sha1})" if root_sha1 else ""
+    facts = {"chain": [_name(c) for c in certs], "root": root, "root_sha1": root_sha1, "names": _names(leaf)}
+    facts["not_after"] = leaf.not_valid_after_utc.isoformat()
+    presented = "verified chain" if tls.verified else "chain as presented by the server"
+    evidence = f"{presented}:\n{_describe(certs)}\nroot for STRUST: {root}{thumb}"
+    if not tls.verified:
+        code, summary = _verification_failure(tls, leaf, host=host, root=root, thumb=thumb, now=now)
+        return finding(key, code, summary=summary, evidence=f"{tls.verify_message}\n{evidence}", facts=facts)
+    left = leaf.not_valid_after_utc - now
+    if left.days < EXPIRY_WARNING_DAYS:
+        summary = f"The certificate of {host} expires on {leaf.not_valid_after_utc:%Y-%m-%d} ({left.days} days)"
+        return finding(key, "tls.certificate_expiring", summary=summary, evidence=evidence, facts=facts)
+    exchange = " — DigiCert Global Root G2, Exchange Online's root" if root_sha1 == KNOWN_ROOTS[_G2] else ""
+    summary = f"Trusted certificate for {host}; SAP must trust the root '{root}'{thumb}{exchange} in STRUST"
+    entry = explain("tls.root_to_import")
+    return Finding(
+        key, Status.PASS, summary, explanation=entry.cause, remedy=entry.remedy, evidence=evidence, facts=facts
+    )
+
+
+def _verification_failure(
+    tls: TlsResult, leaf: x509.Certificate, *, host: str, root: str, thumb: str, now: dt.datetime
+) -> tuple[str, str]:
+    if tls.verify_code in _EXPIRED or leaf.not_valid_after_utc < now:
+        days = (now - leaf.not_valid_after_utc).days
+        return (
+            "tls.certificate_expired",
+            f"The certificate of {host} expired on {leaf.not_valid_after_utc:%Y-%m-%d} ({days} days ago)",
+        )
+    if tls.verify_code in _NAME:
+        return "tls.certificate_name_mismatch", f"The certificate names {', '.join(_names(leaf))}, not {host}"
+    if tls.verify_code in _UNTRUSTED:
+        return (
+            "tls.certificate_untrusted",
+            f"The chain of {host} ends at '{root}'{thumb}, which is not trusted here; if this server is genuine, "
+            "SAP needs that root in STRUST",
+        )
+    return "tls.certificate_invalid", f"The certificate of {host} failed verification: {tls.verify_message}"
+
+
+_G2 = "DigiCert Global Root G2"
+
+
+# -- adapters ---------------------------------------------------------------------------------
+def _run_starttls(ctx: RunContext) -> Finding:
+    session = ctx.shared.get(SESSION)
+    if ctx.cancelled.is_set() or session is None:
+        return Finding("tls.starttls", Status.SKIPPED, "Skipped: no SMTP session (cancelled or not connected).")
+    _host, _port, tls_mode = effective_endpoint(ctx.target.config)
+    return check_starttls(session, tls_mode=tls_mode, option=ctx.target.config.option, context_factory=ctx.ssl_context)
+
+
+def _run_certificate(ctx: RunContext) -> Finding:
+    session = ctx.shared.get(SESSION)
+    tls = ctx.facts("tls.starttls").get("tls") or (session.tls if session else None)
+    host = session.host if session else effective_endpoint(ctx.target.config).host
+    return check_certificate(tls, host=host, now=ctx.env.now())
+
+
+CHECKS = {"tls.starttls": _run_starttls, "tls.certificate": _run_certificate}
