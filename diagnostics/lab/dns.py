@@ -260,7 +260,9 @@ class LabDns:
         for server in self._servers:
             server.resolver = self.resolver  # type: ignore[attr-defined]
             server.logger = _QuietLogger()  # type: ignore[attr-defined]
-            thread = threading.Thread(target=server.serve_forever, name=f"lab-dns-{self.port}", daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"lab-dns-{self.port}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         return self

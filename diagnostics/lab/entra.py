@@ -334,13 +334,14 @@ class LabEntra:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(cert_path, key_path)
         bind = "127.0.0.1" if self.host == "localhost" else self.host
-        server = ThreadingHTTPServer((bind, self._requested_port), _EntraHandler)
-        server.daemon_threads = True
+        server = _QuietServer((bind, self._requested_port), _EntraHandler)
         # Handshake in the handler thread, not in accept(): a stalled client must not block the lab.
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         server.entra = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="lab-entra", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="lab-entra", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -449,6 +450,13 @@ class LabEntra:
         if resource not in (EXCHANGE_RESOURCE, EXCHANGE_APP_ID):
             raise entra_error(500011, resource=resource, tenant=tid)
         return EXCHANGE_RESOURCE
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that distrusts the lab CA or hangs up is the case under test, not a lab failure
 
 
 class _EntraHandler(BaseHTTPRequestHandler):
