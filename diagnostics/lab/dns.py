@@ -148,7 +148,7 @@ class LabResolver:
         if self.records.is_silenced(qname):
             return None
         if self.forward_to and not self._is_local(qname):
-            return self._forward(request)
+            return self._forward(request, tcp=getattr(handler, "protocol", "udp") == "tcp")
         reply = request.reply()
         name = qname
         for _ in range(8):  # CNAME chain limit
@@ -179,10 +179,11 @@ class LabResolver:
             zone, rdata, ttl = zone_soa[0], zone_soa[1].rdata, zone_soa[1].ttl
         reply.add_auth(RR(zone, QTYPE.SOA, rdata=rdata, ttl=ttl))
 
-    def _forward(self, request: DNSRecord) -> DNSRecord:
+    def _forward(self, request: DNSRecord, *, tcp: bool) -> DNSRecord:
+        # Same transport as the client: a truncated UDP answer makes it retry over TCP, and so do we.
         for host, port in self.forward_to:
             try:
-                return DNSRecord.parse(request.send(host, port, timeout=self.timeout))
+                return DNSRecord.parse(request.send(host, port, tcp=tcp, timeout=self.timeout))
             except (OSError, ValueError):
                 continue
         reply = request.reply()
@@ -312,7 +313,7 @@ MICROSOFT_SPF_RECORD = (
     "v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/15 ip4:52.102.0.0/16 "
     "ip4:104.47.0.0/17 ip6:2a01:111:f400::/48 ip6:2a01:111:f403::/49 -all"
 )
-_AUTHORISED = f"ip4:{LAB_EGRESS_IP} ip4:127.0.0.1"  # the lab SMTP server sees its clients on loopback
+_AUTHORISED = f"ip4:{LAB_EGRESS_IP}"  # the lab SMTP server reports this as the IP it sees (NAT)
 _GOOD_DMARC = "v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{domain}"
 
 

@@ -103,7 +103,8 @@ def test_unknown_names_are_forwarded_only_when_told(lab_dns):
     with LabDns(forward_to=[(lab_dns.host, lab_dns.port)]) as front:
         front.records.add("front.lab.test", "A", "127.0.0.9")
         lab_dns.records.add("elsewhere.example", "A", "192.0.2.1")
-        assert [rr.to_text() for rr in _ask(front, "elsewhere.example", "A").answer[0]] == ["192.0.2.1"]
+        for tcp in (False, True):
+            assert [rr.to_text() for rr in _ask(front, "elsewhere.example", "A", tcp=tcp).answer[0]] == ["192.0.2.1"]
         assert [rr.to_text() for rr in _ask(front, "front.lab.test", "A").answer[0]] == ["127.0.0.9"]
 
 
