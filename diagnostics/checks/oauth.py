@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,20 +59,7 @@ def _entra_refusal(reply: dict[str, Any], *, client_id: str, scope: str, stage: 
     meaning = ENTRIES.get(code, {}).get("meaning", first)
     summary = f"Entra ID refused the {stage}: {code} {meaning.rstrip('.')}"
     built = finding(Status.FAIL, summary, code, f"{reply.get('error', '')}: {description}")
-    return built if code in ENTRIES else _with_explanation(built, first)
-
-
-def _with_explanation(finding: Finding, explanation: str) -> Finding:
-    return Finding(
-        finding.key,
-        finding.status,
-        finding.summary,
-        finding.code,
-        explanation,
-        finding.remedy,
-        finding.evidence,
-        facts=finding.facts,
-    )
+    return built if code in ENTRIES else replace(built, explanation=first)
 
 
 def _transport_failure(exc: requests.RequestException, authority: str) -> Finding:
@@ -87,14 +75,19 @@ def _transport_failure(exc: requests.RequestException, authority: str) -> Findin
 def _discovery_failure(session: requests.Session, authority: str, *, client_id: str, scope: str) -> Finding:
     """MSAL's constructor said ValueError: ask the discovery endpoint ourselves what Entra objected to."""
     try:
-        reply = session.get(discovery_url(authority)).json()
+        response = session.get(discovery_url(authority))
     except requests.RequestException as exc:
         return _transport_failure(exc, authority)
+    try:
+        reply = response.json()
     except ValueError:
         reply = {}
-    if not entra_code(reply):
+    if not isinstance(reply, dict) or not entra_code(reply):
         finding = finding_builder("oauth.token", host=urlsplit(authority).netloc)
-        return finding(Status.FAIL, "The login host's OpenID discovery is not Entra ID's", "oauth.unexpected_reply")
+        evidence = f"HTTP {response.status_code} from {discovery_url(authority)}: {response.text[:200]}"
+        return finding(
+            Status.FAIL, "The login host's OpenID discovery is not Entra ID's", "oauth.unexpected_reply", evidence
+        )
     return _entra_refusal(reply, client_id=client_id, scope=scope, stage="tenant lookup")
 
 
@@ -126,7 +119,10 @@ def check_oauth_token(
     if "access_token" not in reply:
         return _entra_refusal(reply, client_id=client_id, scope=scope, stage="token request")
     token = reply["access_token"]
-    claims = jwt.decode(token, options={"verify_signature": False})
+    try:  # read, not verified: only Exchange Online can verify its tokens, oauth.claims just inspects them
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.DecodeError:
+        claims = {}  # an opaque token: oauth.claims has nothing to inspect
     evidence = (
         f"token for {scope} from {authority}, expires in {reply.get('expires_in', '?')} s, "
         f"roles {claims.get('roles', [])}, tid {claims.get('tid', '?')}"
