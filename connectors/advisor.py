@@ -92,7 +92,10 @@ def advise(facts: AdvisorInput) -> Advice:
         for code in order
         if recommended is None or code != recommended.option
     )
-    credential = _credential(facts) if recommended and recommended.option == "oauth2" else None
+    configures_oauth = (
+        recommended is not None and recommended.option == "oauth2" and not is_managed_by_sap(facts.product)
+    )
+    credential = _credential(facts) if configures_oauth else None
     return Advice(recommended, alternatives, tuple(_notes(facts, recommended)), credential)
 
 

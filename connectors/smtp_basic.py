@@ -128,7 +128,7 @@ def steps(
     current = (*sap_prerequisites(), tls_client_parameters(), strust_root(hosts=(host,)), *_current_setup(config))
     migration = (
         _inventory(config),
-        *[_as_migration(step) for step in target_guide.steps if step.key not in _ALREADY_DONE],
+        *[_as_migration(step, target, config) for step in target_guide.steps if step.key not in _ALREADY_DONE],
         _cutover(config, target),
         _block_basic(config, target),
     )
@@ -235,8 +235,18 @@ def _inventory(config: MailConfig) -> Step:
     )
 
 
-def _as_migration(step: Step) -> Step:
-    return dataclasses.replace(step, key=f"migrate.{step.key}", title=f"Migration: {step.title}")
+def _as_migration(step: Step, target: str, config: MailConfig) -> Step:
+    """A target step inside this guide. Its check belongs to the target's plan: it runs once the
+    setup is switched to the target option, not while the system still uses Basic."""
+    runs_now = {check.key for check in plan(config, send_to="x")}
+    notes = step.notes
+    check = step.check
+    if check is not None and check not in runs_now:
+        notes = (*notes, f"Once the setup's option is switched to {target}, the check {check} verifies this step.")
+        check = None
+    return dataclasses.replace(
+        step, key=f"migrate.{step.key}", title=f"Migration: {step.title}", check=check, notes=notes
+    )
 
 
 def _cutover(config: MailConfig, target: str) -> Step:
