@@ -2,11 +2,23 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal import views
+from portal import dashboard, helpdesk, run_views, setup_views, views
+
+system = "systems/<str:sid>/<str:client>/"
 
 urlpatterns = [
     path("", views.system_list, name="system_list"),
-    path("systems/<str:sid>/<str:client>/", views.system_detail, name="system_detail"),
+    path("systems/new/", views.system_create, name="system_create"),
+    path(system, views.system_detail, name="system_detail"),
+    path(f"{system}runs/", run_views.run_checks, name="run_checks"),
+    path(f"{system}runs/<int:run_id>/", run_views.run_detail, name="run_detail"),
+    path(f"{system}test-send/", run_views.test_send, name="test_send"),
+    path(f"{system}configuration/", setup_views.setup_edit, name="setup_edit"),
+    path(f"{system}steps/", setup_views.setup_steps, name="setup_steps"),
+    path(f"{system}steps.md", setup_views.setup_steps_markdown, name="setup_steps_markdown"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard_export"),
+    path("helpdesk/", helpdesk.helpdesk, name="helpdesk"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,31 +1,76 @@
-"""Pages of the portal. Views stay thin: access helpers at the top, behaviour on models and services."""
+"""The systems list, a system's Health tab and the form that adds a system.
+
+Views stay thin: access helpers at the top, behaviour on models, forms and small service modules.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.models import SapSystem
+from diagnostics.models import DiagnosticRun
+from portal.forms import SystemFilterForm, SystemForm
+from portal.health import history, run_progress, with_health
+from portal.models import AuditEvent, SapSystem
+
+PAGE_SIZE = 50
 
 
-def _system_for(sid: str, client: str) -> SapSystem:
+def system_for(sid: str, client: str) -> SapSystem:
     return get_object_or_404(SapSystem.objects.select_related("mail_setup"), sid=sid.upper(), client=client)
+
+
+def listed_systems() -> QuerySet[SapSystem]:
+    return with_health(SapSystem.objects.select_related("mail_setup")).order_by("sid", "client")
+
+
+def latest_run(system: SapSystem) -> DiagnosticRun | None:
+    return system.runs.select_related("test_send").prefetch_related("results").first()
 
 
 @require_GET
 @permission_required("portal.view_sapsystem", raise_exception=True)
 def system_list(request: HttpRequest) -> HttpResponse:
-    systems = SapSystem.objects.select_related("mail_setup").order_by("sid", "client")
-    page = Paginator(systems, 50).get_page(request.GET.get("page"))
-    return render(request, "portal/system_list.html", {"page": page})
+    filters = SystemFilterForm(request.GET)
+    page = Paginator(filters.filter(listed_systems()), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    template = "portal/system_list.html#system-rows" if request.htmx else "portal/system_list.html"
+    return render(request, template, context)
 
 
 @require_GET
 @permission_required("portal.view_sapsystem", raise_exception=True)
 def system_detail(request: HttpRequest, sid: str, client: str) -> HttpResponse:
-    system = _system_for(sid, client)
-    setup = getattr(system, "mail_setup", None)
-    return render(request, "portal/system_detail.html", {"system": system, "setup": setup})
+    system = system_for(sid, client)
+    run = latest_run(system)
+    context = {
+        "system": system,
+        "setup": getattr(system, "mail_setup", None),
+        "tab": "health",
+        "run": run,
+        "rows": run_progress(run) if run else [],
+        "history": history(system),
+    }
+    return render(request, "portal/system_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("portal.add_sapsystem", raise_exception=True)
+def system_create(request: HttpRequest) -> HttpResponse:
+    form = SystemForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        system = form.save()
+        AuditEvent.objects.create(
+            actor=request.user, source=AuditEvent.Source.WEB, action="system.created", system=system,
+            system_label=str(system), changes={},
+        )  # fmt: skip
+        messages.success(request, f"{system} added. Now choose how it sends mail.")
+        return redirect("setup_edit", sid=system.sid, client=system.client)
+    return render(request, "portal/system_create.html", {"form": form})

@@ -1,0 +1,134 @@
+"""The migration dashboard for managers: where the systems stand on the way off Basic auth."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from connectors.retirement import DEFAULT_MILESTONES, Milestone, next_milestone, parse_milestones
+from portal.health import AMBER, GREEN, HEALTH_LABELS, RED, UNKNOWN, with_health
+from portal.models import Option, Product, Role, SapSystem
+
+NO_SETUP = "none"
+OPTION_ORDER = [*Option.values, NO_SETUP]
+OPTION_LABELS = {**dict(Option.choices), NO_SETUP: "not set up"}
+OPTION_COLOURS = {
+    "oauth2": "#1e7b34", "direct_send": "#0a5ea8", "relay_connector": "#5b3fa8", "relay_server": "#00738a",
+    "smtp_basic": "#b3261e", NO_SETUP: "#8a94a3",
+}  # fmt: skip
+OAUTH_MIN_RELEASE = 750
+BAR_WIDTH = 560
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    total: int
+    segments: list[dict[str, Any]]
+
+
+def milestones() -> tuple[Milestone, ...]:
+    return parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or []) or DEFAULT_MILESTONES
+
+
+def _option_key(row: dict[str, Any]) -> str:
+    return row["mail_setup__option"] or NO_SETUP
+
+
+def _role_bars(rows: list[dict[str, Any]]) -> list[Bar]:
+    """One stacked bar per landscape role, a segment per option, widths in SVG units."""
+    by_role: dict[str, dict[str, int]] = {}
+    for row in rows:
+        by_role.setdefault(row["role"] or "", {}).setdefault(_option_key(row), 0)
+        by_role[row["role"] or ""][_option_key(row)] += row["n"]
+    widest = max((sum(counts.values()) for counts in by_role.values()), default=1)
+    bars = []
+    for role, label in [*Role.choices, ("", "no role")]:
+        counts = by_role.get(role, {})
+        x, segments = 0.0, []
+        for option in OPTION_ORDER:
+            if count := counts.get(option, 0):
+                width = BAR_WIDTH * count / widest
+                segments.append({"option": option, "label": OPTION_LABELS[option], "count": count, "x": x,
+                                 "width": width, "colour": OPTION_COLOURS[option]})  # fmt: skip
+                x += width
+        if counts:
+            bars.append(Bar(str(label), sum(counts.values()), segments))
+    return bars
+
+
+def blockers(systems: QuerySet[SapSystem]) -> dict[str, list[SapSystem]]:
+    """Systems on Basic auth (or without a setup) whose release cannot do OAuth, and failing systems."""
+    on_basic = Q(mail_setup__option=Option.SMTP_BASIC) | Q(mail_setup__isnull=True)
+    old = Q(basis_release__lt=OAUTH_MIN_RELEASE) & ~Q(product__in=[Product.BTP_ABAP, Product.S4_PUBLIC])
+    return {
+        "old_release": list(systems.filter(on_basic & old).order_by("sid", "client")[:50]),
+        "failing": list(systems.filter(health=RED).order_by("sid", "client")[:50]),
+    }
+
+
+def summary(today: date) -> dict[str, Any]:
+    systems = with_health(SapSystem.objects.select_related("mail_setup"))
+    rows = list(SapSystem.objects.order_by().values("role", "mail_setup__option").annotate(n=Count("pk")))
+    by_option = {option: 0 for option in OPTION_ORDER}
+    for row in rows:
+        by_option[_option_key(row)] += row["n"]
+    health = {row["health"]: row["n"] for row in systems.order_by().values("health").annotate(n=Count("pk"))}
+    total = sum(by_option.values())
+    off_basic = total - by_option[Option.SMTP_BASIC] - by_option[NO_SETUP]
+    upcoming = next_milestone(milestones(), today)
+    return {
+        "total": total,
+        "by_option": [(OPTION_LABELS[o], by_option[o], OPTION_COLOURS[o], o) for o in OPTION_ORDER],
+        "by_health": [(h, HEALTH_LABELS[h], health.get(h, 0)) for h in (GREEN, AMBER, RED, UNKNOWN)],
+        "bars": _role_bars(rows),
+        "bar_width": BAR_WIDTH,
+        "off_basic": off_basic,
+        "progress": round(100 * off_basic / total) if total else 100,
+        "milestone": upcoming,
+        "days_left": (upcoming.date - today).days if upcoming else None,
+        "blockers": blockers(systems),
+    }
+
+
+@require_GET
+@permission_required("portal.view_dashboard", raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = summary(timezone.localdate())
+    context["chart_height"] = 40 + 34 * len(context["bars"])
+    return render(request, "portal/dashboard.html", context)
+
+
+@require_GET
+@permission_required("portal.view_dashboard", raise_exception=True)
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mail-migration.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["sid", "client", "description", "role", "product", "basis_release", "option", "health",
+                     "health_since", "last_run"])  # fmt: skip
+    for system in with_health(SapSystem.objects.select_related("mail_setup")).order_by("sid", "client").iterator():
+        setup = getattr(system, "mail_setup", None)
+        writer.writerow([system.sid, system.client, _cell(system.description), system.role, system.product,
+                         system.release_label, setup.option if setup else "", system.health,
+                         _iso(system.health_since), _iso(system.last_run_at)])  # fmt: skip
+    return response
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat(timespec="minutes") if value else ""
+
+
+def _cell(text: str) -> str:
+    """Spreadsheets run a cell that starts like a formula: keep a description from doing that."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

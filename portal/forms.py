@@ -1,0 +1,160 @@
+"""Forms of the portal pages: the systems filter, a system's facts and its mail setup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from connectors.registry import OPTIONS
+from portal.health import HEALTH_CHOICES
+from portal.models import MailSetup, Option, Role, SapSystem
+from portal.validators import format_release, normalise_release, parse_egress_ips, validate_address
+
+NO_SETUP = "none"
+
+
+class SystemFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search", required=False, max_length=100, help_text="SID, description, SMTP host or sender"
+    )
+    option = forms.ChoiceField(
+        label="Mail option", required=False, choices=[("", "any option"), *Option.choices, (NO_SETUP, "not set up")]
+    )
+    role = forms.ChoiceField(label="Landscape role", required=False, choices=[("", "any role"), *Role.choices])
+    health = forms.ChoiceField(label="Health", required=False, choices=[("", "any health"), *HEALTH_CHOICES])
+    zone = forms.CharField(label="Network zone", required=False, max_length=40)
+
+    def filter(self, systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
+        """Narrow an annotated (with_health) queryset; an invalid form filters nothing it cannot read."""
+        if not self.is_valid():
+            return systems
+        data = self.cleaned_data
+        if text := data["q"].strip():
+            systems = systems.filter(
+                Q(sid__icontains=text)
+                | Q(description__icontains=text)
+                | Q(mail_setup__smtp_host__icontains=text)
+                | Q(mail_setup__sender__icontains=text)
+            )
+        if data["option"] == NO_SETUP:
+            systems = systems.filter(mail_setup__isnull=True)
+        elif data["option"]:
+            systems = systems.filter(mail_setup__option=data["option"])
+        if data["role"]:
+            systems = systems.filter(role=data["role"])
+        if data["health"]:
+            systems = systems.filter(health=data["health"])
+        if data["zone"].strip():
+            systems = systems.filter(zone__iexact=data["zone"].strip())
+        return systems
+
+
+class ReleaseField(forms.CharField):
+    """SAP_BASIS release typed as 7.50, 750 or 816; stored normalised."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return format_release(value) if isinstance(value, int) else value
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        return normalise_release(super().to_python(value))
+
+
+class SystemForm(forms.ModelForm):
+    basis_release = ReleaseField(label="SAP_BASIS release", required=False, help_text="e.g. 7.50, 7.58 or 816")
+
+    class Meta:
+        model = SapSystem
+        fields = ["sid", "client", "description", "role", "product", "basis_release", "zone", "owner", "contact_email"]
+
+    def clean_sid(self) -> str:
+        return self.cleaned_data["sid"].strip().upper()
+
+    def clean_client(self) -> str:
+        return self.cleaned_data["client"].strip().zfill(3)
+
+
+def _secret_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=help_text,
+    )
+
+
+class SetupForm(forms.ModelForm):
+    """The fields of one option; secrets are write-only: keep, replace or clear, never shown."""
+
+    SECRET_ACTIONS = [("keep", "Keep the stored secret"), ("replace", "Set or replace it"), ("clear", "Clear it")]
+    egress_ips = forms.CharField(label="Static egress IPs", required=False, help_text="Public IPs, separated by spaces")
+    new_secret = _secret_field("New client secret or password", "Write-only: it is never shown again.")
+    secret_action = forms.ChoiceField(
+        label="Client secret or password", choices=SECRET_ACTIONS, initial="keep", widget=forms.RadioSelect
+    )
+
+    class Meta:
+        model = MailSetup
+        fields = [
+            "option", "cloud", "smtp_host", "smtp_port", "tls", "sender", "mailbox", "tenant", "client_id",
+            "credential", "secret_expires", "certificate_thumbprint", "certificate_expires", "connector",
+            "relay_host", "upstream_option", "test_recipient", "egress_ips",
+        ]  # fmt: skip  # secrets and the certificate are handled by the form's own fields
+        widgets = {
+            "secret_expires": forms.DateInput(attrs={"type": "date"}),
+            "certificate_expires": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, option: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.option = option
+        self.fields["option"].initial = option
+        shown = {"option", *option_field_names(option)}
+        if uses_secret(option):
+            shown |= {"secret_action", "new_secret"}
+        for name in list(self.fields):
+            if name not in shown:
+                del self.fields[name]
+        self.order_fields(["option", *option_field_names(option)])
+        if isinstance(self.initial.get("egress_ips"), list):
+            self.initial["egress_ips"] = " ".join(self.initial["egress_ips"])
+
+    def clean_egress_ips(self) -> list[str]:
+        return parse_egress_ips(self.cleaned_data.get("egress_ips", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("secret_action") == "replace" and not cleaned.get("new_secret"):
+            self.add_error("new_secret", ValidationError("Type the new secret, or choose to keep the stored one."))
+        return cleaned
+
+    def apply_secret(self, setup: MailSetup) -> None:
+        action = self.cleaned_data.get("secret_action", "keep")
+        if action == "replace":
+            setup.client_secret = self.cleaned_data["new_secret"]
+        elif action == "clear":
+            setup.client_secret = None
+
+
+def option_field_names(option: str) -> list[str]:
+    """The model fields the connector of ``option`` asks for (the connector's order)."""
+    model_fields = {field.name for field in MailSetup._meta.concrete_fields}
+    connector = OPTIONS.get(option)
+    names = connector.field_names if connector else ()
+    return [name for name in names if name in model_fields]
+
+
+def uses_secret(option: str) -> bool:
+    return option in (Option.OAUTH2, Option.SMTP_BASIC)
+
+
+class TestSendForm(forms.Form):
+    recipient = forms.CharField(label="Recipient", max_length=254, help_text="A real message is sent to this address.")
+
+    def clean_recipient(self) -> str:
+        value = self.cleaned_data["recipient"].strip()
+        validate_address(value)
+        return value

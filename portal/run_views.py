@@ -1,0 +1,85 @@
+"""Running the checks of a system, following a run while it progresses, and test sends."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
+
+from diagnostics.models import DiagnosticRun
+from diagnostics.runner import NoMailSetup, create_run, enqueue_run
+from portal.forms import TestSendForm
+from portal.health import run_progress
+from portal.models import SapSystem
+from portal.views import system_for
+
+
+def _run_for(system: SapSystem, run_id: int) -> DiagnosticRun:
+    runs = DiagnosticRun.objects.select_related("system", "test_send").prefetch_related("results")
+    return get_object_or_404(runs, pk=run_id, system=system)
+
+
+def _start(request: HttpRequest, system: SapSystem, send_to: str = "") -> DiagnosticRun | None:
+    """Create a queued run and hand it to a worker; None (with a message) when there is nothing to run."""
+    try:
+        run = create_run(system, trigger=DiagnosticRun.Trigger.WEB, user=request.user, send_to=send_to)
+    except NoMailSetup as exc:
+        messages.error(request, str(exc))
+        return None
+    enqueue_run(run)
+    return run
+
+
+@require_POST
+@permission_required("portal.run_checks", raise_exception=True)
+def run_checks(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    system = system_for(sid, client)
+    run = _start(request, system)
+    url = reverse("run_detail", args=[system.sid, system.client, run.pk]) if run else system_url(system)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_GET
+@permission_required("portal.view_sapsystem", raise_exception=True)
+def run_detail(request: HttpRequest, sid: str, client: str, run_id: int) -> HttpResponse:
+    system = system_for(sid, client)
+    run = _run_for(system, run_id)
+    if request.htmx:
+        response = render(
+            request, "portal/partials/run_status.html", {"run": run, "system": system, "rows": run_progress(run)}
+        )
+        if run.is_finished:
+            response.status_code = HTMX_STOP_POLLING
+        return response
+    context = {"system": system, "setup": getattr(system, "mail_setup", None), "run": run, "tab": "health",
+               "rows": run_progress(run)}  # fmt: skip
+    return render(request, "portal/run_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("portal.send_test_mail", raise_exception=True)
+def test_send(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    system = system_for(sid, client)
+    setup = getattr(system, "mail_setup", None)
+    form = TestSendForm(
+        request.POST if request.method == "POST" else None, initial={"recipient": setup.test_recipient if setup else ""}
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (run := _start(request, system, form.cleaned_data["recipient"]))
+    ):
+        return redirect(f"{reverse('test_send', args=[system.sid, system.client])}?run={run.pk}")
+    shown = request.GET.get("run", "")
+    run = _run_for(system, int(shown)) if shown.isdigit() else None
+    context = {"system": system, "setup": setup, "form": form, "run": run, "tab": "test_send",
+               "rows": run_progress(run) if run else []}  # fmt: skip
+    return render(request, "portal/test_send.html", context)
+
+
+def system_url(system: SapSystem) -> str:
+    return reverse("system_detail", args=[system.sid, system.client])

@@ -1,0 +1,106 @@
+"""A system's Configuration tab (its mail setup, audited) and Steps tab (the generated guide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from connectors.guide import Guide
+from connectors.registry import OPTIONS
+from connectors.retirement import parse_milestones
+from portal.forms import SetupForm, uses_secret
+from portal.models import AuditEvent, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
+from portal.views import latest_run, system_for
+
+SECRET_FIELDS = {"client_secret", "private_key"}
+
+
+def _option_from(data: Any, setup: MailSetup | None) -> str:
+    wanted = data.get("option", "")
+    return wanted if wanted in Option.values else (setup.option if setup else Option.OAUTH2)
+
+
+def _problems(setup: MailSetup) -> list[Any]:
+    return OPTIONS[setup.option].validate(setup.to_config())
+
+
+def _guide(setup: MailSetup) -> Guide:
+    milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or []) or None
+    return OPTIONS[setup.option].steps(setup.to_config(), milestones=milestones)
+
+
+def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: MailSetup | None) -> MailSetup:
+    before = setup_snapshot(MailSetup.objects.filter(pk=existing.pk).first() if existing else None)
+    setup = form.save(commit=False)
+    setup.system = system
+    form.apply_secret(setup)
+    setup.save()
+    AuditEvent.objects.create(
+        actor=request.user, source=AuditEvent.Source.WEB, system=system, system_label=str(system),
+        action="mail_setup.updated" if existing else "mail_setup.created",
+        changes=audit_changes(before, setup_snapshot(setup), SECRET_FIELDS),
+    )  # fmt: skip
+    return setup
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("portal.change_mailsetup", raise_exception=True)
+def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    system = system_for(sid, client)
+    existing: MailSetup | None = getattr(system, "mail_setup", None)
+    option = _option_from(request.POST or request.GET, existing)
+    instance = existing or MailSetup(system=system)
+    if request.method == "POST":
+        form = SetupForm(request.POST, instance=instance, option=option)
+        errors = [] if not form.is_valid() else [p for p in _problems(form.instance) if p.is_error]
+        for problem in errors:
+            form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+        if form.is_valid() and not errors:
+            _save(request, form, system, existing)
+            messages.success(request, "Mail setup saved.")
+            return redirect("setup_edit", sid=system.sid, client=system.client)
+    else:
+        form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request))
+    shows_saved = existing is not None and not form.is_bound and option == existing.option
+    warnings = [p for p in _problems(existing) if not p.is_error] if shows_saved else []
+    context = {"system": system, "setup": existing, "form": form, "warnings": warnings, "tab": "configuration",
+               "uses_secret": uses_secret(option)}  # fmt: skip
+    template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"
+    return render(request, template, context)
+
+
+def _typed_so_far(request: HttpRequest) -> dict[str, str]:
+    """What was typed before switching the option (never a secret), so switching loses nothing."""
+    return {key: value for key, value in request.GET.items() if key not in {"new_secret", "secret_action"}}
+
+
+@require_GET
+@permission_required("portal.view_mailsetup", raise_exception=True)
+def setup_steps(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    system = system_for(sid, client)
+    setup: MailSetup | None = getattr(system, "mail_setup", None)
+    guide = _guide(setup).to_dict() if setup else None
+    if guide:
+        run = latest_run(system)
+        results = {result.key: result for result in run.results.all()} if run else {}
+        by_number = {step["number"]: {**step, "result": results.get(step["check"])} for step in guide["steps"]}
+        guide["grouped"] = [(group["where_label"], [by_number[n] for n in group["steps"]]) for group in guide["groups"]]
+    context = {"system": system, "setup": setup, "guide": guide, "tab": "steps"}
+    return render(request, "portal/setup_steps.html", context)
+
+
+@require_GET
+@permission_required("portal.view_mailsetup", raise_exception=True)
+def setup_steps_markdown(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    system = system_for(sid, client)
+    setup: MailSetup | None = getattr(system, "mail_setup", None)
+    text = _guide(setup).to_markdown() if setup else f"# {system}\n\nNo mail setup yet.\n"
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{system.sid}-{system.client}-mail-steps.md"'
+    return response

@@ -1,0 +1,59 @@
+"""The navigation mirrors each role; the server refuses anyway."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+EDIT_URLS = ["/systems/new/", "/systems/PRD/100/configuration/"]
+
+
+def _nav(client, user) -> str:
+    client.force_login(user)
+    return client.get("/systems/PRD/100/").content.decode()
+
+
+def test_a_basis_admin_sees_every_tab_and_action(client, basis_admin, prd):
+    page = _nav(client, basis_admin)
+    for text in [
+        "Configuration</a>",
+        "Test send</a>",
+        "Migration dashboard</a>",
+        "Add system</a>",
+        "Run checks</button>",
+    ]:
+        assert text in page
+
+
+def test_a_manager_never_sees_edit_or_run_buttons(client, manager, prd):
+    page = _nav(client, manager)
+    assert "Migration dashboard</a>" in page
+    for text in ["Configuration</a>", "Test send</a>", "Add system</a>", "Run checks</button>"]:
+        assert text not in page
+
+
+def test_helpdesk_can_run_checks_but_not_edit(client, helpdesk, prd):
+    page = _nav(client, helpdesk)
+    assert "Run checks</button>" in page
+    for text in ["Configuration</a>", "Test send</a>", "Migration dashboard</a>", "Add system</a>"]:
+        assert text not in page
+
+
+@pytest.mark.parametrize("url", EDIT_URLS)
+def test_the_server_refuses_a_manager_on_every_edit_page(client, manager, prd, url):
+    client.force_login(manager)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"sid": "NEW", "client": "100", "option": "oauth2"}).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/helpdesk/", "/dashboard/", "/systems/PRD/100/steps/", "/systems/new/"])
+def test_an_outsider_is_refused_everywhere(client, outsider, prd, url):
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/helpdesk/", "/dashboard/", "/systems/PRD/100/steps/", "/systems/new/"])
+def test_every_new_page_asks_for_a_login(client, prd, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+
+from portal.models import AuditEvent, MailSetup
+from tests.pages.conftest import make_system
+
+pytestmark = pytest.mark.django_db
+
+OAUTH = {
+    "option": "oauth2", "tenant": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555",
+    "mailbox": "sap-prd@contoso.com", "sender": "sap-prd@contoso.com", "credential": "secret", "cloud": "global",
+    "smtp_host": "", "smtp_port": "", "tls": "", "test_recipient": "", "secret_expires": "",
+    "certificate_thumbprint": "", "certificate_expires": "", "secret_action": "keep", "new_secret": "",
+}  # fmt: skip
+
+
+def test_the_form_shows_the_fields_of_the_option_and_never_the_secret(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert 'name="tenant"' in page and 'name="client_id"' in page
+    assert 'name="connector"' not in page
+    assert "A secret is stored" in page
+    assert "never-show-me" not in page
+
+
+def test_switching_the_option_returns_only_that_options_fields(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    response = client.get(
+        "/systems/PRD/100/configuration/?option=relay_connector&sender=typed@contoso.com",
+        headers={"HX-Request": "true"},
+    )
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<div id="setup-fields">')
+    assert 'name="connector"' in fragment and 'name="tenant"' not in fragment
+    assert 'value="typed@contoso.com"' in fragment
+    assert "secret" not in fragment.lower() or "new_secret" not in fragment
+
+
+def test_saving_keeps_the_secret_and_audits_the_change(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "sender": "alerts@contoso.com"})
+    assert response.status_code == 302
+    setup = MailSetup.objects.get()
+    assert setup.client_secret.reveal() == "never-show-me"
+    event = AuditEvent.objects.get()
+    assert event.action == "mail_setup.updated" and event.actor == basis_admin and event.source == "web"
+    assert event.changes == {"sender": ["sap-prd@contoso.com", "alerts@contoso.com"]}
+
+
+@pytest.mark.parametrize(
+    ("action", "expected", "audited"), [("replace", "new-secret", "replaced"), ("clear", "", "cleared")]
+)
+def test_a_secret_can_be_replaced_or_cleared_and_the_log_holds_no_value(
+    client, basis_admin, prd, action, expected, audited
+):
+    client.force_login(basis_admin)
+    client.post("/systems/PRD/100/configuration/", {**OAUTH, "secret_action": action, "new_secret": "new-secret"})
+    assert MailSetup.objects.get().client_secret.reveal() == expected
+    event = AuditEvent.objects.get()
+    assert event.changes == {"client_secret": audited}
+    assert "new-secret" not in str(event.changes)
+
+
+def test_replacing_without_a_value_is_refused_with_a_message(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "secret_action": "replace"})
+    assert response.status_code == 200
+    assert "Type the new secret" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("client_id", "not-a-guid"), ("mailbox", "no address"), ("smtp_port", "abc"), ("smtp_host", "bad host!"),
+     ("secret_expires", "2026-13-45"), ("option", "pigeon"), ("tenant", "x" * 400)],
+)  # fmt: skip
+def test_malformed_values_re_render_the_form_with_a_message_not_an_error_page(client, basis_admin, prd, field, value):
+    client.force_login(basis_admin)
+    response = client.post("/systems/PRD/100/configuration/", {**OAUTH, field: value})
+    assert response.status_code == 200
+    assert 'class="error"' in response.content.decode()
+    assert not AuditEvent.objects.exists()
+
+
+def test_private_egress_ips_are_refused(client, basis_admin):
+    make_system("DEV", "200", option="direct_send")
+    client.force_login(basis_admin)
+    response = client.post(
+        "/systems/DEV/200/configuration/",
+        {"option": "direct_send", "sender": "sap@contoso.com", "egress_ips": "10.1.2.3", "cloud": "global"},
+    )
+    assert response.status_code == 200
+    assert "not a public address" in response.content.decode()
+
+
+def test_a_new_setup_is_created_for_a_system_without_one_and_warnings_show(client, basis_admin):
+    make_system("DEV", "200", option=None, basis_release=740)
+    client.force_login(basis_admin)
+    response = client.post(
+        "/systems/DEV/200/configuration/", {**OAUTH, "secret_action": "replace", "new_secret": "s3cr3t"}
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.get().action == "mail_setup.created"
+    page = client.get("/systems/DEV/200/configuration/").content.decode()
+    assert "7.50" in page  # the connector warns: release 7.40 cannot do OAuth
+    assert "s3cr3t" not in page
+
+
+def test_helpdesk_and_managers_cannot_edit(client, helpdesk, manager, prd):
+    for user in (helpdesk, manager):
+        client.force_login(user)
+        assert client.get("/systems/PRD/100/configuration/").status_code == 403
+        assert client.post("/systems/PRD/100/configuration/", OAUTH).status_code == 403

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from portal.models import AuditEvent, SapSystem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_basis_admin_adds_a_system_and_goes_on_to_its_setup(client, basis_admin):
+    client.force_login(basis_admin)
+    response = client.post("/systems/new/", {"sid": "erp", "client": "1", "role": "PRD", "basis_release": "7.58"})
+    assert response.status_code == 302
+    assert response["Location"] == "/systems/ERP/001/configuration/"
+    system = SapSystem.objects.get()
+    assert (system.sid, system.client, system.basis_release) == ("ERP", "001", 758)
+    assert AuditEvent.objects.get().action == "system.created"
+
+
+@pytest.mark.parametrize(
+    "data", [{"sid": "SAP", "client": "100"}, {"sid": "toolong", "client": "100"}, {"sid": "ERP", "client": "abc"},
+             {"sid": "ERP", "client": "100", "basis_release": "seven"}, {"sid": "ERP", "client": "100", "role": "X"}, {}],
+)  # fmt: skip
+def test_bad_input_re_renders_the_form_with_messages(client, basis_admin, data):
+    client.force_login(basis_admin)
+    response = client.post("/systems/new/", data)
+    assert response.status_code == 200
+    assert 'class="error' in response.content.decode()
+    assert not SapSystem.objects.exists()
+
+
+def test_a_duplicate_sid_and_client_is_refused_with_a_message(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    response = client.post("/systems/new/", {"sid": "PRD", "client": "100"})
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import pytest
+
+from diagnostics.models import CheckResult, DiagnosticRun
+from tests.pages.conftest import finished_run
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_health_tab_shows_each_check_with_code_summary_remedy_and_evidence(client, helpdesk, failing_prd):
+    client.force_login(helpdesk)
+    page = client.get("/systems/PRD/100/").content.decode()
+    assert "AADSTS7000222" in page
+    assert "The client secret expired" in page
+    assert "Basis must renew the client secret in Entra ID" in page
+    assert "<details>" in page
+    assert "never-show-me" not in page
+
+
+def test_the_history_marks_where_the_status_changed(client, helpdesk, failing_prd):
+    client.force_login(helpdesk)
+    page = client.get("/systems/PRD/100/").content.decode()
+    assert page.count("status changed") == 1
+
+
+def test_the_evidence_of_an_older_run_is_on_its_own_page(client, helpdesk, failing_prd):
+    run = DiagnosticRun.objects.filter(verdict="failed").order_by("finished_at").first()
+    client.force_login(helpdesk)
+    page = client.get(f"/systems/PRD/100/runs/{run.pk}/").content.decode()
+    assert "POST /token -&gt; 401 invalid_client" in page
+
+
+def test_a_running_run_polls_every_second_and_a_finished_one_stops_polling(client, helpdesk, prd):
+    run = DiagnosticRun.objects.create(
+        system=prd, option="oauth2", trigger="web", state="running", planned_checks=["dns.mx", "smtp.auth"]
+    )
+    CheckResult.objects.create(run=run, key="dns.mx", status="pass", summary="MX found", position=0)
+    client.force_login(helpdesk)
+    url = f"/systems/PRD/100/runs/{run.pk}/"
+    polling = client.get(url, headers={"HX-Request": "true"})
+    assert polling.status_code == 200
+    fragment = polling.content.decode()
+    assert 'hx-trigger="every 1s"' in fragment
+    assert "1 of 2 checks done" in fragment
+    assert "pending" in fragment
+    DiagnosticRun.objects.filter(pk=run.pk).update(state="done", verdict="passed")
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done.status_code == 286
+    assert "hx-trigger" not in done.content.decode()
+
+
+def test_a_run_of_another_system_is_a_404(client, helpdesk, prd):
+    from tests.pages.conftest import make_system
+
+    other = finished_run(make_system("DEV", "200"), "passed")
+    client.force_login(helpdesk)
+    assert client.get(f"/systems/PRD/100/runs/{other.pk}/").status_code == 404
+
+
+def test_run_checks_creates_a_queued_run_and_shows_its_page(
+    client, helpdesk, prd, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr("diagnostics.tasks.run_diagnosis_task.apply_async", lambda **kw: sent.append(kw))
+    client.force_login(helpdesk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/systems/PRD/100/runs/")
+    run = DiagnosticRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/systems/PRD/100/runs/{run.pk}/"
+    assert run.state == "queued" and run.trigger == "web" and run.requested_by == helpdesk
+    assert sent == [{"args": [run.pk], "queue": "default"}]
+    page = client.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 1s"' in page
+
+
+def test_run_checks_without_a_setup_says_what_to_do(client, helpdesk):
+    from tests.pages.conftest import make_system
+
+    make_system("DEV", "200", option=None)
+    client.force_login(helpdesk)
+    page = client.post("/systems/DEV/200/runs/", follow=True).content.decode()
+    assert "has no mail setup" in page
+    assert not DiagnosticRun.objects.exists()
+
+
+def test_run_checks_is_a_post_only_and_needs_the_permission(client, manager, prd):
+    client.force_login(manager)
+    assert client.post("/systems/PRD/100/runs/").status_code == 403
+    assert client.get("/systems/PRD/100/runs/").status_code in (403, 405)
