@@ -82,14 +82,14 @@ def lab_env_for(
 
 
 @pytest.fixture
-def lab_env(lab_dns: LabDns, lab_entra: LabEntra, lab_pki: LabPki) -> Environment:
+def oauth_env(lab_dns: LabDns, lab_entra: LabEntra, lab_pki: LabPki) -> Environment:
     """Everything pointed at the lab, as PORTAL_* settings would for the demo."""
     return lab_env_for(lab_dns, lab_entra, lab_pki)
 
 
 @pytest.fixture
 def make_ctx(lab_dns: LabDns) -> Callable[..., RunContext]:
-    """``make_ctx(config_field=..., secret=..., env=...)`` → a RunContext on the lab's DNS (pass ``env=lab_env``
+    """``make_ctx(config_field=..., secret=..., env=...)`` → a RunContext on the lab's DNS (pass ``env=oauth_env``
     for the Entra stand-in too)."""
 
     def build(

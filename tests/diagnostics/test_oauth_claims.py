@@ -14,9 +14,9 @@ from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
     lab_dns,
     lab_dns_server,
     lab_entra,
-    lab_env,
     lab_pki,
     make_ctx,
+    oauth_env,
     tenant,
 )
 
@@ -71,9 +71,9 @@ def test_without_a_token_it_is_skipped():
     assert "oauth.token" in finding.summary
 
 
-def test_an_app_without_the_permission_is_caught_end_to_end(make_ctx, lab_env, lab_entra, tenant, client_id):
+def test_an_app_without_the_permission_is_caught_end_to_end(make_ctx, oauth_env, lab_entra, tenant, client_id):
     lab_entra.register_app(tenant, client_id, secret="s", roles=())  # Graph permissions only: no roles
-    ctx = make_ctx(env=lab_env, tenant=tenant, client_id=client_id, secret="s")
+    ctx = make_ctx(env=oauth_env, tenant=tenant, client_id=client_id, secret="s")
     ctx.record(CHECKS["oauth.token"](ctx))
     finding = CHECKS["oauth.claims"](ctx)
     ctx.close()

@@ -19,9 +19,9 @@ from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
     lab_dns,
     lab_dns_server,
     lab_entra,
-    lab_env,
     lab_pki,
     make_ctx,
+    oauth_env,
     tenant,
 )
 
@@ -194,20 +194,20 @@ def test_the_token_call_goes_through_the_configured_proxy(token, lab_entra, tena
     assert finding.code == "oauth.unreachable"
 
 
-def test_the_adapter_uses_the_login_authority_host_and_the_secret(make_ctx, lab_env, lab_entra, tenant, client_id):
+def test_the_adapter_uses_the_login_authority_host_and_the_secret(make_ctx, oauth_env, lab_entra, tenant, client_id):
     lab_entra.register_app(tenant, client_id, secret="s")
-    ctx = make_ctx(env=lab_env, tenant=tenant, client_id=client_id, secret="s")
+    ctx = make_ctx(env=oauth_env, tenant=tenant, client_id=client_id, secret="s")
     finding = CHECKS["oauth.token"](ctx)
     ctx.close()
     assert finding.status == Status.PASS
     assert lab_entra.base_url in finding.evidence
 
 
-def test_the_adapter_with_a_certificate_but_no_key_checks_the_certificate(make_ctx, lab_env, client_id):
+def test_the_adapter_with_a_certificate_but_no_key_checks_the_certificate(make_ctx, oauth_env, client_id):
     _, cert = make_jwt_certificate()
     sha1 = thumbprints(cert)[0]
     ctx = make_ctx(
-        env=lab_env,
+        env=oauth_env,
         tenant="t.lab.test",
         client_id=client_id,
         credential="certificate",
@@ -218,15 +218,15 @@ def test_the_adapter_with_a_certificate_but_no_key_checks_the_certificate(make_c
     assert (finding.status, finding.code) == (Status.SKIPPED, "certificate.no_private_key")
     assert sha1 in finding.summary
     other = replace(ctx.target.config, certificate_thumbprint="AB" * 20)
-    ctx = make_ctx(env=lab_env, certificate_pem=cert, **{**other.__dict__})
+    ctx = make_ctx(env=oauth_env, certificate_pem=cert, **{**other.__dict__})
     assert CHECKS["oauth.token"](ctx).code == "certificate.thumbprint_mismatch"
 
 
-def test_the_adapter_with_a_key_tests_the_jwt_grant(make_ctx, lab_env, lab_entra, tenant, client_id):
+def test_the_adapter_with_a_key_tests_the_jwt_grant(make_ctx, oauth_env, lab_entra, tenant, client_id):
     key, cert = make_jwt_certificate()
     lab_entra.register_app(tenant, client_id, certificate_pem=cert)
     ctx = make_ctx(
-        env=lab_env,
+        env=oauth_env,
         tenant=tenant,
         client_id=client_id,
         credential="certificate",
@@ -236,5 +236,5 @@ def test_the_adapter_with_a_key_tests_the_jwt_grant(make_ctx, lab_env, lab_entra
     assert CHECKS["oauth.token"](ctx).status == Status.PASS
 
 
-def test_the_adapter_without_tenant_or_secret_says_what_is_missing(make_ctx, lab_env):
-    assert CHECKS["oauth.token"](make_ctx(env=lab_env, client_id="x")).code == "oauth.incomplete_setup"
+def test_the_adapter_without_tenant_or_secret_says_what_is_missing(make_ctx, oauth_env):
+    assert CHECKS["oauth.token"](make_ctx(env=oauth_env, client_id="x")).code == "oauth.incomplete_setup"
