@@ -205,13 +205,13 @@ class Guide:
         }
 
     def to_markdown(self) -> str:
-        lines = [f"# {self.title}", "", self.summary, ""]
+        lines = [f"# {_text(self.title)}", "", _text(self.summary), ""]
         for notice in self.notices:
-            source = f" _(Source: {notice.source})_" if notice.source else ""
-            lines += [f"> **{notice.level.capitalize()}:** {notice.text}{source}", ""]
+            source = f" _(Source: {_text(notice.source)})_" if notice.source else ""
+            lines += [f"> **{notice.level.capitalize()}:** {_text(notice.text)}{source}", ""]
         if self.problems:
             lines += ["## Check these values first", ""]
-            lines += [f"- **{p.level}** — `{p.field or 'setup'}`: {p.message}" for p in self.problems]
+            lines += [f"- **{p.level}** — `{p.field or 'setup'}`: {_text(p.message)}" for p in self.problems]
             lines.append("")
         for where, steps in self.groups():
             lines += [f"## {where.label}", ""]
@@ -219,13 +219,13 @@ class Guide:
                 lines += _step_markdown(number, step)
         for script in self.scripts:
             mode = "read-only" if script.read_only else "makes changes"
-            lines += [f"## Script: {script.title} (`{script.filename}`, {mode})", "", script.purpose, ""]
+            lines += [f"## Script: {_text(script.title)} (`{script.filename}`, {mode})", "", _text(script.purpose), ""]
             lines += [f"```{script.language}", script.text.rstrip(), "```", ""]
         return "\n".join(lines).rstrip() + "\n"
 
 
 def _step_markdown(number: int, step: Step) -> list[str]:
-    lines = [f"### {number}. {step.title}", "", f"**Why:** {step.why}", ""]
+    lines = [f"### {number}. {_text(step.title)}", "", f"**Why:** {_text(step.why)}", ""]
     if step.values:
         lines += ["| Setting | Value |", "| --- | --- |"]
         lines += [
@@ -236,7 +236,7 @@ def _step_markdown(number: int, step: Step) -> list[str]:
     if step.command:
         lines += [f"```{step.command.language}", step.command.text.rstrip(), "```", ""]
     for note in step.notes:
-        lines.append(f"- {note}")
+        lines.append(f"- {_text(note)}")
     if step.notes:
         lines.append("")
     if step.check:
@@ -244,11 +244,18 @@ def _step_markdown(number: int, step: Step) -> list[str]:
     return lines
 
 
+def _text(text: str) -> str:
+    """Prose for Markdown: a placeholder such as <tenant: set the Tenant field> must not be taken
+    for an HTML tag and vanish, so its angle bracket is escaped (CommonMark shows it as typed)."""
+    return text.replace("<", "\\<")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _code(text: str) -> str:
+    # Inside a code span a backslash is literal, so only the table's pipe is escaped (GFM rule).
     fence = "``" if "`" in text else "`"
     pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{_cell(text)}{pad}{fence}"
+    return f"{fence}{pad}{text.replace('|', chr(92) + '|').replace(chr(10), ' ')}{pad}{fence}"

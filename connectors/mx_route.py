@@ -154,10 +154,10 @@ def spf(config: MailConfig, existing_spf: str | Sequence[str] | None) -> Step:
     return Step(
         key="dns.spf",
         where=Where.DNS,
-        title=f"Publish one SPF record for {domain} that names SAP's IP",
+        title=f"Publish one SPF record for {domain} that names your sending IP",
         why=(
             "Receivers, Exchange Online included, check that mail from the domain comes from an address the "
-            "domain's SPF record names; without SAP's IP the mail lands in junk or is refused."
+            "domain's SPF record names; without your sending IP the mail lands in junk or is refused."
         ),
         values=(
             Value("Name", domain),

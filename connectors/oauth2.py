@@ -259,14 +259,14 @@ def _network(config: MailConfig, cloud: Cloud) -> Step:
     return Step(
         key="network.outbound",
         where=Where.NETWORK,
-        title=f"Open outbound {port} to {host} and 443 to {cloud.login_host}",
+        title=f"Open outbound {port} to {host} and HTTPS to {_https_target(cloud)}",
         why=(
             "SAP submits mail on the submission port and fetches its token over HTTPS from the login "
             "host; a firewall dropping either is the most common first failure."
         ),
         values=(
             Value("SMTP (STARTTLS)", f"{host}:{port}"),
-            Value("Token call (HTTPS)", f"{cloud.login_host}:443" if ":" not in cloud.login_host else cloud.login_host),
+            Value("Token call (HTTPS)", _https_target(cloud)),
             say("Resolve by name", "both hosts through DNS — never pin Microsoft IP addresses"),
         ),
         check="tcp.connect",
@@ -274,6 +274,10 @@ def _network(config: MailConfig, cloud: Cloud) -> Step:
             "Test from every application server that runs the send job, e.g. telnet or openssl s_client -starttls smtp.",
         ),
     )
+
+
+def _https_target(cloud: Cloud) -> str:
+    return cloud.login_host if ":" in cloud.login_host else f"{cloud.login_host}:443"
 
 
 def _sap_notes(config: MailConfig, certificate: bool) -> tuple[Step, ...]:

@@ -47,10 +47,11 @@ def setup_script(config: MailConfig) -> Script:
         "#>",
         "#Requires -Version 7.0",
         "param(",
-        "    # Certificate credential: the JWT signing certificate exported from SAP (Base64 .cer).",
-        "    [string]$CertFile = '',",
-        "    # Client secret credential: create a new secret even if the app already has one.",
-        "    [switch]$NewSecret",
+        (
+            "    [string]$CertFile = ''  # the JWT signing certificate exported from SAP (Base64 .cer)"
+            if certificate
+            else "    [switch]$NewSecret  # create a new client secret even if the app has a valid one"
+        ),
         ")",
         "$ErrorActionPreference = 'Stop'",
         "",
@@ -254,7 +255,7 @@ def verification_script(config: MailConfig) -> Script:
         "Write-Result ($exoSp -and \"$exoSpObjectId\" -eq $sp.Id) 'Service principal registered in Exchange Online with the right Object ID' $detail",
         '$ours = @($sp.Id, $ClientId, $exoSp.DisplayName, $exoSp.Identity, $exoSp.Name) | Where-Object { $_ } | ForEach-Object { "$_" }',
         "$mbx = Get-EXOMailbox -Identity $Mailbox -ErrorAction SilentlyContinue",
-        "Write-Result ($mbx -and $mbx.PrimarySmtpAddress -eq $Mailbox) 'Mailbox exists and the address is its primary SMTP address' \"$($mbx.PrimarySmtpAddress)\"",
+        'Write-Result ($mbx -and "$($mbx.PrimarySmtpAddress)" -eq $Mailbox) \'Mailbox exists and the address is its primary SMTP address\' "$($mbx.PrimarySmtpAddress)"',
         "$full = Get-MailboxPermission -Identity $Mailbox -ErrorAction SilentlyContinue |",
         "    Where-Object { $_.AccessRights -match 'FullAccess' -and -not $_.Deny -and \"$($_.User)\" -in $ours }",
         "Write-Result ([bool]$full) 'FullAccess for the service principal on the mailbox' $Mailbox",
@@ -265,7 +266,7 @@ def verification_script(config: MailConfig) -> Script:
         "    Write-Result ($alias -or [bool]$sendAs) 'Send As on the sender address' \"$Sender $(if ($alias) { '(an address of the mailbox itself)' })\"",
         "}",
         "$tenantOff = (Get-TransportConfig).SmtpClientAuthenticationDisabled",
-        "$mailboxSetting = (Get-CASMailbox -Identity $Mailbox).SmtpClientAuthenticationDisabled",
+        "$mailboxSetting = (Get-CASMailbox -Identity $Mailbox -ErrorAction SilentlyContinue).SmtpClientAuthenticationDisabled",
         "Write-Result (-not $tenantOff -or $mailboxSetting -eq $false) 'SMTP AUTH allowed for the tenant' `",
         '    "tenant-wide disabled: $tenantOff; a mailbox setting of False overrides it"',
         "Write-Result ($mailboxSetting -ne $true) 'SMTP AUTH allowed for the mailbox' `",

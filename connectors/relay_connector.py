@@ -150,7 +150,7 @@ def connector_in_admin_center(config: MailConfig) -> Step:
         where=Where.EXCHANGE_ADMIN,
         title=f"Create the inbound connector '{connector_name(config)}'",
         why=(
-            "Without a matching connector Exchange Online treats SAP like any internet server and refuses to "
+            "Without a matching connector Exchange Online treats your server like any internet server and refuses to "
             "relay to outside recipients (550 5.7.64 TenantAttribution; Relay Access Denied)."
         ),
         values=(

@@ -23,7 +23,7 @@ from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import is_btp_abap, is_managed_by_sap, product_label
 from connectors.releases import OAUTH_SECRET_MIN, release_label
-from connectors.retirement import DEFAULT_MILESTONES, REMOVED_REPLY, Milestone, retirement_summary
+from connectors.retirement import DEFAULT_MILESTONES, REMOVED_REPLY, Milestone, next_milestone, retirement_summary
 from connectors.rules import (
     malformed_values,
     microsoft_host_rules,
@@ -54,6 +54,8 @@ FIELDS = (
 _ALREADY_DONE = frozenset(
     {"sap.icm_parameter", "sap.smicm", "sap.sicf", "sap.tls_parameters", "sap.scot_address_types", "sap.send_job"}
 )
+# The target's own test steps: the cut-over step tests once the password is gone.
+_TESTED_AT_CUTOVER = frozenset({"sap.sbwp_test", "sap.sost"})
 
 
 def migration_target(config: MailConfig) -> str:
@@ -118,17 +120,21 @@ def steps(
     target = migration_target(config)
     target_guide = _target_guide(config, target, existing_spf=existing_spf, today=today)
     source = next((milestone.source for milestone in chosen if milestone.source), "")
+    upcoming = next_milestone(chosen, today)
     notices = [
         Notice("warning", retirement_summary(chosen, today), source),
-        *[Notice("info", f"{m.date.isoformat()}: {m.what}", m.source) for m in chosen],
+        *[Notice("info", f"{m.date.isoformat()}: {m.what}", m.source) for m in chosen if m != upcoming],
         Notice("info", _target_reason(config, target)),
         *cloud_notices(config),
     ]
     host, port, _ = effective_endpoint(config)
-    current = (*sap_prerequisites(), tls_client_parameters(), strust_root(hosts=(host,)), *_current_setup(config))
+    in_place = (*sap_prerequisites(), tls_client_parameters(), strust_root(hosts=(host,)))
+    current = (*[_as_current(step) for step in in_place], *_current_setup(config))
+    # The MX endpoint's certificate chains to the same root as the submission host's: trusted already.
+    skipped = _ALREADY_DONE | _TESTED_AT_CUTOVER | ({"sap.strust"} if target != "oauth2" else set())
     migration = (
         _inventory(config),
-        *[_as_migration(step, target, config) for step in target_guide.steps if step.key not in _ALREADY_DONE],
+        *[_as_migration(step, target, config) for step in target_guide.steps if step.key not in skipped],
         _cutover(config, target),
         _block_basic(config, target),
     )
@@ -212,7 +218,7 @@ def _current_setup(config: MailConfig) -> tuple[Step, ...]:
             check="smtp.auth",
             notes=("The mailbox address appears as the sender unless Send As is granted for another address.",),
         ),
-        *sap_finish(config),
+        *[_as_current(step) for step in sap_finish(config)],
     )
 
 
@@ -250,28 +256,28 @@ def _as_migration(step: Step, target: str, config: MailConfig) -> Step:
 
 
 def _cutover(config: MailConfig, target: str) -> Step:
-    if target == "oauth2":
-        values = (
-            say("SBCS_MAIL_CONFIGSMTP", "Authentication method OAuth2 (from the migration steps above)"),
-            say("SCOT → Security → Settings", "delete the stored user and password"),
-        )
-        check = "smtp.auth"
-    else:
-        values = (
-            Value("SCOT mail host", relay_connector_endpoint(config)),
-            Value("SCOT mail port", str(cloud_for(config.cloud).mx_port)),
-            say("SCOT → Security → Settings", "delete the stored user and password"),
-        )
-        check = "smtp.envelope"
+    new_path = (
+        "SBCS_MAIL_CONFIGSMTP with authentication method OAuth2 (steps above)"
+        if target == "oauth2"
+        else f"SCOT SMTP node on {relay_connector_endpoint(config)}:{cloud_for(config.cloud).mx_port} (steps above)"
+    )
     return Step(
         key="migrate.cutover",
         where=Where.SAP_GUI,
-        title="Migration: switch SAPconnect over and remove the stored password",
-        why="A password left in SCOT keeps SAP trying Basic AUTH and is a credential nobody rotates.",
-        values=values,
-        check=check,
-        notes=("Send a test with SBWP and read SOST before going on.",),
+        title="Migration: remove the stored password and test the new path",
+        why="A password left in SCOT keeps SAP trying Basic AUTH, and it is a credential nobody rotates.",
+        values=(
+            say("Now sending through", new_path),
+            say("SCOT → Security → Settings", "delete the stored user and password"),
+            say("Test", f"SBWP to {value_of(config, 'test_recipient')}, then SOST: status 'Sent'"),
+        ),
+        check="smtp.auth" if target == "oauth2" else "smtp.envelope",
+        notes=("If the test fails, SOST's message and the portal's diagnosis name the step to revisit.",),
     )
+
+
+def _as_current(step: Step) -> Step:
+    return dataclasses.replace(step, title=f"Current: {step.title}")
 
 
 def relay_connector_endpoint(config: MailConfig) -> str:

@@ -122,3 +122,12 @@ def test_the_registry_is_explicit_and_complete() -> None:
     for code, option in OPTIONS.items():
         assert option.code == code and option.label and option.description and option.recipients
         assert set(option.field_names) <= set(MailConfig.__dataclass_fields__)
+
+
+def test_placeholders_survive_markdown_rendering() -> None:
+    markdown = guide_for(MailConfig(sid="DEV", client="200", option="oauth2"), today=TODAY).to_markdown()
+    # In prose the bracket is escaped so renderers don't drop it as an HTML tag ...
+    assert "Give the app FullAccess on \\<mailbox: set the Mailbox field>" in markdown
+    # ... and inside code it stays as typed.
+    assert "`https://login.microsoftonline.com/<tenant: set the Tenant field>/oauth2/v2.0/token`" in markdown
+    assert "-AppId '<client_id: set the Client ID field>'" in markdown

@@ -22,6 +22,8 @@ def test_every_basic_guide_opens_with_the_retirement_warning_and_its_date() -> N
     first = g.notices[0]
     assert first.level == "warning"
     assert "2026-12-31" in first.text and "in 31 days" in first.text
+    assert not any(n.level == "info" and n.text.startswith("2026-12-31") for n in g.notices), "not twice"
+    assert all(s.title.startswith("Current: ") for s in g.steps if not s.key.startswith("migrate."))
     assert "MC786329" in first.source
     assert any("550 5.7.30" in n.text for n in g.notices)
 
@@ -61,9 +63,12 @@ def test_from_750_the_migration_embeds_the_oauth_steps_with_the_systems_ids() ->
 def test_below_750_the_migration_builds_a_connector_on_the_mx_endpoint() -> None:
     g = guide(basis_release=740, egress_ips=("20.31.40.50",))
     assert g.has_step("migrate.exchange.connector")
-    cutover = {v.label: v.value for v in g.step("migrate.cutover").values}
-    assert cutover["SCOT mail host"] == "contoso-com.mail.protection.outlook.com"
-    assert cutover["SCOT mail port"] == "25"
+    node = {v.label: v.value for v in g.step("migrate.sap.scot_node").values}
+    assert node["Mail host"] == "contoso-com.mail.protection.outlook.com"
+    assert node["Mail port"] == "25"
+    assert "contoso-com.mail.protection.outlook.com:25" in g.step("migrate.cutover").values[0].value
+    # Same root as smtp.office365.com, already trusted; tests happen once, at the cut-over.
+    assert not g.has_step("migrate.sap.strust") and not g.has_step("migrate.sap.sbwp_test")
     assert "relay connector" in " ".join(n.text for n in g.notices)
 
 
