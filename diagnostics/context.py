@@ -5,42 +5,23 @@ Checks never read Django settings: the runner builds an Environment from them an
 
 from __future__ import annotations
 
+import logging
 import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import dns.resolver
 
 from connectors.clouds import Cloud, cloud_for
 from connectors.config import MailConfig
+from connectors.retirement import DEFAULT_MILESTONES, Milestone
 
 from .findings import Finding
 
-
-@dataclass(frozen=True)
-class Milestone:
-    date: date
-    what: str
-    source: str
-
-
-DEFAULT_MILESTONES: tuple[Milestone, ...] = (
-    Milestone(
-        date(2026, 12, 31),
-        "SMTP AUTH Basic authentication disabled by default for existing tenants "
-        "(an administrator can still turn it back on)",
-        "Microsoft 365 message center MC786329, Exchange team blog update of 27 January 2026",
-    ),
-    Milestone(
-        date(2027, 12, 31),
-        "Microsoft announces the final removal date of Basic authentication for SMTP AUTH "
-        "(second half of 2027)",
-        "Exchange team blog update of 27 January 2026",
-    ),
-)
+logger = logging.getLogger(__name__)
 
 DEFAULT_DNSBL_ZONES = ("zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org")
 
@@ -153,4 +134,4 @@ class RunContext:
             try:
                 closer()
             except Exception:  # noqa: BLE001 - closing must never mask the diagnosis
-                pass
+                logger.debug("closing a diagnostic resource failed", exc_info=True)

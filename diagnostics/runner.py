@@ -4,7 +4,6 @@ runs its option's plan and saves each result as it finishes."""
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +11,8 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from connectors.registry import OPTIONS
-from diagnostics.context import Environment, Milestone, RunContext, Target
+from connectors.retirement import DEFAULT_MILESTONES, parse_milestones
+from diagnostics.context import Environment, RunContext, Target
 from diagnostics.engine import run_plan
 from diagnostics.findings import Finding, Status
 from diagnostics.models import CheckResult, DiagnosticRun, TestSend
@@ -27,12 +27,9 @@ class NoMailSetup(Exception):
 
 def environment(zone: str = "") -> Environment:
     """The diagnostics' view of the settings (PORTAL_*), for the worker running in ``zone``."""
-    milestones = Environment().milestones
+    milestones = DEFAULT_MILESTONES
     if settings.PORTAL_BASIC_AUTH_MILESTONES:
-        milestones = tuple(
-            Milestone(date.fromisoformat(item["date"]), item.get("what", ""), item.get("source", ""))
-            for item in settings.PORTAL_BASIC_AUTH_MILESTONES
-        )
+        milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES)
     return Environment(
         nameservers=settings.PORTAL_DNS_NAMESERVERS,
         extra_ca_bundle=settings.PORTAL_EXTRA_CA_BUNDLE,

@@ -14,6 +14,7 @@ import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from connectors.retirement import parse_milestones
 from portal.env import (
     env_bool,
     env_int,
@@ -180,6 +181,11 @@ PORTAL_ALLOWED_PORTS = env_ports("PORTAL_ALLOWED_PORTS", "25,465,587,2525")
 PORTAL_HTTPS_PROXY = env_str("PORTAL_HTTPS_PROXY") or None
 PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES", ["zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"])
 PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")  # None: built-in dates
+if PORTAL_BASIC_AUTH_MILESTONES:
+    try:
+        parse_milestones(PORTAL_BASIC_AUTH_MILESTONES)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"PORTAL_BASIC_AUTH_MILESTONES: {exc}") from None
 PORTAL_CHECK_TIMEOUT = env_int("PORTAL_CHECK_TIMEOUT", 10)
 PORTAL_RUN_BUDGET = env_int("PORTAL_RUN_BUDGET", 30)
 PORTAL_ZONE = env_str("PORTAL_ZONE")  # the zone this process's worker serves; empty = default

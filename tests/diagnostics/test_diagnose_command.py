@@ -139,3 +139,10 @@ def test_a_duplicate_delivery_of_a_run_does_nothing(demo):
     assert CheckResult.objects.filter(run=run).count() == results
     run.refresh_from_db()
     assert run.state == "done" and run.planned_checks[0] == "dns.host"
+
+
+def test_the_retirement_date_comes_from_the_setting(demo, capsys, settings):
+    settings.PORTAL_BASIC_AUTH_MILESTONES = [{"date": "2031-05-17", "what": "Basic auth gone for good", "source": "test"}]
+    _, report = _diagnose(capsys, "SBX")
+    retirement = next(c for c in report["checks"] if c["key"] == "setup.basic_auth_retirement")
+    assert "2031" in retirement["summary"] + retirement["remedy"] + retirement["explanation"]

@@ -62,3 +62,11 @@ def test_nameservers_take_host_port_and_bracketed_ipv6(monkeypatch):
     monkeypatch.setenv("NS", "127.0.0.1:notaport")
     with pytest.raises(ImproperlyConfigured, match="not host"):
         parse_nameservers("NS")
+
+
+def test_basic_auth_milestones_from_the_environment_are_checked_at_start(tmp_path):
+    good = '[{"date": "2027-03-01", "what": "Removal announced", "source": "blog"}]'
+    assert _start({"PORTAL_BASIC_AUTH_MILESTONES": good}, tmp_path).returncode == 0
+    result = _start({"PORTAL_BASIC_AUTH_MILESTONES": '[{"date": "soon"}]'}, tmp_path)
+    assert result.returncode != 0
+    assert "PORTAL_BASIC_AUTH_MILESTONES: milestone 1" in result.stderr
