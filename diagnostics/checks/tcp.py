@@ -95,7 +95,7 @@ def check_tcp_connect(
             waited = (time.monotonic() - started) * 1000
             code = _classify(exc)
             first_code = first_code or code
-            tried.append(f"{address}:{session.port} {_WORDS[code]} after {waited:.0f} ms ({exc.strerror or exc})")
+            tried.append(f"{address}:{session.port} {_WORDS[code]} after {waited:.1f} ms ({exc.strerror or exc})")
             continue
         tried.append(f"{address}:{session.port} connected in {elapsed * 1000:.1f} ms")
         facts = {"address": address, "port": session.port, "connect_ms": round(elapsed * 1000, 1)}

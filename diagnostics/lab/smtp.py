@@ -17,23 +17,25 @@ import base64
 import collections
 import datetime as dt
 import itertools
+import logging
 import secrets
 import socket
 import ssl
 import threading
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session, TLSSetupException
 
 from .pki import LabPki
 
-# aiosmtpd itself sets the attribute it deprecated, on every successful AUTH: not ours to fix.
-warnings.filterwarnings("ignore", message="Session.login_data is deprecated", category=DeprecationWarning)
+# aiosmtpd itself sets the attribute it deprecated on every successful AUTH and logs a warning each
+# time: not ours to fix, and noise in the demo's log.
+_log = logging.getLogger(__name__)
+logging.getLogger("mail.log").addFilter(lambda record: "login_data is deprecated" not in record.getMessage())
 
 LAB_EGRESS_IP = "203.0.113.10"  # the public IP Exchange "sees" by default (NAT); = lab DNS's authorised IP
 UNREACHABLE_ADDRESS = "127.255.255.255"  # loopback broadcast: connect() fails with ENETUNREACH at once
@@ -436,6 +438,12 @@ class _Handler:
         message = self.lab.keep(self.listener.name, envelope, content, identity, getattr(session, "seen_ip", ""))
         reply = self.replies.QUEUED.replace("{queue_id}", message.queue_id).replace("{size}", str(len(content)))
         return self._say(reply.replace("{message_id}", message.message_id or "<>"), session)
+
+    async def handle_exception(self, error: Exception) -> str:
+        # A client that gives up on our certificate or TLS version is what the lab is for: no traceback.
+        if not isinstance(error, TLSSetupException):
+            _log.exception("lab SMTP %s: %s", self.listener.name, type(error).__name__)
+        return "421 4.3.2 Service not available, closing transmission channel"
 
     async def handle_RSET(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         return self.replies.RESET

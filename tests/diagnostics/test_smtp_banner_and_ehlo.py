@@ -1,0 +1,67 @@
+"""smtp.banner and smtp.ehlo: who answers, whether it greets at all, and which IP Exchange sees."""
+
+import time
+
+from diagnostics.checks.smtp import parse_seen_ip
+from diagnostics.context import Target
+from diagnostics.findings import Status
+from tests.diagnostics.conftest import TIMEOUT_CASE, lab_config, make_context, run_chain
+
+GREETING = ("tcp.connect", "smtp.banner", "smtp.ehlo")
+
+
+def test_it_recognises_exchange_onlines_banner(lab, lab_env):
+    found = run_chain(make_context(Target(lab_config(lab, "submission")), lab_env), GREETING)
+    banner = found["smtp.banner"]
+    assert banner.status == Status.PASS
+    assert banner.facts["exchange"] is True
+    assert "Microsoft ESMTP MAIL Service ready at" in banner.evidence
+
+
+def test_a_server_that_never_greets_is_named_with_the_time_waited(lab):
+    env = lab.environment(timeout=TIMEOUT_CASE)
+    started = time.monotonic()
+    found = run_chain(make_context(Target(lab_config(lab, "silent", option="relay_server")), env), GREETING)
+    assert found["tcp.connect"].status == Status.PASS
+    banner = found["smtp.banner"]
+    assert (banner.status, banner.code) == (Status.FAIL, "smtp.no_banner")
+    assert f"within {TIMEOUT_CASE:.1f} s" in banner.summary
+    assert "implicit" in banner.remedy  # the classic cause: port 465 expects TLS first
+    assert time.monotonic() - started < TIMEOUT_CASE + 1.0
+    assert found["smtp.ehlo"].status == Status.SKIPPED
+
+
+def test_starttls_mode_against_an_implicit_tls_port_waits_for_a_greeting_that_never_comes(lab):
+    env = lab.environment(timeout=TIMEOUT_CASE)
+    config = lab_config(lab, "implicit", tls="starttls")
+    banner = run_chain(make_context(Target(config), env), GREETING)["smtp.banner"]
+    assert banner.code == "smtp.no_banner"
+
+
+def test_ehlo_reports_the_public_ip_exchange_sees(lab, lab_env):
+    ehlo = run_chain(make_context(Target(lab_config(lab, "submission")), lab_env), GREETING)["smtp.ehlo"]
+    assert ehlo.status == Status.PASS
+    assert ehlo.facts["seen_ip"] == "203.0.113.10"
+    assert ehlo.facts["starttls"] is True
+    assert ehlo.facts["auth"] == []  # Exchange offers AUTH only after STARTTLS
+    assert "203.0.113.10" in ehlo.summary
+
+
+def test_ehlo_follows_the_lab_nat_per_client_host(lab):
+    lab.smtp.nat["sap-behind-other-nat"] = "198.51.100.44"
+    env = lab.environment(worker="sap-behind-other-nat")
+    ehlo = run_chain(make_context(Target(lab_config(lab, "mx")), env), GREETING)["smtp.ehlo"]
+    assert ehlo.facts["seen_ip"] == "198.51.100.44"
+
+
+def test_a_relay_that_reports_no_ip_leaves_seen_ip_empty(lab, lab_env):
+    ehlo = run_chain(make_context(Target(lab_config(lab, "tls10", option="relay_server")), lab_env), GREETING)[
+        "smtp.ehlo"
+    ]
+    assert ehlo.status == Status.PASS
+    assert ehlo.facts["seen_ip"] is None
+
+
+def test_the_seen_ip_is_read_from_the_first_ehlo_line_only():
+    assert parse_seen_ip("host.outlook.com Hello [2001:db8::5]\nSIZE 1") == "2001:db8::5"
+    assert parse_seen_ip("relay.example.com\nX Hello [1.2.3.4]") is None
