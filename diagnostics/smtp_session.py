@@ -189,11 +189,52 @@ def _chain(sock: ssl.SSLSocket, *, verified: bool) -> tuple[bytes, ...]:
     return (leaf,) if leaf else ()
 
 
+@dataclass
+class _Probe:
+    """What the TLS attempts of one negotiation learnt so far."""
+
+    legacy: bool = False  # relax the client (TLS < 1.2, weak ciphers)
+    verify: bool = True  # verify chain and name
+    strict_error: str = ""
+    verify_code: int | None = None
+    verify_message: str = ""
+    attempts: list[str] = field(default_factory=list)
+
+    def label(self) -> str:
+        return f"{'relaxed' if self.legacy else 'strict'} {'verifying' if self.verify else 'non-verifying'} handshake"
+
+    def failed(self, error: str, kind: str) -> TlsResult:
+        return TlsResult(error=error, error_kind=kind, attempts=self.attempts, strict_error=self.strict_error)
+
+    def established(self, sock: ssl.SSLSocket, *, implicit: bool) -> TlsResult:
+        return TlsResult(
+            version=sock.version() or "",
+            cipher=sock.cipher()[0],
+            verified=self.verify,
+            verify_code=self.verify_code,
+            verify_message=self.verify_message,
+            chain=_chain(sock, verified=self.verify),
+            legacy=self.legacy,
+            strict_error=self.strict_error,
+            implicit=implicit,
+            attempts=self.attempts,
+        )
+
+
 class SmtpSession:
     """The conversation with one SMTP server: connect, then step by step; thread-safe, one step at a time."""
 
-    def __init__(self, host: str, port: int, *, timeout: float, local_hostname: str) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float,
+        local_hostname: str,
+        cancelled: threading.Event | None = None,
+    ) -> None:
         self.host = host
+        self.cancelled = cancelled or threading.Event()
         self.port = port
         self.timeout = timeout
         self.local_hostname = local_hostname
@@ -278,57 +319,48 @@ class SmtpSession:
         On another TLS error: again with a relaxed client, to find out what the server speaks.
         After STARTTLS the session says EHLO again (RFC 3207: the old capabilities are void).
         """
-        legacy, verify = False, True
-        strict_error, verify_code, verify_message = "", None, ""
-        attempts: list[str] = []
-        for attempt in range(4):
+        probe = _Probe()
+        for attempt in range(3):  # each failed attempt flips one of two switches: three at most
             if attempt:
+                if self.cancelled.is_set():
+                    return probe.failed("the run was cancelled", "cancelled")
                 try:
                     self._reopen(implicit=implicit)
                 except (SessionError, OSError) as exc:
-                    kind = exc.kind if isinstance(exc, SessionError) else "closed"
-                    return TlsResult(
-                        error=f"reconnect failed: {exc}", error_kind=kind, attempts=attempts, strict_error=strict_error
-                    )
-            context = _client_context(context_factory, legacy=legacy, verify=verify)
-            label = f"{'relaxed' if legacy else 'strict'} {'verifying' if verify else 'non-verifying'} handshake"
-            try:
-                sock = self._handshake(context, implicit=implicit)
-            except ssl.SSLCertVerificationError as exc:
-                attempts.append(f"{label}: certificate rejected: {exc.verify_message}")
-                verify, verify_code, verify_message = False, exc.verify_code, exc.verify_message
-                continue
-            except ssl.SSLError as exc:
-                attempts.append(f"{label}: {exc.reason or exc}")
-                if legacy:
-                    return TlsResult(
-                        error=str(exc.reason or exc), error_kind="tls", attempts=attempts, strict_error=strict_error
-                    )
-                legacy, strict_error = True, str(exc.reason or exc)
-                continue
-            except SessionError as exc:
-                attempts.append(f"{label}: {exc.detail}")
-                return TlsResult(error=exc.detail, error_kind=exc.kind, attempts=attempts, strict_error=strict_error)
-            attempts.append(f"{label}: {sock.version()} {sock.cipher()[0]}")
-            self.tls = TlsResult(
-                version=sock.version() or "",
-                cipher=sock.cipher()[0],
-                verified=verify,
-                verify_code=verify_code,
-                verify_message=verify_message,
-                chain=_chain(sock, verified=verify),
-                legacy=legacy,
-                strict_error=strict_error,
-                implicit=implicit,
-                attempts=attempts,
-            )
-            self.transcript.note(f"TLS established: {self.tls.version} {self.tls.cipher}")
-            if not implicit:
-                self.ehlo()
-            return self.tls
-        return TlsResult(
-            error="no TLS handshake succeeded", error_kind="tls", attempts=attempts, strict_error=strict_error
-        )
+                    return probe.failed(f"reconnect failed: {exc}", getattr(exc, "kind", "closed"))
+            result = self._attempt(probe, context_factory, implicit=implicit)
+            if result is not None:
+                return result
+        return probe.failed("no TLS handshake succeeded", "tls")
+
+    def _attempt(
+        self, probe: _Probe, context_factory: Callable[[], ssl.SSLContext], *, implicit: bool
+    ) -> TlsResult | None:
+        """One handshake: the result, or None to try again with what ``probe`` learnt."""
+        label = probe.label()
+        context = _client_context(context_factory, legacy=probe.legacy, verify=probe.verify)
+        try:
+            sock = self._handshake(context, implicit=implicit)
+        except ssl.SSLCertVerificationError as exc:
+            probe.attempts.append(f"{label}: certificate rejected: {exc.verify_message}")
+            probe.verify, probe.verify_code, probe.verify_message = False, exc.verify_code, exc.verify_message
+            return None
+        except ssl.SSLError as exc:
+            reason = str(exc.reason or exc)
+            probe.attempts.append(f"{label}: {reason}")
+            if probe.legacy:
+                return probe.failed(reason, "tls")
+            probe.legacy, probe.strict_error = True, reason
+            return None
+        except SessionError as exc:
+            probe.attempts.append(f"{label}: {exc.detail}")
+            return probe.failed(exc.detail, exc.kind)
+        probe.attempts.append(f"{label}: {sock.version()} {sock.cipher()[0]}")
+        self.tls = probe.established(sock, implicit=implicit)
+        self.transcript.note(f"TLS established: {self.tls.version} {self.tls.cipher}")
+        if not implicit:
+            self.ehlo()
+        return self.tls
 
     def _handshake(self, context: ssl.SSLContext, *, implicit: bool) -> ssl.SSLSocket:
         with self._lock:
@@ -417,15 +449,36 @@ class SmtpSession:
 
     # -- the end ------------------------------------------------------------------------------
     def close(self) -> None:
-        """QUIT politely (briefly), then close; safe to call twice."""
-        with self._lock:
-            if self._wire is not None and self._wire.sock is not None:
+        """QUIT politely (briefly), then close; safe to call twice, and from another thread.
+
+        When a step is still waiting for the server (the run's time budget ran out), the socket is
+        shut down first so that step ends now instead of at its timeout.
+        """
+        aborted = not self._lock.acquire(timeout=0.05)
+        if aborted:
+            self._abort()
+            self._lock.acquire()
+        try:
+            if self._wire is not None and self._wire.sock is not None and not aborted:
                 try:
                     self._wire.sock.settimeout(min(self.timeout, 2.0))
                     self._wire.quit()
                 except (smtplib.SMTPException, OSError):
                     pass
             self._drop()
+        finally:
+            self._lock.release()
+
+    def _abort(self) -> None:
+        wire = self._wire
+        for sock in (self._sock, wire.sock if wire is not None else None):
+            if sock is not None:
+                try:
+                    # The plain socket's shutdown, also for an SSLSocket: it unblocks a pending read
+                    # without pulling the TLS state from under the other thread.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def _drop(self) -> None:
         if self._wire is not None:

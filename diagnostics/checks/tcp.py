@@ -133,7 +133,8 @@ def _run_tcp_connect(ctx: RunContext) -> Finding:
     addresses = _addresses(ctx, host)
     if isinstance(addresses, Finding):
         return addresses
-    session = SmtpSession(host, port, timeout=ctx.env.timeout, local_hostname=ctx.env.worker or socket.gethostname())
+    local_hostname = ctx.env.worker or socket.gethostname()
+    session = SmtpSession(host, port, timeout=ctx.env.timeout, local_hostname=local_hostname, cancelled=ctx.cancelled)
     ctx.shared[SESSION] = session
     ctx.on_close(session.close)
     private_ok = config.option == "relay_server" and microsoft_cloud_of_host(host) is None

@@ -1,5 +1,6 @@
 """smtp.banner and smtp.ehlo: who answers, whether it greets at all, and which IP Exchange sees."""
 
+import threading
 import time
 
 from diagnostics.checks.smtp import parse_seen_ip
@@ -65,3 +66,20 @@ def test_a_relay_that_reports_no_ip_leaves_seen_ip_empty(lab, lab_env):
 def test_the_seen_ip_is_read_from_the_first_ehlo_line_only():
     assert parse_seen_ip("host.outlook.com Hello [2001:db8::5]\nSIZE 1") == "2001:db8::5"
     assert parse_seen_ip("relay.example.com\nX Hello [1.2.3.4]") is None
+
+
+def test_closing_the_run_ends_a_step_that_still_waits_for_the_server(lab):
+    # The engine closes the run when its time budget runs out; a waiting step must not hold it up.
+    env = lab.environment(timeout=10.0)
+    ctx = make_context(Target(lab_config(lab, "silent", option="relay_server")), env)
+    run_chain(ctx, ("tcp.connect",), close=False)
+    results = []
+    waiting = threading.Thread(target=lambda: results.append(run_chain(ctx, ("smtp.banner",), close=False)))
+    waiting.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    ctx.cancelled.set()
+    ctx.close()
+    waiting.join(timeout=5)
+    assert time.monotonic() - started < 1.0
+    assert results[0]["smtp.banner"].status == Status.FAIL
