@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import ssl
 import tempfile
+import warnings
 from pathlib import Path
 
 import trustme
@@ -50,12 +51,15 @@ class LabPki:
     ) -> ssl.SSLContext:
         """A server-side context; ``maximum_version`` below TLS 1.2 plays an outdated server."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        if maximum_version is not None and maximum_version < ssl.TLSVersion.TLSv1_2:
-            # OpenSSL 3 refuses TLS 1.0/1.1 at its default security level.
-            context.set_ciphers("DEFAULT:@SECLEVEL=0")
-            context.minimum_version = ssl.TLSVersion.TLSv1
         if maximum_version is not None:
-            context.maximum_version = maximum_version
+            with warnings.catch_warnings():
+                # Playing an outdated server is the point: Python's deprecation of TLS 1.0 is expected.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                if maximum_version < ssl.TLSVersion.TLSv1_2:
+                    # OpenSSL 3 refuses TLS 1.0/1.1 at its default security level.
+                    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+                    context.minimum_version = ssl.TLSVersion.TLSv1
+                context.maximum_version = maximum_version
         self.issue(*hostnames, expired=expired, untrusted=untrusted).configure_cert(context)
         return context
 
