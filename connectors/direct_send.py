@@ -21,7 +21,9 @@ from connectors.placeholders import sender_domain_or_placeholder, sender_or_plac
 from connectors.plan import PlannedCheck
 from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
+from connectors.products import describe_system
 from connectors.retirement import Milestone
+from connectors.smtp_chain import connection_checks, egress_ip, envelope_and_send
 
 CODE = "direct_send"
 LABEL = "SMTP Direct Send"
@@ -57,7 +59,18 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return mx_route.plan(config, send_to=send_to)
+    dns_host, *reach = connection_checks()
+    return (
+        dns_host,
+        PlannedCheck("dns.mx"),
+        *reach,
+        *envelope_and_send(after="tls.starttls", send_to=send_to),
+        egress_ip(),
+        PlannedCheck("spf.record"),
+        PlannedCheck("spf.egress_ip", after=("spf.record", "egress.ip")),
+        PlannedCheck("dmarc.record"),
+        PlannedCheck("dnsbl.egress_ip", after=("egress.ip",)),
+    )
 
 
 def steps(
@@ -92,7 +105,7 @@ def steps(
         system=config.system_label,
         title=f"{LABEL} — {config.system_label}",
         summary=(
-            f"{config.system_label} delivers as {sender_or_placeholder(config)} straight to "
+            f"{describe_system(config)} delivers as {sender_or_placeholder(config)} straight to "
             f"{host or sender_domain_or_placeholder(config)}:{port} (TLS {tls}), without authentication. "
             "Recipients in your own tenant only."
         ),

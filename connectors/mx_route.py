@@ -1,8 +1,8 @@
 """What Direct Send and the relay connector share: SAP delivers to the tenant's MX endpoint on
 port 25 without authentication, from a known public IP, with SPF naming that IP.
 
-Plan, rules and steps that differ (the connector itself, Direct Send's tenant switch) live in
-``direct_send.py`` and ``relay_connector.py``.
+The rules and steps both use; each option's plan, its own rules and the steps that differ (the
+connector itself, Direct Send's tenant switch) live in ``direct_send.py`` and ``relay_connector.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from connectors.config import MailConfig
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Step, Value, Where, say
 from connectors.placeholders import placeholder, sender_domain_or_placeholder, value_of
-from connectors.plan import PlannedCheck
 from connectors.problems import Problem, warning
 from connectors.rules import (
     malformed_values,
@@ -26,22 +25,7 @@ from connectors.rules import (
     sender_domain_rules,
 )
 from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node, strust_root, tls_client_parameters
-from connectors.smtp_chain import connection_checks, egress_ip, envelope_and_send
 from connectors.spf import build_spf
-
-
-def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
-        *connection_checks()[:1],
-        PlannedCheck("dns.mx"),
-        *connection_checks()[1:],
-        *envelope_and_send(after="tls.starttls", send_to=send_to),
-        egress_ip(),
-        PlannedCheck("spf.record"),
-        PlannedCheck("spf.egress_ip", after=("spf.record", "egress.ip")),
-        PlannedCheck("dmarc.record"),
-        PlannedCheck("dnsbl.egress_ip", after=("egress.ip",)),
-    )
 
 
 def common_problems(config: MailConfig, *, tls_required: bool) -> list[Problem]:
@@ -89,7 +73,7 @@ def egress(config: MailConfig, *, why: str) -> Step:
     return Step(
         key="network.egress_ip",
         where=Where.NETWORK,
-        title="Fix the public IP SAP's mail leaves from, and open port 25 to the MX endpoint",
+        title="Give SAP's mail one static public IP and open port 25 to the MX endpoint",
         why=why,
         values=(
             Value("Static public egress IP(s)", ips),

@@ -21,7 +21,7 @@ from connectors.placeholders import hand_off, placeholder, value_of
 from connectors.plan import PlannedCheck
 from connectors.powershell import SEND_AS_APP_ROLE, connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
-from connectors.products import NOTE_3581654_PRODUCTS, is_btp_abap, is_managed_by_sap, product_label
+from connectors.products import NOTE_3581654_PRODUCTS, describe_system, is_btp_abap, is_managed_by_sap
 from connectors.releases import OAUTH_JWT_MIN, OAUTH_SECRET_MIN, release_label
 from connectors.retirement import Milestone
 from connectors.rules import (
@@ -216,8 +216,7 @@ def steps(
         system=config.system_label,
         title=f"{LABEL} — {config.system_label}",
         summary=(
-            f"{config.system_label} ({product_label(config.product)}, SAP_BASIS "
-            f"{release_label(config.basis_release)}) sends as {value_of(config, 'mailbox')} through "
+            f"{describe_system(config)} sends as {value_of(config, 'mailbox')} through "
             f"{host}:{port} with STARTTLS, authenticated with OAuth 2.0 client credentials "
             f"({credential_text}) of an Entra ID app in tenant {value_of(config, 'tenant')} "
             f"({cloud.label} cloud). Recipients inside and outside the organisation."

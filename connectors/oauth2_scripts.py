@@ -18,8 +18,14 @@ from connectors.config import MailConfig
 from connectors.guide import Script
 from connectors.placeholders import value_of
 from connectors.powershell import EXCHANGE_ONLINE_APP_ID, SEND_AS_APP_ROLE, connect_entra, connect_exchange, quote
+from connectors.products import is_btp_abap
 
 EXPIRY_WARNING_DAYS = 30
+
+
+def uses_certificate(config: MailConfig) -> bool:
+    """JWT bearer: chosen, or the only grant the BTP ABAP Environment has."""
+    return config.credential == "certificate" or is_btp_abap(config.product)
 
 
 def app_display_name(config: MailConfig) -> str:
@@ -35,7 +41,7 @@ def setup_script(config: MailConfig) -> Script:
     mailbox = value_of(config, "mailbox")
     sender = config.sender or mailbox
     tenant = value_of(config, "tenant")
-    certificate = config.credential == "certificate"
+    certificate = uses_certificate(config)
     lines = [
         "<#",
         f"  One-shot setup of SMTP OAuth 2.0 for SAP {config.system_label} — {cloud.label} cloud.",
@@ -187,7 +193,7 @@ def verification_script(config: MailConfig) -> Script:
         f"$Mailbox    = {quote(mailbox)}",
         f"$Sender     = {quote(sender)}",
         f"$ExpectedSpObjectId = {quote(config.service_principal_id)}  # empty: not recorded in the portal",
-        f"$Credential = {quote(config.credential)}",
+        f"$Credential = {quote('certificate' if uses_certificate(config) else 'secret')}",
         f"$ExpectedThumbprint = {quote(expected_thumbprint)}",
         f"$ExchangeOnlineAppId = {quote(EXCHANGE_ONLINE_APP_ID)}",
         f"$WarnDays = {EXPIRY_WARNING_DAYS}",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from connectors.config import MailConfig
+from connectors.releases import release_label
+
 PRODUCT_LABELS: dict[str, str] = {
     "ecc": "ECC",
     "s4_onprem": "S/4HANA on-premise",
@@ -35,3 +38,10 @@ def is_managed_by_sap(product: str) -> bool:
 
 def is_btp_abap(product: str) -> bool:
     return product == "btp_abap"
+
+
+def describe_system(config: MailConfig) -> str:
+    """``PRD/100 (S/4HANA on-premise, SAP_BASIS 7.57)``; no release for the SAP-run cloud products."""
+    if is_btp_abap(config.product) or is_managed_by_sap(config.product):
+        return f"{config.system_label} ({product_label(config.product)})"
+    return f"{config.system_label} ({product_label(config.product)}, SAP_BASIS {release_label(config.basis_release)})"

@@ -20,7 +20,9 @@ from connectors.placeholders import placeholder, sender_domain_or_placeholder, s
 from connectors.plan import PlannedCheck
 from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
+from connectors.products import describe_system
 from connectors.retirement import Milestone
+from connectors.smtp_chain import connection_checks, egress_ip, envelope_and_send
 
 CODE = "relay_connector"
 LABEL = "Exchange Online relay connector"
@@ -69,7 +71,18 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return mx_route.plan(config, send_to=send_to)
+    dns_host, *reach = connection_checks()
+    return (
+        dns_host,
+        PlannedCheck("dns.mx"),
+        *reach,
+        *envelope_and_send(after="tls.starttls", send_to=send_to),
+        egress_ip(),
+        PlannedCheck("spf.record"),
+        PlannedCheck("spf.egress_ip", after=("spf.record", "egress.ip")),
+        PlannedCheck("dmarc.record"),
+        PlannedCheck("dnsbl.egress_ip", after=("egress.ip",)),
+    )
 
 
 def steps(
@@ -119,7 +132,7 @@ def steps(
         system=config.system_label,
         title=f"{LABEL} — {config.system_label}",
         summary=(
-            f"{config.system_label} delivers as {sender_or_placeholder(config)} to "
+            f"{describe_system(config)} delivers as {sender_or_placeholder(config)} to "
             f"{host or sender_domain_or_placeholder(config)}:{port} (TLS {tls}); the inbound connector "
             f"'{connector_name(config)}' recognises it by "
             + (f"its certificate ({certificate_name(config)})" if certificate else "its static public IP")

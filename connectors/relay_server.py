@@ -25,6 +25,7 @@ from connectors.plan import PlannedCheck
 from connectors.postfix import SAP_NETWORKS, main_cf, sasl_passwd, supports_upstream
 from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, error, warning
+from connectors.products import describe_system
 from connectors.retirement import Milestone, retirement_summary
 from connectors.rules import malformed_values, microsoft_host_rules, missing, product_rules, sender_domain_rules
 from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node
@@ -155,7 +156,7 @@ def steps(
         system=config.system_label,
         title=f"{LABEL} — {config.system_label}",
         summary=(
-            f"{config.system_label} hands mail as {sender_or_placeholder(config)} to the relay {relay}:{port}; "
+            f"{describe_system(config)} hands mail as {sender_or_placeholder(config)} to the relay {relay}:{port}; "
             f"the relay sends it on to {up_host or placeholder('sender')}:{up_port} by {upstream.option_label}. "
             "Useful in a DMZ or hub network, for several SAP hosts, central routing or old TLS on the SAP side."
         ),

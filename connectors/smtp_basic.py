@@ -21,7 +21,7 @@ from connectors.placeholders import hand_off, placeholder, value_of
 from connectors.plan import PlannedCheck
 from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
-from connectors.products import is_btp_abap, is_managed_by_sap, product_label
+from connectors.products import describe_system, is_btp_abap, is_managed_by_sap
 from connectors.releases import OAUTH_SECRET_MIN, release_label
 from connectors.retirement import DEFAULT_MILESTONES, REMOVED_REPLY, Milestone, next_milestone, retirement_summary
 from connectors.rules import (
@@ -144,8 +144,7 @@ def steps(
         system=config.system_label,
         title=f"{LABEL} — {config.system_label}",
         summary=(
-            f"{config.system_label} ({product_label(config.product)}, SAP_BASIS {release_label(config.basis_release)}) "
-            f"logs in to {host}:{port} as {value_of(config, 'mailbox')} with a password. Part 1 records that "
+            f"{describe_system(config)} logs in to {host}:{port} as {value_of(config, 'mailbox')} with a password. Part 1 records that "
             f"setup for reference; part 2 moves it to {target_guide.option_label} before Microsoft switches "
             "Basic authentication off."
         ),
