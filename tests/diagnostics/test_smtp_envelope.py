@@ -1,5 +1,6 @@
 """smtp.envelope: MAIL FROM + RCPT TO, then RSET — Exchange's verdict on a message without sending it."""
 
+import base64
 import smtplib
 import ssl
 
@@ -77,8 +78,6 @@ def _hold_connection(lab, mailbox: str, token: str) -> smtplib.SMTP:
 
 
 def _xoauth2(user: str, token: str) -> str:
-    import base64
-
     return base64.b64encode(f"user={user}\x01auth=Bearer {token}\x01\x01".encode()).decode()
 
 

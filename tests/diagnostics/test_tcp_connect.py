@@ -5,7 +5,7 @@ import time
 from connectors.config import MailConfig
 from diagnostics.checks.tcp import refusal
 from diagnostics.context import Target
-from diagnostics.findings import Status
+from diagnostics.findings import Finding, Status
 from diagnostics.lab import Lab
 from diagnostics.lab.smtp import UNREACHABLE_ADDRESS, UNREACHABLE_HOST
 from tests.diagnostics.conftest import TIMEOUT_CASE, lab_config, make_context, run_chain
@@ -24,8 +24,6 @@ def test_it_connects_through_the_lab_dns_and_says_how_long_it_took(lab, lab_env)
 
 def test_it_uses_the_addresses_dns_host_found(lab, lab_env):
     ctx = make_context(Target(lab_config(lab, "submission", smtp_host="not-in-dns.lab.test")), lab_env)
-    from diagnostics.findings import Finding
-
     ctx.record(Finding("dns.host", Status.PASS, "resolved", facts={"addresses": ["127.0.0.1"]}))
     assert run_chain(ctx, ("tcp.connect",))["tcp.connect"].status == Status.PASS
 
