@@ -131,3 +131,28 @@ def test_placeholders_survive_markdown_rendering() -> None:
     # ... and inside code it stays as typed.
     assert "`https://login.microsoftonline.com/<tenant: set the Tenant field>/oauth2/v2.0/token`" in markdown
     assert "-AppId '<client_id: set the Client ID field>'" in markdown
+
+
+@pytest.mark.parametrize(("option", "cloud"), list(product(sorted(OPTIONS), ["global", "gcc-high", "dod", "china"])))
+def test_every_microsoft_name_in_a_guide_belongs_to_the_systems_cloud(option: str, cloud: str) -> None:
+    setup = config(
+        option=option,
+        cloud=cloud,
+        smtp_host="relay.corp.local" if option == "relay_server" else "",
+        egress_ips=("20.31.40.50",),
+        basis_release=740 if option == "smtp_basic" else 757,  # a Basic system migrates to a connector
+    )
+    text = guide_for(setup, today=TODAY).to_markdown()
+    chosen = CLOUDS[cloud]
+    others = [c for c in CLOUDS.values() if not c.is_lab and c.exchange_environment != chosen.exchange_environment]
+    for environment in re.findall(r"-ExchangeEnvironmentName (\w+)", text):
+        assert environment == chosen.exchange_environment
+    for environment in re.findall(r"-Environment (\w+)", text):
+        assert environment == chosen.entra_environment
+    for host in re.findall(r"https://([a-z0-9.-]+)/[^/\s`]+/oauth2/v2\.0/token", text):
+        assert host == chosen.login_host
+    for include in re.findall(r"include:(spf\.protection\.[a-z0-9.]+[a-z])", text):
+        assert include == chosen.spf_include
+    for mx in re.findall(r"[a-z0-9-]+\.mail\.protection\.[a-z0-9.]+[a-z]", text):
+        assert mx.endswith(chosen.mx_suffix), mx
+    assert not any(f"-ExchangeEnvironmentName {other.exchange_environment} " in text for other in others)
