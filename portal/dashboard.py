@@ -36,6 +36,10 @@ class Bar:
     total: int
     segments: list[dict[str, Any]]
 
+    @property
+    def end(self) -> float:
+        return sum(segment["width"] for segment in self.segments)
+
 
 def milestones() -> tuple[Milestone, ...]:
     return parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or []) or DEFAULT_MILESTONES
@@ -105,7 +109,7 @@ def summary(today: date) -> dict[str, Any]:
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = summary(timezone.localdate())
-    context["chart_height"] = 40 + 34 * len(context["bars"])
+    context["chart_height"] = 8 + 34 * len(context["bars"])
     return render(request, "portal/dashboard.html", context)
 
 

@@ -119,6 +119,21 @@ class SetupForm(forms.ModelForm):
             if name not in shown:
                 del self.fields[name]
         self.order_fields(["option", *option_field_names(option)])
+        connector = OPTIONS.get(option)
+        self.needed = {item.name for item in connector.fields if item.required} if connector else set()
+        for item in connector.fields if connector else ():
+            if item.name in self.fields:
+                self.fields[item.name].help_text = item.help
+        for name in ("tls", "upstream_option"):
+            if name in self.fields:
+                choices = [choice for choice in self.fields[name].choices if choice[0]]
+                self.fields[name].choices = [("", "(default for the option)"), *choices]
+
+    def label_of(self, name: str) -> str:
+        """What the page calls a field a connector's rule names."""
+        if name in self.fields:
+            return str(self.fields[name].label)
+        return name.replace("_", " ").capitalize() if name else "Setup"
         if isinstance(self.initial.get("egress_ips"), list):
             self.initial["egress_ips"] = " ".join(self.initial["egress_ips"])
 

@@ -16,7 +16,7 @@ from portal.models import SapSystem
 
 GREEN, AMBER, RED, UNKNOWN = "green", "amber", "red", "unknown"
 HEALTH_CHOICES = [(GREEN, "Green: works"), (AMBER, "Amber: works with warnings"), (RED, "Red: fails"), (UNKNOWN, "Unknown: never checked")]  # fmt: skip
-HEALTH_LABELS = {GREEN: "works", AMBER: "warnings", RED: "fails", UNKNOWN: "not checked"}
+HEALTH_LABELS = {GREEN: "working", AMBER: "with warnings", RED: "failing", UNKNOWN: "not checked yet"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -68,7 +68,8 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     else:
         form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request))
     shows_saved = existing is not None and not form.is_bound and option == existing.option
-    warnings = [p for p in _problems(existing) if not p.is_error] if shows_saved else []
+    problems = _problems(existing) if shows_saved else []
+    warnings = [(form.label_of(p.field), p.message) for p in problems if not p.is_error]
     context = {"system": system, "setup": existing, "form": form, "warnings": warnings, "tab": "configuration",
                "uses_secret": uses_secret(option)}  # fmt: skip
     template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"

@@ -84,7 +84,7 @@ def test_open_the_steps_and_copy_a_command(page, basis_admin, demo_systems):
     command.get_by_role("button", name=re.compile("Copy")).click()
     expect(command.get_by_role("button", name=re.compile("Cop"))).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == expected
-    shoot(page, "06-steps")
+    shoot(page, "06-steps", full_page=False)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download Markdown").click()
     assert download.value.suggested_filename == "PRD-100-mail-steps.md"
