@@ -114,7 +114,7 @@ def test_the_verification_exits_with_the_number_of_failures() -> None:
 def test_the_setup_script_does_every_microsoft_step_for_the_system() -> None:
     text = setup_script(config()).text
     for fragment in (
-        "New-EntraApplication -DisplayName $AppName -SignInAudience 'AzureADMyOrg'",
+        "New-EntraApplication -DisplayName $AppName",
         "$_.Value -eq 'SMTP.SendAsApp'",
         "New-EntraServicePrincipalAppRoleAssignment",
         "New-EntraApplicationPasswordCredential",
