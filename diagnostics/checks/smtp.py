@@ -29,7 +29,8 @@ from .tls import judge_tls
 _SEEN_IP = re.compile(r"\bHello\s*\[([0-9A-Fa-f:.]+)\]")
 _QUEUE_ID = (
     re.compile(r"queued as ([\w.\-]+)", re.I),  # Postfix and most MTAs
-    re.compile(r"InternalId=(\d+)"),  # Exchange Online
+    re.compile(r"InternalId=(\d+)"),  # Exchange Online's MX endpoint
+    re.compile(r"\[Hostname=([\w.\-]+)\]"),  # Exchange Online client submission: the accepting server
     re.compile(r"\bid=([\w.\-]+)", re.I),  # Exim, Sendmail
 )
 AUTH_MECHANISMS = {"oauth2": ("XOAUTH2",), "smtp_basic": ("LOGIN", "PLAIN")}
@@ -221,7 +222,9 @@ def check_envelope(session: SmtpSession, *, sender: str, recipient: str, cancell
 
 
 def parse_queue_id(reply_text: str) -> str:
-    """The id the server queued the message under; for unknown formats the reply itself."""
+    """The id the server queued the message under (Exchange's client submission names only the server
+    that took it: with the Message-ID, that is what message trace and a support ticket need);
+    for unknown formats the reply itself."""
     for pattern in _QUEUE_ID:
         found = pattern.search(reply_text)
         if found:

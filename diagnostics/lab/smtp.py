@@ -83,10 +83,11 @@ class Replies:
     TOO_LARGE = "552 5.3.4 Message size exceeds fixed maximum message size"
     SENDER_OK = "250 2.1.0 Sender OK"
     RECIPIENT_OK = "250 2.1.5 Recipient OK"
-    QUEUED = (
+    QUEUED = (  # the MX endpoint
         "250 2.6.0 {message_id} [InternalId={queue_id}, Hostname={host}] {size} bytes in 0.012, "
         "1.532 KB/sec Queued mail for delivery"
     )
+    SUBMITTED = "250 2.0.0 OK {message_id} [Hostname={host}]"  # client submission (587)
     RESET = "250 2.0.0 Resetting"
     QUIT = "221 2.0.0 Service closing transmission channel"
 
@@ -336,7 +337,13 @@ class _Handler:
         self.listener = listener
         self.exchange = listener.role in ("submission", "mx")
         self.server_name = (
-            f"LAB0{listener.name.upper()[:4]}CA0001.outlook.office365.lab.test" if self.exchange else listener.host
+            (
+                "LAB0PR01CA0001.outlook.office365.lab.test"
+                if listener.role == "submission"
+                else "LAB1EUR01FT001.mail.protection.lab.test"
+            )
+            if self.exchange
+            else listener.host
         )
         self.replies: type[Replies] | type[RelayReplies] = Replies if self.exchange else RelayReplies
 
@@ -436,7 +443,8 @@ class _Handler:
         if len(content) > limit:
             return self.replies.TOO_LARGE
         message = self.lab.keep(self.listener.name, envelope, content, identity, getattr(session, "seen_ip", ""))
-        reply = self.replies.QUEUED.replace("{queue_id}", message.queue_id).replace("{size}", str(len(content)))
+        queued = Replies.SUBMITTED if self.listener.role == "submission" else self.replies.QUEUED
+        reply = queued.replace("{queue_id}", message.queue_id).replace("{size}", str(len(content)))
         return self._say(reply.replace("{message_id}", message.message_id or "<>"), session)
 
     async def handle_exception(self, error: Exception) -> str:

@@ -22,7 +22,7 @@ def test_a_test_message_arrives_with_its_message_id_and_queue_id(lab, lab_env, o
     received = lab.smtp.received(found.facts["message_id"])
     assert received is not None
     assert received.rcpt_tos == ("helpdesk@partner.example",) and received.identity == mailbox
-    assert found.facts["queue_id"] == received.queue_id
+    assert found.facts["queue_id"] == "LAB0PR01CA0001.outlook.office365.lab.test"  # 587 names the server only
     assert found.facts["subject"].startswith("SAP Mail Health test TST/100")
 
 
@@ -66,6 +66,14 @@ def test_without_a_recipient_no_message_is_sent(lab, lab_env, org):
     assert found.status == Status.SKIPPED
 
 
+def test_the_mx_endpoints_internal_id_is_the_queue_id(lab, lab_env, org):
+    config = lab_config(lab, "mx", option="direct_send", sender=f"noreply@{org.domain}", tls="opportunistic")
+    keys = ("tcp.connect", "smtp.banner", "smtp.ehlo", "tls.starttls", "smtp.envelope", "send.test")
+    found = run_chain(make_context(Target(config, send_to=f"team@{org.domain}"), lab_env), keys)["send.test"]
+    assert found.status == Status.PASS
+    assert found.facts["queue_id"] == lab.smtp.received(found.facts["message_id"]).queue_id
+
+
 def test_a_relay_servers_postfix_queue_id_is_read_too(lab, lab_env):
     config = lab_config(lab, "tls10", option="relay_server", sender="sap@good.lab.test", tls="opportunistic")
     keys = ("tcp.connect", "smtp.banner", "smtp.ehlo", "tls.starttls", "smtp.envelope", "send.test")
@@ -80,4 +88,7 @@ def test_queue_ids_are_read_from_the_usual_reply_formats():
         "2.6.0 <a@b> [InternalId=12345678, Hostname=AM0PR01MB1.eurprd01.prod.outlook.com] Queued mail for delivery"
     )
     assert parse_queue_id(exchange) == "12345678"
-    assert parse_queue_id("2.0.0 OK <x@y> [Hostname=DB8PR02MB5883]") == "OK <x@y> [Hostname=DB8PR02MB5883]"
+    assert parse_queue_id("2.0.0 OK <x@y> [Hostname=DB8PR02MB5883.eurprd02.prod.outlook.com]") == (
+        "DB8PR02MB5883.eurprd02.prod.outlook.com"
+    )
+    assert parse_queue_id("2.0.0 Message accepted") == "Message accepted"
