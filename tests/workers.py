@@ -37,13 +37,17 @@ def stop_worker(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def filesystem_sender(data_dir: Path) -> Celery:
-    """A Celery client on the embedded broker folders of ``data_dir`` (as the worker sees them)."""
+def filesystem_sender(data_dir: Path, *, create: bool = True) -> Celery:
+    """A Celery client on the embedded broker folders of ``data_dir`` (as the worker sees them).
+
+    ``create=False`` relies on the portal's settings having made the folders (the worker did).
+    """
     folders = {
         "data_folder_in": str(data_dir / "broker" / "queue"),
         "data_folder_out": str(data_dir / "broker" / "queue"),
         "control_folder": str(data_dir / "broker" / "control"),
     }
     for folder in folders.values():
-        Path(folder).mkdir(parents=True, exist_ok=True)
+        if create:
+            Path(folder).mkdir(parents=True, exist_ok=True)
     return Celery("test-sender", broker="filesystem://", broker_transport_options=folders, set_as_current=False)

@@ -46,7 +46,11 @@ def test_a_worker_runs_a_task_from_the_embedded_filesystem_broker(tmp_path):
     env["REDIS_URL"] = ""
     process = start_worker(env, tmp_path / "worker.log")
     try:
-        sender = filesystem_sender(data)
+        deadline = time.monotonic() + 30
+        while not (data / "broker" / "queue").is_dir():  # the worker's own settings create it
+            assert time.monotonic() < deadline and process.poll() is None, (tmp_path / "worker.log").read_text()
+            time.sleep(0.1)
+        sender = filesystem_sender(data, create=False)
         sender.send_task("portal.tasks.record_heartbeat_task", kwargs={}, queue="default")
         beat = _wait_for_heartbeat("embedded-worker", process, tmp_path / "worker.log")
         assert beat.zone == ""
