@@ -39,8 +39,14 @@ def _start(request: HttpRequest, system: SapSystem, send_to: str = "") -> Diagno
 def run_checks(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     system = system_for(sid, client)
     run = _start(request, system)
-    url = reverse("run_detail", args=[system.sid, system.client, run.pk]) if run else system_url(system)
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if run is None:
+        return HttpResponseClientRedirect(system_url(system)) if request.htmx else redirect(system_url(system))
+    if request.htmx:  # the Health tab swaps the new run in and follows it there, without a reload
+        run = _run_for(system, run.pk)
+        return render(
+            request, "portal/partials/run_status.html", {"run": run, "system": system, "rows": run_progress(run)}
+        )
+    return redirect("run_detail", sid=system.sid, client=system.client, run_id=run.pk)
 
 
 @require_GET

@@ -19,10 +19,13 @@ def test_run_checks_and_watch_the_progress_to_the_end(page, basis_admin, demo_sy
     expect(page.get_by_role("link", name="PRD/100")).to_be_visible()
     shoot(page, "01-systems-list")
     page.get_by_role("link", name="PRD/100").click()
+    page.evaluate("window.notReloaded = true")
     page.get_by_role("button", name="Run checks").click()
     expect(page.locator("#run-status")).to_have_attribute("aria-busy", "true")
     expect(page.locator("#run-status .verdict")).to_have_text(re.compile("passed|warning"), timeout=30_000)
     expect(page.locator("#run-status")).to_have_attribute("aria-busy", "false")
+    assert page.evaluate("window.notReloaded") is True  # progress came in through HTMX, not a page load
+    assert page.url.endswith("/systems/PRD/100/")
     run = DiagnosticRun.objects.get()
     assert run.state == "done"
     assert page.locator("#run-status .check").count() == len(run.planned_checks)

@@ -89,3 +89,13 @@ def test_run_checks_is_a_post_only_and_needs_the_permission(client, manager, prd
     client.force_login(manager)
     assert client.post("/systems/PRD/100/runs/").status_code == 403
     assert client.get("/systems/PRD/100/runs/").status_code in (403, 405)
+
+
+def test_run_checks_from_htmx_answers_with_the_polling_fragment(client, helpdesk, prd, monkeypatch):
+    monkeypatch.setattr("portal.run_views.enqueue_run", lambda run: None)
+    client.force_login(helpdesk)
+    response = client.post("/systems/PRD/100/runs/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section id="run-status"')
+    assert 'hx-trigger="every 1s"' in fragment
