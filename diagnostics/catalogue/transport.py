@@ -151,6 +151,14 @@ ENTRIES: tuple[Entry, ...] = (
         "See the evidence for what each attempt answered; align the server's TLS settings with TLS 1.2+.",
     ),
     Entry(
+        "tls.trust_store",
+        "The portal could not load its own trust store, so it can't judge the server's certificate.",
+        "PORTAL_EXTRA_CA_BUNDLE names a file that is missing or not PEM (the lab's CA before the lab ran).",
+        "Point PORTAL_EXTRA_CA_BUNDLE at a readable PEM file on every worker (for the demo: start the lab "
+        "first, it writes its CA), or unset it.",
+        status=Status.ERROR,
+    ),
+    Entry(
         "tls.certificate_expired",
         "The server's certificate has expired.",
         "The certificate was not renewed in time.",

@@ -24,7 +24,7 @@ from ..context import RunContext
 from ..findings import Finding, Status
 from ..smtp_session import Reply, SessionError, SmtpSession
 from .tcp import SESSION
-from .tls import judge_tls
+from .tls import judge_tls, trust_store_problem
 
 _SEEN_IP = re.compile(r"\bHello\s*\[([0-9A-Fa-f:.]+)\]")
 _QUEUE_ID = (
@@ -291,6 +291,9 @@ def _run_banner(ctx: RunContext) -> Finding:
     if isinstance(session, Finding):
         return session
     implicit = effective_endpoint(ctx.target.config).tls == "implicit"
+    problem = trust_store_problem("smtp.banner", ctx.ssl_context) if implicit else None
+    if problem:
+        return problem
     option = ctx.target.config.option
     return check_banner(session, implicit_tls=implicit, option=option, context_factory=ctx.ssl_context)
 

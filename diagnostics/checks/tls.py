@@ -178,11 +178,24 @@ _G2 = "DigiCert Global Root G2"
 
 
 # -- adapters ---------------------------------------------------------------------------------
+def trust_store_problem(key: str, context_factory: Callable[[], ssl.SSLContext]) -> Finding | None:
+    """An ERROR finding when the portal's own trust store (PORTAL_EXTRA_CA_BUNDLE) can't be loaded."""
+    try:
+        context_factory()
+    except (OSError, ssl.SSLError) as exc:
+        return finding(key, "tls.trust_store", summary=f"The portal's trust store can't be loaded: {exc}")
+    return None
+
+
 def _run_starttls(ctx: RunContext) -> Finding:
     session = ctx.shared.get(SESSION)
     if ctx.cancelled.is_set() or session is None:
         return Finding("tls.starttls", Status.SKIPPED, "Skipped: no SMTP session (cancelled or not connected).")
     _host, _port, tls_mode = effective_endpoint(ctx.target.config)
+    if tls_mode not in ("none", "implicit"):
+        problem = trust_store_problem("tls.starttls", ctx.ssl_context)
+        if problem:
+            return problem
     return check_starttls(session, tls_mode=tls_mode, option=ctx.target.config.option, context_factory=ctx.ssl_context)
 
 

@@ -88,3 +88,11 @@ def test_a_handshake_that_never_completes_is_bounded_by_the_timeout(lab):
     banner = run_chain(ctx, ("tcp.connect", "smtp.banner"))["smtp.banner"]
     assert (banner.status, banner.code) == (Status.FAIL, "tls.handshake_failed")
     assert time.monotonic() - started < TIMEOUT_CASE + 1.0
+
+
+def test_an_unreadable_trust_store_is_our_error_not_the_servers(lab):
+    env = lab.environment(extra_ca_bundle="/nonexistent/lab-ca.pem")
+    found, ctx = _tls(lab, env, "submission")
+    ctx.close()
+    assert (found.status, found.code) == (Status.ERROR, "tls.trust_store")
+    assert "PORTAL_EXTRA_CA_BUNDLE" in found.remedy
