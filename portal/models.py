@@ -119,6 +119,13 @@ class MailSetup(models.Model):
     mailbox = models.CharField(max_length=254, blank=True, validators=[validate_address])
     tenant = models.CharField(max_length=253, blank=True, validators=[validate_tenant])
     client_id = models.CharField("client ID", max_length=36, blank=True, validators=[validate_guid])
+    service_principal_id = models.CharField(
+        "enterprise application Object ID",
+        max_length=36,
+        blank=True,
+        validators=[validate_guid],
+        help_text="Object ID of the app's enterprise application (not of the app registration).",
+    )
     credential = models.CharField(max_length=12, choices=Credential.choices, default=Credential.SECRET)
     client_secret = EncryptedSecretField(help_text="Client secret (oauth2) or password (smtp_basic); write-only.")
     secret_expires = models.DateField(null=True, blank=True)
@@ -154,6 +161,7 @@ class MailSetup(models.Model):
             mailbox=self.mailbox,
             tenant=self.tenant,
             client_id=self.client_id,
+            service_principal_id=self.service_principal_id,
             credential=self.credential,
             has_secret=self.client_secret.is_set,
             has_private_key=self.private_key.is_set,

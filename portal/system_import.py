@@ -132,6 +132,7 @@ COLUMNS: dict[str, Column] = {
     "connector": Column("setup", "connector", _text(max_length=200)),
     "relay_host": Column("setup", "relay_host", _lower(validate_hostname)),
     "test_recipient": Column("setup", "test_recipient", _text(validate_address)),
+    "service_principal_id": Column("setup", "service_principal_id", _lower(validate_guid)),
     "credential": Column("setup", "credential", _choice(Credential, {"cert": "certificate", "jwt": "certificate"})),
     "certificate_thumbprint": Column("setup", "certificate_thumbprint", lambda raw: _thumbprint(raw)),
     "upstream_option": Column("setup", "upstream_option", _choice(Option)),
@@ -141,7 +142,9 @@ CONTRACT_COLUMNS = [
     "smtp_host", "smtp_port", "tls", "sender", "mailbox", "tenant", "client_id", "client_secret",
     "secret_expires", "egress_ips", "connector", "relay_host", "test_recipient",
 ]  # fmt: skip
-EXTRA_COLUMNS = ["credential", "certificate_thumbprint", "upstream_option", "owner", "contact_email"]
+EXTRA_COLUMNS = [
+    "credential", "certificate_thumbprint", "upstream_option", "service_principal_id", "owner", "contact_email",
+]  # fmt: skip
 
 
 def _thumbprint(raw: str) -> str:

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -142,7 +143,20 @@ def test_a_duplicate_delivery_of_a_run_does_nothing(demo):
 
 
 def test_the_retirement_date_comes_from_the_setting(demo, capsys, settings):
-    settings.PORTAL_BASIC_AUTH_MILESTONES = [{"date": "2031-05-17", "what": "Basic auth gone for good", "source": "test"}]
+    settings.PORTAL_BASIC_AUTH_MILESTONES = [
+        {"date": "2031-05-17", "what": "Basic auth gone for good", "source": "test"}
+    ]
     _, report = _diagnose(capsys, "SBX")
     retirement = next(c for c in report["checks"] if c["key"] == "setup.basic_auth_retirement")
     assert "2031" in retirement["summary"] + retirement["remedy"] + retirement["explanation"]
+
+
+def test_no_secret_reaches_the_logs_even_at_debug_level(demo, capsys, caplog):
+    caplog.set_level(logging.DEBUG)
+    _diagnose(capsys, "SBX")  # Basic auth: the password goes over the wire
+    _diagnose(capsys, "PRD", "--send-to", "it-ops@good.lab.test")  # OAuth: the client secret and a token
+    secrets = ["lab-password-sap-sbx", scenario("prd-oauth2-healthy").app.secret]
+    logged = "\n".join(record.getMessage() + str(record.exc_info or "") for record in caplog.records)
+    for secret in secrets:
+        assert secret not in logged
+        assert base64.b64encode(secret.encode()).decode() not in logged

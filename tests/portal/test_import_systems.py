@@ -161,3 +161,26 @@ def test_export_writes_the_contract_columns_without_secrets(capsys):
     assert "Sup3r~Secret.Value" not in "\n".join(lines)
     assert "203.0.113.5 198.51.100.7" in lines[2]
     assert ",7.57," in lines[1]
+
+
+def test_the_enterprise_application_object_id_is_imported_and_reaches_the_steps():
+    header = "sid,client,option,tenant,client_id,service_principal_id,mailbox"
+    row = "PRD,100,oauth2,contoso.onmicrosoft.com,11111111-2222-3333-4444-555555555555,9E8D7C6B-5A49-4382-A1B0-C9D8E7F6A5B4,sap@contoso.com"
+    import_systems(f"{header}\n{row}\n")
+    config = MailSetup.objects.get().to_config()
+    assert config.service_principal_id == "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
+    with pytest.raises(ImportRefused, match="not a GUID"):
+        import_systems(f"{header}\n{row.replace('9E8D7C6B-5A49-4382-A1B0-C9D8E7F6A5B4', 'app-registration')}\n")
+
+
+def test_the_steps_command_fills_in_the_enterprise_application_object_id(capsys):
+    header = "sid,client,option,tenant,client_id,service_principal_id,mailbox"
+    row = "PRD,100,oauth2,contoso.onmicrosoft.com,11111111-2222-3333-4444-555555555555,9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4,sap@contoso.com"
+    import_systems(f"{header}\n{row}\n")
+    call_command("steps", "PRD")
+    guide = capsys.readouterr().out
+    assert (
+        "New-ServicePrincipal -AppId '11111111-2222-3333-4444-555555555555' "
+        "-ObjectId '9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4'" in guide
+    )
+    assert "Add-MailboxPermission -Identity 'sap@contoso.com' -User '9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4'" in guide
