@@ -23,7 +23,6 @@ from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system
 from connectors.retirement import Milestone
-from connectors.smtp_chain import connection_checks, egress_ip, envelope_and_send
 
 CODE = "direct_send"
 LABEL = "SMTP Direct Send"
@@ -59,18 +58,7 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    dns_host, *reach = connection_checks()
-    return (
-        dns_host,
-        PlannedCheck("dns.mx"),
-        *reach,
-        *envelope_and_send(after="tls.starttls", send_to=send_to),
-        egress_ip(),
-        PlannedCheck("spf.record"),
-        PlannedCheck("spf.egress_ip", after=("spf.record", "egress.ip")),
-        PlannedCheck("dmarc.record"),
-        PlannedCheck("dnsbl.egress_ip", after=("egress.ip",)),
-    )
+    return mx_route.plan(config, send_to=send_to)
 
 
 def steps(

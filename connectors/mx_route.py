@@ -15,6 +15,7 @@ from connectors.config import MailConfig
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Step, Value, Where, say
 from connectors.placeholders import placeholder, sender_domain_or_placeholder, value_of
+from connectors.plan import PlannedCheck
 from connectors.problems import Problem, warning
 from connectors.rules import (
     malformed_values,
@@ -25,6 +26,7 @@ from connectors.rules import (
     sender_domain_rules,
 )
 from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node, strust_root, tls_client_parameters
+from connectors.smtp_chain import connection_checks, egress_ip, envelope_and_send
 from connectors.spf import build_spf
 
 
@@ -209,3 +211,19 @@ def sap_steps(config: MailConfig, *, why_node: str, client_certificate: str = ""
 def recipient_outside_domain(config: MailConfig) -> bool:
     recipient = domain_of(config.test_recipient)
     return bool(recipient and config.sender_domain and recipient != config.sender_domain)
+
+
+def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
+    """Direct Send and relay connectors reach the same MX endpoint: one plan for both."""
+    dns_host, *reach = connection_checks()
+    return (
+        dns_host,
+        PlannedCheck("dns.mx"),
+        *reach,
+        *envelope_and_send(after="tls.starttls", send_to=send_to),
+        egress_ip(),
+        PlannedCheck("spf.record"),
+        PlannedCheck("spf.egress_ip", after=("spf.record", "egress.ip")),
+        PlannedCheck("dmarc.record"),
+        PlannedCheck("dnsbl.egress_ip", after=("egress.ip",)),
+    )
