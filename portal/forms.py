@@ -8,9 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from connectors.advisor import AdvisorInput
 from connectors.registry import OPTIONS
 from portal.health import HEALTH_CHOICES
-from portal.models import MailSetup, Option, Role, SapSystem
+from portal.models import Credential, MailSetup, Option, Product, Role, SapSystem
 from portal.validators import format_release, normalise_release, parse_egress_ips, validate_address
 
 NO_SETUP = "none"
@@ -173,3 +174,48 @@ class TestSendForm(forms.Form):
         value = self.cleaned_data["recipient"].strip()
         validate_address(value)
         return value
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(label: str, help_text: str, initial: str = "yes") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, choices=YES_NO, initial=initial, widget=forms.RadioSelect, help_text=help_text
+    )
+
+
+class AdvisorForm(forms.Form):
+    """The advisor's questions; a system's facts fill the first two."""
+
+    product = forms.ChoiceField(label="SAP product", choices=Product.choices)
+    basis_release = ReleaseField(
+        label="SAP_BASIS release", required=False, help_text="e.g. 7.40, 7.50 or 816; empty if unknown"
+    )
+    external_recipients = _yes_no("Does SAP mail people outside your organisation?", "Vendors, customers, partners.")
+    static_public_ip = _yes_no(
+        "Does SAP's mail leave from a static public IP that is yours alone?", "Not a shared NAT or cloud pool.", "no"
+    )
+    outbound_587 = _yes_no("May SAP connect out to port 587?", "Client submission (smtp.office365.com).")
+    outbound_25 = _yes_no("May SAP (or its NAT) connect out to port 25?", "Your tenant's MX endpoint.")
+    tls12 = _yes_no("Can SAP's kernel and CommonCryptoLib do TLS 1.2?", "Exchange Online refuses older TLS.")
+    messages_per_day = forms.IntegerField(
+        label="Messages per day (about)", required=False, min_value=0, max_value=10_000_000
+    )
+    messages_per_minute = forms.IntegerField(
+        label="Messages per minute at peak", required=False, min_value=0, max_value=1_000_000
+    )
+
+    def facts(self) -> AdvisorInput:
+        data = self.cleaned_data
+        return AdvisorInput(
+            product=data["product"], basis_release=data["basis_release"],
+            external_recipients=data["external_recipients"] == "yes", static_public_ip=data["static_public_ip"] == "yes",
+            outbound_587=data["outbound_587"] == "yes", tls12=data["tls12"] == "yes", outbound_25=data["outbound_25"] == "yes",
+            messages_per_day=data["messages_per_day"], messages_per_minute=data["messages_per_minute"],
+        )  # fmt: skip
+
+
+class ApplyAdviceForm(forms.Form):
+    option = forms.ChoiceField(choices=Option.choices)
+    credential = forms.ChoiceField(choices=[("", ""), *Credential.choices], required=False)

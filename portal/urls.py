@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal import dashboard, helpdesk, run_views, setup_views, views
+from portal import advisor_views, dashboard, helpdesk, run_views, setup_views, views
 
 system = "systems/<str:sid>/<str:client>/"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard_export"),
     path("helpdesk/", helpdesk.helpdesk, name="helpdesk"),
+    path("advisor/", advisor_views.advisor, name="advisor"),
+    path(f"{system}advisor/apply/", advisor_views.advisor_apply, name="advisor_apply"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

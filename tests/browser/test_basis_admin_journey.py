@@ -112,3 +112,18 @@ def test_the_pages_fit_a_tablet(page, basis_admin, demo_systems):
     page.goto("/systems/QAS/200/configuration/")
     shoot(page, "09-tablet-configuration")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_advisor_recommends_an_option_and_applies_it(page, basis_admin, demo_systems):
+    sign_in(page, "basis")
+    page.goto("/systems/DEV/300/configuration/")
+    page.get_by_role("link", name="Ask the advisor").click()
+    expect(page.get_by_label("SAP_BASIS release")).to_have_value("7.40")
+    page.get_by_role("group", name="Does SAP mail people outside your organisation?").get_by_label("No").check()
+    page.get_by_role("button", name="Recommend an option").click()
+    recommended = page.locator(".recommended .big-option")
+    expect(recommended).not_to_have_text("SMTP OAuth 2.0")
+    shoot(page, "12-advisor")
+    page.get_by_role("button", name="Use ").click()
+    page.wait_for_url("**/systems/DEV/300/configuration/")
+    expect(page.get_by_text("now uses")).to_be_visible()
