@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509 import Certificate
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -97,6 +101,12 @@ class SetupForm(forms.ModelForm):
         label="Client secret or password", choices=SECRET_ACTIONS, initial="keep", widget=forms.RadioSelect
     )
 
+    certificate_file = forms.FileField(
+        label="Upload SAP's JWT signing certificate",
+        required=False,
+        help_text="PEM or DER (.cer/.crt/.pem), public part only: fills in thumbprint and expiry.",
+    )
+
     class Meta:
         model = MailSetup
         fields = [
@@ -116,6 +126,8 @@ class SetupForm(forms.ModelForm):
         shown = {"option", *option_field_names(option)}
         if uses_secret(option):
             shown |= {"secret_action", "new_secret"}
+        if option == Option.OAUTH2:
+            shown.add("certificate_file")
         for name in list(self.fields):
             if name not in shown:
                 del self.fields[name]
@@ -147,12 +159,37 @@ class SetupForm(forms.ModelForm):
             self.add_error("new_secret", ValidationError("Type the new secret, or choose to keep the stored one."))
         return cleaned
 
+    def clean_certificate_file(self) -> Certificate | None:
+        upload = self.cleaned_data.get("certificate_file")
+        if not upload:
+            return None
+        if upload.size > 64_000:
+            raise ValidationError("That file is too large for a certificate.")
+        return read_certificate(upload.read())
+
+    def apply_certificate(self, setup: MailSetup) -> None:
+        certificate = self.cleaned_data.get("certificate_file")
+        if certificate is not None:
+            setup.certificate_pem = certificate.public_bytes(Encoding.PEM).decode()
+            setup.certificate_thumbprint = certificate.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - Entra's thumbprint is SHA-1
+            setup.certificate_expires = certificate.not_valid_after_utc.date()
+
     def apply_secret(self, setup: MailSetup) -> None:
         action = self.cleaned_data.get("secret_action", "keep")
         if action == "replace":
             setup.client_secret = self.cleaned_data["new_secret"]
         elif action == "clear":
             setup.client_secret = None
+
+
+def read_certificate(data: bytes) -> Certificate:
+    """An X.509 certificate from PEM or DER; a private key is refused (it stays in SAP)."""
+    if b"PRIVATE KEY" in data:
+        raise ValidationError("This file holds a private key: upload only the certificate (the public part).")
+    try:
+        return x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise ValidationError("This is not an X.509 certificate in PEM or DER format.") from None
 
 
 def option_field_names(option: str) -> list[str]:

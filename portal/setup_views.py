@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -40,6 +40,7 @@ def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: Ma
     setup = form.save(commit=False)
     setup.system = system
     form.apply_secret(setup)
+    form.apply_certificate(setup)
     setup.save()
     AuditEvent.objects.create(
         actor=request.user, source=AuditEvent.Source.WEB, system=system, system_label=str(system),
@@ -56,8 +57,10 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     existing: MailSetup | None = getattr(system, "mail_setup", None)
     option = _option_from(request.POST or request.GET, existing)
     instance = existing or MailSetup(system=system)
-    if request.method == "POST":
-        form = SetupForm(request.POST, instance=instance, option=option)
+    if request.method == "POST" and "switch" in request.POST:  # without JavaScript: show the option's fields
+        form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request.POST))
+    elif request.method == "POST":
+        form = SetupForm(request.POST, request.FILES, instance=instance, option=option)
         errors = [] if not form.is_valid() else [p for p in _problems(form.instance) if p.is_error]
         for problem in errors:
             form.add_error(problem.field if problem.field in form.fields else None, problem.message)
@@ -66,7 +69,7 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
             messages.success(request, "Mail setup saved.")
             return redirect("setup_edit", sid=system.sid, client=system.client)
     else:
-        form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request))
+        form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request.GET))
     shows_saved = existing is not None and not form.is_bound and option == existing.option
     problems = _problems(existing) if shows_saved else []
     warnings = [(form.label_of(p.field), p.message) for p in problems if not p.is_error]
@@ -76,9 +79,10 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     return render(request, template, context)
 
 
-def _typed_so_far(request: HttpRequest) -> dict[str, str]:
+def _typed_so_far(data: QueryDict) -> dict[str, str]:
     """What was typed before switching the option (never a secret), so switching loses nothing."""
-    return {key: value for key, value in request.GET.items() if key not in {"new_secret", "secret_action"}}
+    skip = {"new_secret", "secret_action", "csrfmiddlewaretoken", "switch"}
+    return {key: value for key, value in data.items() if key not in skip}
 
 
 @require_GET

@@ -111,3 +111,53 @@ def test_helpdesk_and_managers_cannot_edit(client, helpdesk, manager, prd):
         client.force_login(user)
         assert client.get("/systems/PRD/100/configuration/").status_code == 403
         assert client.post("/systems/PRD/100/configuration/", OAUTH).status_code == 403
+
+
+def test_without_javascript_switching_the_option_shows_its_fields_and_saves_nothing(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    response = client.post(
+        "/systems/PRD/100/configuration/",
+        {
+            **OAUTH,
+            "option": "relay_connector",
+            "switch": "1",
+            "sender": "typed@contoso.com",
+            "new_secret": "typed-secret",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="connector"' in page and 'value="typed@contoso.com"' in page
+    assert "typed-secret" not in page
+    assert MailSetup.objects.get().option == "oauth2"
+    assert not AuditEvent.objects.exists()
+
+
+def test_uploading_sap_s_certificate_records_thumbprint_and_expiry(client, basis_admin, prd):
+    import trustme
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cert = trustme.CA().issue_cert("sap-prd.contoso.com")
+    pem = cert.cert_chain_pems[0].bytes()
+    client.force_login(basis_admin)
+    upload = SimpleUploadedFile("sap.crt", pem)
+    response = client.post(
+        "/systems/PRD/100/configuration/", {**OAUTH, "credential": "certificate", "certificate_file": upload}
+    )
+    assert response.status_code == 302
+    setup = MailSetup.objects.get()
+    assert len(setup.certificate_thumbprint) == 40 and setup.certificate_expires is not None
+    assert setup.certificate_pem.startswith("-----BEGIN CERTIFICATE-----")
+    assert "certificate_thumbprint" in AuditEvent.objects.get().changes
+
+
+@pytest.mark.parametrize("content", [b"hello", b"-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n"])
+def test_a_file_that_is_not_a_certificate_is_refused(client, basis_admin, prd, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(basis_admin)
+    upload = SimpleUploadedFile("x.pem", content)
+    response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "certificate_file": upload})
+    assert response.status_code == 200
+    assert 'class="error"' in response.content.decode()
+    assert MailSetup.objects.get().certificate_pem == ""
