@@ -71,6 +71,16 @@ def _role_bars(rows: list[dict[str, Any]]) -> list[Bar]:
     return bars
 
 
+def _role_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Systems per landscape role and option, in the legend's column order (the chart as a table)."""
+    table = []
+    for role, label in [*Role.choices, ("", "no role")]:
+        counts = [sum(r["n"] for r in rows if (r["role"] or "") == role and _option_key(r) == o) for o in OPTION_ORDER]
+        if any(counts):
+            table.append({"label": str(label), "counts": counts, "total": sum(counts)})
+    return table
+
+
 def blockers(systems: QuerySet[SapSystem]) -> dict[str, list[SapSystem]]:
     """Systems on Basic auth (or without a setup) whose release cannot do OAuth, and failing systems."""
     on_basic = Q(mail_setup__option=Option.SMTP_BASIC) | Q(mail_setup__isnull=True)
@@ -96,6 +106,7 @@ def summary(today: date) -> dict[str, Any]:
         "by_option": [(OPTION_LABELS[o], by_option[o], OPTION_COLOURS[o], o) for o in OPTION_ORDER],
         "by_health": [(h, HEALTH_LABELS[h], health.get(h, 0)) for h in (GREEN, AMBER, RED, UNKNOWN)],
         "bars": _role_bars(rows),
+        "role_table": _role_table(rows),
         "bar_width": BAR_WIDTH,
         "off_basic": off_basic,
         "progress": round(100 * off_basic / total) if total else 100,

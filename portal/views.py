@@ -25,6 +25,10 @@ def system_for(sid: str, client: str) -> SapSystem:
     return get_object_or_404(SapSystem.objects.select_related("mail_setup"), sid=sid.upper(), client=client)
 
 
+def system_with_health(sid: str, client: str) -> SapSystem:
+    return get_object_or_404(listed_systems(), sid=sid.upper(), client=client)
+
+
 def listed_systems() -> QuerySet[SapSystem]:
     return with_health(SapSystem.objects.select_related("mail_setup")).order_by("sid", "client")
 
@@ -48,7 +52,7 @@ def system_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required("portal.view_sapsystem", raise_exception=True)
 def system_detail(request: HttpRequest, sid: str, client: str) -> HttpResponse:
-    system = system_for(sid, client)
+    system = system_with_health(sid, client)
     run = latest_run(system)
     context = {
         "system": system,

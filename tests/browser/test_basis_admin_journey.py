@@ -88,6 +88,11 @@ def test_open_the_steps_and_copy_a_command(page, basis_admin, demo_systems):
     expect(command.get_by_role("button", name=re.compile("Cop"))).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == expected
     shoot(page, "06-steps", full_page=False)
+    page.emulate_media(media="print")
+    expect(page.locator(".tabs")).to_be_hidden()
+    expect(page.locator("button.copy").first).to_be_hidden()
+    shoot(page, "06b-steps-print", full_page=False)
+    page.emulate_media(media="screen")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download Markdown").click()
     assert download.value.suggested_filename == "PRD-100-mail-steps.md"

@@ -27,6 +27,7 @@ def test_the_dashboard_counts_options_health_and_progress(client, manager, lands
     assert "Production: 1 SMTP OAuth 2.0" in page
     assert "DEV/200" in page  # release 7.40 on Basic auth blocks
     assert "PRD/100" in page  # failing
+    assert '<th scope="row">Development</th><td>0</td><td>1</td>' in page  # the chart as a table
 
 
 @override_settings(PORTAL_BASIC_AUTH_MILESTONES=[{"date": "2099-01-01", "what": "Far away", "source": "test"}])

@@ -99,3 +99,13 @@ def test_run_checks_from_htmx_answers_with_the_polling_fragment(client, helpdesk
     fragment = response.content.decode()
     assert fragment.lstrip().startswith('<section id="run-status"')
     assert 'hx-trigger="every 1s"' in fragment
+
+
+def test_the_system_header_says_since_when_it_fails(client, helpdesk, failing_prd):
+    from django.utils import timezone
+
+    first = DiagnosticRun.objects.filter(verdict="failed").order_by("finished_at").first().finished_at
+    client.force_login(helpdesk)
+    page = client.get("/systems/PRD/100/").content.decode()
+    assert f"since {timezone.localtime(first):%d %b %Y %H:%M}" in page
+    assert "badge-red" in page
