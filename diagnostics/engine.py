@@ -35,7 +35,7 @@ def run_plan(
     max_workers: int = 6,
 ) -> list[Finding]:
     """Run every planned check once; return the findings in plan order."""
-    order = [item.key for item in plan]
+    order = list(dict.fromkeys(item.key for item in plan))  # a key planned twice runs once
     waiting = {item.key: tuple(dep for dep in item.after if dep in order) for item in plan}
     findings: dict[str, Finding] = {}
     running: dict[Future[Finding], tuple[str, float]] = {}
@@ -51,7 +51,8 @@ def run_plan(
 
     try:
         while len(findings) < len(order):
-            for key in [k for k in order if k in waiting and all(d in findings for d in waiting[k])]:
+            ready = [k for k in order if k in waiting and all(d in findings for d in waiting[k])]
+            for key in ready:
                 deps = waiting.pop(key)
                 blocker = next((d for d in deps if findings[d].status in BLOCKING), None)
                 if blocker is not None:
@@ -61,6 +62,10 @@ def run_plan(
                 else:
                     running[executor.submit(_call, checks[key], key, ctx)] = (key, time.monotonic())
             if not running:
+                if not ready:  # nothing runs and nothing became ready: the rest wait on each other
+                    for key in [k for k in order if k in waiting]:
+                        waiting.pop(key)
+                        finish(Finding(key, Status.ERROR, f"{key} waits on a check that waits on it.", code="internal"))
                 continue
             done, _ = wait(running, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
             for future in done:

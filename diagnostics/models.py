@@ -40,6 +40,7 @@ class DiagnosticRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     planned_checks = models.JSONField(default=list)  # check keys in plan order, for progress
+    note = models.TextField(blank=True)  # why an aborted run ended; never a secret
 
     class Meta:
         ordering = ["-created_at", "-id"]

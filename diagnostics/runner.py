@@ -4,10 +4,13 @@ runs its option's plan and saves each result as it finishes."""
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connectors.registry import OPTIONS
@@ -16,6 +19,7 @@ from diagnostics.context import Environment, RunContext, Target
 from diagnostics.engine import run_plan
 from diagnostics.findings import Finding, Status
 from diagnostics.models import CheckResult, DiagnosticRun, TestSend
+from portal.crypto import SecretUnreadable
 from portal.models import MailSetup, SapSystem
 
 logger = logging.getLogger(__name__)
@@ -63,9 +67,35 @@ def _setup_of(system: SapSystem) -> MailSetup:
     return setup
 
 
+def stale_after() -> timedelta:
+    """A claim older than the task's hard time limit (plus a margin) belongs to a dead worker."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def active_run(system: SapSystem, *, send_to: str = "") -> DiagnosticRun | None:
+    """A run of this system still queued or running (and not stale), that a new request can join."""
+    recent = timezone.now() - stale_after()
+    return (
+        DiagnosticRun.objects.filter(
+            system=system, send_to=send_to, state__in=(DiagnosticRun.State.QUEUED, DiagnosticRun.State.RUNNING)
+        )
+        .filter(Q(started_at__gte=recent) | Q(started_at__isnull=True, created_at__gte=recent))
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def create_run(system: SapSystem, *, trigger: str, user: Any = None, send_to: str = "") -> DiagnosticRun:
-    """A queued run with its planned checks, so a page can show progress from the first second."""
+    """A queued run with its planned checks, so a page can show progress from the first second.
+
+    While a run of the system is still queued or running, that run is returned instead: a
+    second click must not open a second SMTP connection to the same mailbox (Exchange Online
+    allows three per mailbox, and SAP needs them) nor repeat a failing login.
+    """
     setup = _setup_of(system)
+    existing = active_run(system, send_to=send_to)
+    if existing is not None:
+        return existing
     plan = OPTIONS[setup.option].plan(setup.to_config(), send_to=send_to or None)
     return DiagnosticRun.objects.create(
         system=system,
@@ -79,7 +109,10 @@ def create_run(system: SapSystem, *, trigger: str, user: Any = None, send_to: st
 
 
 def enqueue_run(run: DiagnosticRun) -> None:
-    """Hand the run to a worker of its zone once the run row is committed."""
+    """Hand the run to a worker of its zone once the run row is committed.
+
+    Enqueuing an already queued run again is harmless: only one delivery can claim it.
+    """
     from diagnostics.tasks import run_diagnosis_task
 
     queue = run.system.queue if settings.PORTAL_ROUTE_BY_ZONE else "default"
@@ -87,27 +120,48 @@ def enqueue_run(run: DiagnosticRun) -> None:
 
 
 def claim(run_id: int) -> bool:
-    """Only one worker may run a run: a duplicate delivery finds it no longer queued."""
+    """Only one worker may run a run: a duplicate delivery finds it no longer queued.
+
+    A run left "running" by a worker that died (its message is delivered again, acks_late) is
+    claimed anew once its claim is older than the task's time limit.
+    """
+    now = timezone.now()
+    claimable = Q(state=DiagnosticRun.State.QUEUED) | Q(
+        state=DiagnosticRun.State.RUNNING, started_at__lt=now - stale_after()
+    )
     return bool(
-        DiagnosticRun.objects.filter(pk=run_id, state=DiagnosticRun.State.QUEUED).update(
-            state=DiagnosticRun.State.RUNNING,
-            started_at=timezone.now(),
-            worker=settings.PORTAL_WORKER_NAME,
+        DiagnosticRun.objects.filter(claimable, pk=run_id).update(
+            state=DiagnosticRun.State.RUNNING, started_at=now, worker=settings.PORTAL_WORKER_NAME
         )
     )
 
 
 def execute_run(run_id: int) -> DiagnosticRun | None:
-    """Run a claimed run's plan, saving each check as it finishes; returns None if already claimed."""
+    """Run a claimed run's plan, saving each check as it finishes; returns None if already claimed.
+
+    Whatever happens, the run ends done or aborted (with the reason in ``note``): a page never
+    polls a run that no one will finish. Only a database error is handed back for a retry.
+    """
     if not claim(run_id):
         return None
     run = DiagnosticRun.objects.select_related("system").get(pk=run_id)
+    _clear_results(run)  # a run claimed again after a dead worker starts from a clean slate
     try:
-        setup = _setup_of(run.system)
-    except NoMailSetup:
-        return _finish(run, DiagnosticRun.State.ABORTED, DiagnosticRun.Verdict.ERROR)
-    config = setup.to_config()
-    plan = OPTIONS[setup.option].plan(config, send_to=run.send_to or None)
+        findings = _diagnose(run)
+    except OperationalError:
+        _requeue(run)  # the database broke, not the mail setup: let the task retry
+        raise
+    except (NoMailSetup, SecretUnreadable) as exc:
+        return _abort(run, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a run must never stay "running"
+        logger.exception("diagnostic run %s aborted by %s", run.pk, type(exc).__name__)
+        return _abort(run, f"The run stopped on an internal error ({type(exc).__name__}); run the checks again.")
+    return _finish(run, DiagnosticRun.State.DONE, verdict_of(findings))
+
+
+def _diagnose(run: DiagnosticRun) -> list[Finding]:
+    setup = _setup_of(run.system)
+    plan = OPTIONS[setup.option].plan(setup.to_config(), send_to=run.send_to or None)
     positions = {item.key: index for index, item in enumerate(plan)}
     ctx = RunContext(target_for(setup, send_to=run.send_to), environment(run.system.zone))
 
@@ -127,19 +181,44 @@ def execute_run(run_id: int) -> DiagnosticRun | None:
         if finding.key == "send.test" and finding.status != Status.SKIPPED:
             _save_test_send(run, finding)
 
-    try:
-        findings = run_plan(plan, ctx, _checks(), on_finding=save, budget=float(settings.PORTAL_RUN_BUDGET))
-    except OperationalError:
-        _requeue(run)  # the database broke, not the mail setup: let the task retry from a clean slate
-        raise
-    return _finish(run, DiagnosticRun.State.DONE, verdict_of(findings))
+    return run_plan(plan, ctx, _checks(), on_finding=save, budget=float(settings.PORTAL_RUN_BUDGET))
+
+
+def _clear_results(run: DiagnosticRun) -> None:
+    run.results.all().delete()
+    TestSend.objects.filter(run=run).delete()
 
 
 def _requeue(run: DiagnosticRun) -> None:
     with transaction.atomic():
-        run.results.all().delete()
-        TestSend.objects.filter(run=run).delete()
+        _clear_results(run)
         DiagnosticRun.objects.filter(pk=run.pk).update(state=DiagnosticRun.State.QUEUED, started_at=None)
+
+
+def _abort(run: DiagnosticRun, note: str) -> DiagnosticRun:
+    run.note = note
+    run.save(update_fields=["note"])
+    return _finish(run, DiagnosticRun.State.ABORTED, DiagnosticRun.Verdict.ERROR)
+
+
+def abort_stale_runs() -> int:
+    """End runs no worker will finish: queued too long (no worker for the zone) or claimed by a dead one."""
+    now = timezone.now()
+    waited = now - timedelta(seconds=settings.PORTAL_QUEUE_TIMEOUT)
+    stale = DiagnosticRun.objects.filter(
+        Q(state=DiagnosticRun.State.QUEUED, created_at__lt=waited)
+        | Q(state=DiagnosticRun.State.RUNNING, started_at__lt=now - stale_after())
+    )
+    count = 0
+    for run in stale:
+        if run.state == DiagnosticRun.State.QUEUED:
+            minutes = settings.PORTAL_QUEUE_TIMEOUT // 60
+            note = f"No worker of zone {run.zone or 'default'} picked the run up within {minutes} minutes."
+        else:
+            note = f"The worker {run.worker or '(unknown)'} stopped answering during the run."
+        _abort(run, note)
+        count += 1
+    return count
 
 
 def _checks() -> dict[str, Any]:
@@ -179,8 +258,16 @@ def _finish(run: DiagnosticRun, state: str, verdict: str) -> DiagnosticRun:
 
 
 def diagnose_now(system: SapSystem, *, trigger: str, user: Any = None, send_to: str = "") -> DiagnosticRun:
-    """Create and run a diagnosis in this process (the CLI; no worker needed)."""
+    """Run a diagnosis in this process (the CLI; no worker needed).
+
+    If a worker is already running one for the system, wait for that run instead of opening a
+    second connection to the mailbox.
+    """
     run = create_run(system, trigger=trigger, user=user, send_to=send_to)
     execute_run(run.pk)
+    deadline = time.monotonic() + stale_after().total_seconds()
     run.refresh_from_db()
+    while not run.is_finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+        run.refresh_from_db()
     return run

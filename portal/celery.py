@@ -18,8 +18,6 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    task_soft_time_limit=90,
-    task_time_limit=120,
     task_default_queue="default",
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,

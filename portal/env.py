@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -70,6 +71,13 @@ def parse_nameservers(name: str) -> tuple[tuple[str, int], ...]:
             host, port = item.split(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ImproperlyConfigured(f"{name}: {item!r} is not host[:port]")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            # A name server is asked by address: resolving its name would need a name server.
+            raise ImproperlyConfigured(
+                f"{name}: {host!r} is not an IP address; name servers are given by address"
+            ) from None
         servers.append((host, int(port)))
     return tuple(servers)
 

@@ -42,6 +42,8 @@ if not DEBUG and not (_django_key and _fernet_keys):
         "Production mode (DJANGO_DEBUG=0) needs DJANGO_SECRET_KEY and PORTAL_SECRET_KEYS from the "
         "environment; generated keys are for the embedded mode only."
     )
+if not DEBUG and (len(_django_key) < 50 or _django_key.startswith("change-me")):
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random value of at least 50 characters in production.")
 SECRET_KEY = _django_key or generated_secret(DATA_DIR / "django-secret-key", new_django_key)
 PORTAL_SECRET_KEYS = _fernet_keys or [
     generated_secret(DATA_DIR / "portal-secret-keys", lambda: Fernet.generate_key().decode())
@@ -171,7 +173,7 @@ else:
     for _folder in ("queue", "control"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULE_FILE = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # -- diagnostics ------------------------------------------------------------------------------
 PORTAL_DNS_NAMESERVERS = parse_nameservers("PORTAL_DNS_NAMESERVERS")
@@ -191,11 +193,20 @@ if PORTAL_BASIC_AUTH_MILESTONES:
         raise ImproperlyConfigured(f"PORTAL_BASIC_AUTH_MILESTONES: {exc}") from None
 PORTAL_CHECK_TIMEOUT = env_int("PORTAL_CHECK_TIMEOUT", 10)
 PORTAL_RUN_BUDGET = env_int("PORTAL_RUN_BUDGET", 30)
+PORTAL_QUEUE_TIMEOUT = env_int("PORTAL_QUEUE_TIMEOUT", 900)  # seconds a run may wait for a worker
+# A task's limits follow the run's budget, so the budget always ends a run before Celery kills it.
+CELERY_TASK_SOFT_TIME_LIMIT = PORTAL_RUN_BUDGET + 60
+CELERY_TASK_TIME_LIMIT = PORTAL_RUN_BUDGET + 90
 PORTAL_ZONE = env_str("PORTAL_ZONE")  # the zone this process's worker serves; empty = default
 PORTAL_WORKER_NAME = env_str("PORTAL_WORKER_NAME") or socket.gethostname()
 
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "portal.tasks.record_heartbeat_task", "schedule": 60.0, "options": {"expires": 55}},
+    "worker-heartbeats": {"task": "portal.tasks.ask_for_heartbeats_task", "schedule": 60.0, "options": {"expires": 55}},
+    "abort-stale-runs": {
+        "task": "diagnostics.tasks.abort_stale_runs_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 # One all-in-one worker serves every zone in the embedded mode; with Redis each zone has its own queue.
 PORTAL_ROUTE_BY_ZONE = env_bool("PORTAL_ROUTE_BY_ZONE", bool(REDIS_URL))

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from portal.models import SapSystem
-from portal.system_import import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS
+from portal.system_import import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS, guard
 from portal.validators import format_release
 
 EXPORT_COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
@@ -24,7 +24,7 @@ def _cell(name: str, value: Any) -> str:
         return " ".join(value)
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return guard(str(value))
 
 
 def export_rows(systems: Iterable[SapSystem]) -> Iterable[list[str]]:

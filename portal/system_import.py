@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -147,6 +147,18 @@ EXTRA_COLUMNS = [
 ]  # fmt: skip
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def guard(cell: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula: a leading apostrophe (undone on import)."""
+    return "'" + cell if len(cell) > 1 and cell.startswith(FORMULA_STARTS) else cell
+
+
+def unguard(cell: str) -> str:
+    return cell[1:] if len(cell) > 2 and cell.startswith("'") and cell[1] in FORMULA_STARTS else cell
+
+
 def _thumbprint(raw: str) -> str:
     value = raw.replace(":", "").replace(" ", "").upper()
     if len(value) not in (40, 64) or any(ch not in "0123456789ABCDEF" for ch in value):
@@ -201,12 +213,14 @@ def _reader(text: str) -> csv.reader:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
 
 def _read_header(reader: csv.reader) -> list[str]:
     try:
         header = next(reader)
+    except csv.Error as exc:
+        raise ImportRefused([ImportProblem(1, "", f"the header line is malformed ({exc})")]) from None
     except StopIteration:
         raise ImportRefused([ImportProblem(1, "", "the file is empty; the first line must name the columns")]) from None
     problems = []
@@ -223,12 +237,20 @@ def _read_header(reader: csv.reader) -> list[str]:
     return header
 
 
+def _records(reader: csv.reader) -> Iterator[list[str]]:
+    """The reader's rows; a broken quote or an oversized cell becomes an ImportRefused naming the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportRefused([ImportProblem(reader.line_num, "", f"the CSV is malformed here ({exc})")]) from None
+
+
 def parse_rows(data: bytes | str) -> list[_Row]:
     """Every row parsed and validated; raises ImportRefused with all problems found."""
     reader = _reader(_decode(data))
     header = _read_header(reader)
     rows, problems, seen = [], [], {}
-    for cells in reader:
+    for cells in _records(reader):
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
@@ -237,7 +259,7 @@ def parse_rows(data: bytes | str) -> list[_Row]:
             continue
         values, cleared = {}, set()
         for name, cell in zip(header, cells, strict=True):
-            raw = cell.strip()
+            raw = unguard(cell.strip())
             if raw == CLEAR and name not in ("sid", "client"):
                 cleared.add(name)
             elif raw:

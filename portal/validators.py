@@ -13,6 +13,8 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from connectors.addresses import egress_ip_problem, parse_egress
+
 # SAP Note 1979280 lists the SIDs that SAP reserves; the installer refuses them.
 RESERVED_SIDS = frozenset(
     """ADD ALL AMD AND ANY ARE ASC AUX AVG BIN BIT CDC COM CON DBA DBM DBO DTD ECO END EPS EXE FOR
@@ -140,35 +142,21 @@ def validate_zone(value: str) -> None:
         )
 
 
-# Address blocks that never appear as the source of mail on the internet.
-_NOT_PUBLIC = [
-    ipaddress.ip_network(block)
-    for block in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-        "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10",
-        "ff00::/8",
-    )
-]  # fmt: skip
-
-
 def parse_egress_ips(raw: str) -> list[str]:
-    """Public IPv4/IPv6 addresses separated by spaces, semicolons or commas; private ones refused."""
-    addresses = []
+    """Public IPv4/IPv6 addresses or ranges separated by spaces, semicolons or commas.
+
+    One rule with the connectors (``egress_ip_problem``): private, loopback, link-local and
+    IPv4-mapped private addresses are refused with the reason.
+    """
+    addresses: list[str] = []
     for item in re.split(r"[\s;,]+", raw or ""):
         if not item:
             continue
-        try:
-            address = ipaddress.ip_address(item)
-        except ValueError:
-            raise ValidationError("%(value)r is not an IP address.", params={"value": item}, code="ip") from None
-        blocked = next((net for net in _NOT_PUBLIC if address.version == net.version and address in net), None)
-        if blocked is not None:
-            raise ValidationError(
-                "%(value)s is in %(net)s, which is not a public address: Exchange Online only ever "
-                "sees the public IP your traffic leaves from (after NAT).",
-                params={"value": item, "net": str(blocked)},
-                code="ip_not_public",
-            )
-        if str(address) not in addresses:
-            addresses.append(str(address))
+        problem = egress_ip_problem(item)
+        if problem:
+            raise ValidationError(problem, code="ip_not_public")
+        network = parse_egress(item)
+        text = str(network.network_address) if network.num_addresses == 1 else str(network)
+        if text not in addresses:
+            addresses.append(text)
     return addresses

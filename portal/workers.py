@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
-from portal.models import WorkerHeartbeat
+from portal.models import SapSystem, WorkerHeartbeat
 
 
 def record_heartbeat(worker: str, zone: str, now: datetime | None = None) -> WorkerHeartbeat:
@@ -14,3 +15,12 @@ def record_heartbeat(worker: str, zone: str, now: datetime | None = None) -> Wor
         worker=worker, zone=zone, defaults={"seen_at": now or timezone.now()}
     )
     return beat
+
+
+def zone_queues() -> list[tuple[str, str]]:
+    """(zone, queue) for the default queue and, when runs are routed by zone, every zone in use."""
+    queues = [("", "default")]
+    if settings.PORTAL_ROUTE_BY_ZONE:
+        zones = SapSystem.objects.exclude(zone="").values_list("zone", flat=True).distinct().order_by("zone")
+        queues += [(zone, f"zone.{zone}") for zone in zones]
+    return queues

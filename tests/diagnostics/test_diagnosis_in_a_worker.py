@@ -1,15 +1,19 @@
 """A diagnosis queued from the portal runs in a real Celery worker process against the lab."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.db import transaction
 
 from diagnostics import models
 from diagnostics.lab import Lab
 from diagnostics.lab.dns import LAB_DNSBL_ZONES
 from diagnostics.lab.scenarios import configure
-from diagnostics.runner import create_run
+from diagnostics.runner import create_run, enqueue_run
+from portal.celery import app
 from portal.management.commands.load_demo import demo_csv
 from portal.models import SapSystem
 from portal.system_import import import_systems
@@ -18,40 +22,80 @@ from tests.workers import filesystem_sender, start_worker, stop_worker
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
-def test_a_queued_run_is_executed_by_a_worker_and_saved_check_by_check(tmp_path):
+def _lab_env(lab: Lab) -> dict[str, str]:
+    return {
+        "PORTAL_DNS_NAMESERVERS": ",".join(f"{h}:{p}" for h, p in lab.dns.nameservers),
+        "PORTAL_EXTRA_CA_BUNDLE": str(lab.pki.ca_pem_path),
+        "PORTAL_LOGIN_AUTHORITY_HOST": lab.entra.base_url,
+        "PORTAL_ALLOW_LOOPBACK_TARGETS": "1",
+        "PORTAL_DNSBL_ZONES": ",".join(LAB_DNSBL_ZONES),
+        "PORTAL_CHECK_TIMEOUT": "2",
+    }
+
+
+def _wait_until_finished(run: models.DiagnosticRun, process, log: Path) -> list[str]:
+    """Poll like the page does; returns the check keys seen at each poll, to show progress."""
+    seen, deadline = [], time.monotonic() + 60
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        seen.append(",".join(run.results.values_list("key", flat=True)))
+        if run.is_finished:
+            return seen
+        assert process.poll() is None, log.read_text()
+        time.sleep(0.05)
+    pytest.fail(f"the run did not finish within 60 s:\n{log.read_text()}")
+
+
+@contextmanager
+def _broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app (which enqueue_run uses) at another broker for a while."""
+    saved = app.conf.broker_url
+    app.conf.broker_url = url
+    app._pool, app.amqp._producer_pool = None, None
+    try:
+        yield
+    finally:
+        app.conf.broker_url = saved
+        app._pool, app.amqp._producer_pool = None, None
+
+
+def test_a_run_enqueued_for_a_zone_is_executed_by_that_zones_worker_through_redis(tmp_path, redis_url, settings):
+    settings.PORTAL_ROUTE_BY_ZONE = True
+    log = tmp_path / "worker.log"
     with Lab.start() as lab:
         configure(lab)
         import_systems(demo_csv(lab.ports))
-        run = create_run(SapSystem.objects.get(sid="QAS"), trigger="web")
-        env = {
-            "PORTAL_DATA_DIR": str(tmp_path),
-            "REDIS_URL": "",
-            "PORTAL_WORKER_NAME": "zone-worker",
-            "PORTAL_DNS_NAMESERVERS": ",".join(f"{h}:{p}" for h, p in lab.dns.nameservers),
-            "PORTAL_EXTRA_CA_BUNDLE": str(lab.pki.ca_pem_path),
-            "PORTAL_LOGIN_AUTHORITY_HOST": lab.entra.base_url,
-            "PORTAL_ALLOW_LOOPBACK_TARGETS": "1",
-            "PORTAL_DNSBL_ZONES": ",".join(LAB_DNSBL_ZONES),
-            "PORTAL_CHECK_TIMEOUT": "2",
-        }
-        process = start_worker(env, tmp_path / "worker.log")
+        SapSystem.objects.filter(sid="QAS").update(zone="dmz")
+        env = {**_lab_env(lab), "REDIS_URL": redis_url, "PORTAL_WORKER_NAME": "dmz-worker", "PORTAL_ZONE": "dmz"}
+        process = start_worker(env, log, queues="zone.dmz")
+        try:
+            with _broker(redis_url), transaction.atomic():
+                run = create_run(SapSystem.objects.get(sid="QAS"), trigger="web")
+                enqueue_run(run)  # sent on commit, to queue zone.dmz
+            progress = _wait_until_finished(run, process, log)
+        finally:
+            stop_worker(process)
+    assert (run.state, run.verdict, run.worker, run.zone) == ("done", "failed", "dmz-worker", "dmz"), log.read_text()
+    token = models.CheckResult.objects.get(run=run, key="oauth.token")
+    assert (token.status, token.code) == ("fail", "AADSTS7000222")
+    assert "new client secret" in token.remedy.lower() or "new secret" in token.remedy.lower(), token.remedy
+    assert list(models.CheckResult.objects.filter(run=run).values_list("key", flat=True)) == run.planned_checks
+    assert len(set(progress)) > 2, "results should appear one by one while the run is going on"
+
+
+def test_the_embedded_broker_carries_a_run_to_the_all_in_one_worker(tmp_path):
+    log = tmp_path / "worker.log"
+    with Lab.start() as lab:
+        configure(lab)
+        import_systems(demo_csv(lab.ports))
+        run = create_run(SapSystem.objects.get(sid="PRD"), trigger="web")
+        env = {**_lab_env(lab), "PORTAL_DATA_DIR": str(tmp_path), "REDIS_URL": "", "PORTAL_WORKER_NAME": "all-in-one"}
+        process = start_worker(env, log)
         try:
             filesystem_sender(tmp_path).send_task(
                 "diagnostics.tasks.run_diagnosis_task", args=[run.pk], queue="default"
             )
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                run.refresh_from_db()
-                if run.is_finished:
-                    break
-                assert process.poll() is None, (tmp_path / "worker.log").read_text()
-                time.sleep(0.2)
+            _wait_until_finished(run, process, log)
         finally:
             stop_worker(process)
-    assert run.state == "done", (tmp_path / "worker.log").read_text()
-    assert (run.verdict, run.worker) == ("failed", "zone-worker")
-    token = models.CheckResult.objects.get(run=run, key="oauth.token")
-    assert (token.status, token.code) == ("fail", "AADSTS7000222")
-    assert "new client secret" in token.remedy.lower() or "secret" in token.remedy.lower()
-    assert models.CheckResult.objects.filter(run=run).count() == len(run.planned_checks)
-    assert settings.PORTAL_SECRET_KEYS  # the worker decrypted the secret with the same keys
+    assert (run.state, run.verdict, run.worker) == ("done", "passed", "all-in-one"), log.read_text()

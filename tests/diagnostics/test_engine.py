@@ -112,3 +112,24 @@ def test_a_secret_never_leaves_a_check_even_base64_encoded():
 def test_an_unknown_check_key_is_an_error_not_a_crash():
     finding = run_plan([P("nope")], _ctx(), {})[0]
     assert (finding.status, finding.code) == (Status.ERROR, "internal")
+
+
+def test_checks_that_wait_on_each_other_end_as_errors_instead_of_spinning():
+    plan = [P("a", after=("b",)), P("b", after=("a",)), P("c")]
+    began = time.monotonic()
+    findings = run_plan(
+        plan, _ctx(), {"a": _returns(Status.PASS), "b": _returns(Status.PASS), "c": _returns(Status.PASS)}, budget=5
+    )
+    assert time.monotonic() - began < 2
+    assert [(f.key, f.status) for f in findings] == [("a", Status.ERROR), ("b", Status.ERROR), ("c", Status.PASS)]
+
+
+def test_a_key_planned_twice_runs_once():
+    calls = []
+
+    def count(ctx: RunContext) -> Finding:
+        calls.append(1)
+        return Finding("a", Status.PASS, "ok")
+
+    findings = run_plan([P("a"), P("a")], _ctx(), {"a": count})
+    assert [f.key for f in findings] == ["a"] and len(calls) == 1

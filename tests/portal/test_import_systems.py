@@ -126,15 +126,16 @@ def test_importing_the_same_file_twice_changes_nothing():
     assert AuditEvent.objects.count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_imported_secret_is_not_readable_in_the_database_file(tmp_path: Path):
     import_systems(_csv(PRD))
     raw = connection.cursor().execute("select client_secret from portal_mailsetup").fetchone()[0]
     assert raw.startswith("gAAAAA")
     assert "Sup3r~Secret.Value" not in raw
-    if connection.vendor == "sqlite":
-        connection.close()
+    if connection.vendor == "sqlite":  # committed: the rows are in the file (or its WAL) now
         database = Path(connection.settings_dict["NAME"])
         blob = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+        assert b"sap-prd@contoso.com" in blob  # proves the glob read the data we wrote
         assert b"Sup3r~Secret.Value" not in blob
 
 
@@ -184,3 +185,29 @@ def test_the_steps_command_fills_in_the_enterprise_application_object_id(capsys)
         "-ObjectId '9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4'" in guide
     )
     assert "Add-MailboxPermission -Identity 'sap@contoso.com' -User '9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4'" in guide
+
+
+def test_a_broken_quote_or_an_oversized_cell_is_refused_with_its_line():
+    with pytest.raises(ImportRefused) as refused:
+        import_systems('sid,client,description\nPRD,100,"unterminated\n')
+    assert refused.value.problems[0].line >= 2
+    assert "malformed" in refused.value.problems[0].message
+    with pytest.raises(ImportRefused, match="malformed"):
+        import_systems("sid,client,description\nPRD,100," + "x" * 200_000 + "\n")
+    assert SapSystem.objects.count() == 0
+
+
+def test_formulas_are_defused_on_export_and_restored_on_import():
+    import_systems('sid,client,description\nPRD,100,"=HYPERLINK(""http://x"")"\n')
+    exported = export_csv()
+    assert "'=HYPERLINK" in exported
+    report = import_systems(exported)
+    assert report.unchanged == ["PRD/100"]
+    assert SapSystem.objects.get().description == '=HYPERLINK("http://x")'
+
+
+def test_egress_ranges_are_accepted_and_ipv4_mapped_private_addresses_refused():
+    import_systems("sid,client,option,egress_ips\nPRD,100,relay_connector,203.0.113.0/28 198.51.100.7\n")
+    assert MailSetup.objects.get().egress_ips == ["203.0.113.0/28", "198.51.100.7"]
+    with pytest.raises(ImportRefused, match="egress"):
+        import_systems("sid,client,option,egress_ips\nQAS,100,relay_connector,::ffff:10.0.0.1\n")

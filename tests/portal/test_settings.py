@@ -70,3 +70,21 @@ def test_basic_auth_milestones_from_the_environment_are_checked_at_start(tmp_pat
     result = _start({"PORTAL_BASIC_AUTH_MILESTONES": '[{"date": "soon"}]'}, tmp_path)
     assert result.returncode != 0
     assert "PORTAL_BASIC_AUTH_MILESTONES: milestone 1" in result.stderr
+
+
+def test_production_refuses_the_example_secret_key(tmp_path):
+    env = {
+        "DJANGO_DEBUG": "0",
+        "ALLOWED_HOSTS": "portal.example.com",
+        "DJANGO_SECRET_KEY": "change-me-to-50-random-characters",
+        "PORTAL_SECRET_KEYS": "a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleS0=",
+    }
+    result = _start(env, tmp_path)
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_name_servers_must_be_addresses(monkeypatch):
+    monkeypatch.setenv("NS", "localhost:5353")
+    with pytest.raises(ImproperlyConfigured, match="not an IP address"):
+        parse_nameservers("NS")

@@ -92,5 +92,5 @@ def test_it_parses_public_egress_ips_separated_by_spaces_or_semicolons():
     "ip", ["10.1.2.3", "192.168.0.10", "172.20.1.1", "127.0.0.1", "100.64.1.1", "fd00::1", "169.254.1.1"]
 )
 def test_it_refuses_private_egress_ips_and_says_why(ip):
-    with pytest.raises(ValidationError, match="not a public address"):
+    with pytest.raises(ValidationError, match="only ever sees the public address"):
         parse_egress_ips(ip)

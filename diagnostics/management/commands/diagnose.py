@@ -60,6 +60,8 @@ class Command(BaseCommand):
             )
             if check["status"] in ("fail", "error", "warn") and check["remedy"]:
                 self.stdout.write(f"        fix: {check['remedy']}")
+        if report["note"]:
+            self.stdout.write(f"  {report['state']}: {report['note']}")
         self.stdout.write(f"Result: {report['status']}")
 
 
@@ -72,6 +74,8 @@ def _report(run: DiagnosticRun, problems: list[Any]) -> dict[str, Any]:
         "run_id": run.pk,
         "worker": run.worker,
         "zone": run.zone,
+        "state": run.state,
+        "note": run.note,
         "setup_warnings": [problem.to_dict() for problem in problems],
         "checks": [
             {
