@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+import dns.exception
 import jwt
 import requests
 from cryptography import x509
@@ -26,7 +27,9 @@ from connectors.clouds import Cloud
 from ..catalogue.entra_errors import ENTRIES, describe
 from ..context import RunContext
 from ..findings import Finding, Status
-from ..msal_client import confidential_app, discovery_url, http_session
+from ..msal_client import HostUnresolved, Resolve, confidential_app, discovery_url, http_session
+from .dns import dns_failure, resolve_addresses
+from .tls import trust_store_problem
 
 SEND_ROLE = "SMTP.SendAsApp"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"  # Office 365 Exchange Online, a valid aud too
@@ -62,8 +65,43 @@ def _entra_refusal(reply: dict[str, Any], *, client_id: str, scope: str, stage: 
     return built if code in ENTRIES else replace(built, explanation=first)
 
 
+def _unresolved(exc: BaseException) -> HostUnresolved | None:
+    """The HostUnresolved inside requests' ConnectionError(MaxRetryError(reason=...)), if that is the cause."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None or isinstance(seen, HostUnresolved):
+            return seen
+        reason = getattr(seen, "reason", None)  # urllib3's MaxRetryError; ssl.SSLError's is a string
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = reason if isinstance(reason, BaseException) else inner or seen.__cause__
+    return None
+
+
+def _unresolved_finding(unresolved: HostUnresolved, login_host: str) -> Finding:
+    """The login host (or the proxy) is unknown to the resolver the diagnosis uses (PORTAL_DNS_NAMESERVERS)."""
+    code, words = (
+        dns_failure(unresolved.error) if isinstance(unresolved.error, dns.exception.DNSException) else ("", "")
+    )
+    name = unresolved.name
+    what = name if name.rstrip(".").lower() == login_host.lower() else f"The proxy {name}"
+    return Finding(
+        "oauth.token",
+        Status.FAIL,
+        f"{what} {words or 'does not resolve'}",
+        "oauth.login_host_unresolved",
+        explanation="The worker could not look up the login host's address, so no token could be requested.",
+        remedy=f"Check that {name} resolves through the DNS servers the portal uses (PORTAL_DNS_NAMESERVERS, "
+        "else the worker's resolv.conf): a typo in the cloud or PORTAL_LOGIN_AUTHORITY_HOST, a split-DNS "
+        "zone without the name, or a firewall blocking DNS.",
+        evidence=f"{name}: {code or 'dns'} ({type(unresolved.error).__name__})",
+    )
+
+
 def _transport_failure(exc: requests.RequestException, authority: str) -> Finding:
     host = urlsplit(authority).netloc
+    unresolved = _unresolved(exc)
+    if unresolved is not None:
+        return _unresolved_finding(unresolved, urlsplit(authority).hostname or host)
     finding = finding_builder("oauth.token", host=host)
     if isinstance(exc, requests.exceptions.SSLError):
         return finding(Status.FAIL, f"{host}'s TLS certificate is not trusted", "oauth.tls_untrusted", str(exc)[:300])
@@ -226,6 +264,16 @@ def _credential(ctx: RunContext) -> str | dict[str, str] | None:
     return target.secret
 
 
+def run_resolver(ctx: RunContext) -> Resolve:
+    """The login host (or the proxy) looked up like every other name of the run: PORTAL_DNS_NAMESERVERS."""
+    resolver = ctx.resolver()
+
+    def resolve(name: str) -> list[str]:
+        return resolve_addresses(name, resolver, ctx.env.timeout)[0]
+
+    return resolve
+
+
 def _oauth_token(ctx: RunContext) -> Finding:
     config, env = ctx.target.config, ctx.env
     credential = _credential(ctx)
@@ -238,7 +286,15 @@ def _oauth_token(ctx: RunContext) -> Finding:
     if not (config.tenant and config.client_id and credential):
         finding = finding_builder("oauth.token")
         return finding(Status.FAIL, "Tenant, client ID or credential is missing", "oauth.incomplete_setup")
-    session = http_session(timeout=env.timeout, extra_ca_bundle=env.extra_ca_bundle, https_proxy=env.https_proxy)
+    problem = trust_store_problem("oauth.token", ctx.ssl_context)
+    if problem:
+        return problem
+    session = http_session(
+        timeout=env.timeout,
+        extra_ca_bundle=env.extra_ca_bundle,
+        https_proxy=env.https_proxy,
+        resolve=run_resolver(ctx),
+    )
     ctx.on_close(session.close)
     return check_oauth_token(
         client_id=config.client_id,

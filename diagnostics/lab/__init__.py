@@ -9,7 +9,7 @@
 
 Fixed ports (``FIXED_PORTS``; the "lab" cloud in connectors/clouds.py points at 2587, 2525 and 8443):
 
-    dns 5353 (UDP+TCP)   entra 8443 (HTTPS, https://localhost:8443)
+    dns 5353 (UDP+TCP)   entra 8443 (HTTPS, https://login.microsoftonline.lab.test:8443, also localhost)
     submission 2587      smtp.office365.lab.test — STARTTLS, AUTH LOGIN XOAUTH2
     mx 2525              <domain-with-dashes>.mail.protection.lab.test — Direct Send, relay connectors
     implicit 2465        smtp.office365.lab.test — implicit TLS
@@ -124,7 +124,7 @@ class Lab:
         values: dict[str, Any] = {
             "nameservers": self.dns.nameservers,
             "extra_ca_bundle": str(self.pki.ca_pem_path),
-            "login_base": self.entra.base_url,
+            "login_base": self.entra.lab_url,  # by the lab's name: resolved through the lab DNS, as in the demo
             "allow_loopback": True,
             "dnsbl_zones": LAB_DNSBL_ZONES,
             "timeout": timeout,
@@ -136,7 +136,7 @@ class Lab:
         """The port table, for ``manage.py lab`` to print."""
         rows = [
             f"dns        {self.dns.port:>5}  {self.host} (UDP+TCP)",
-            f"entra      {self.entra.port:>5}  {self.entra.base_url}",
+            f"entra      {self.entra.port:>5}  {self.entra.lab_url} (also {self.entra.base_url})",
         ]
         rows += [f"{item.name:<10} {self.smtp.port(item.name):>5}  {item.host} — {item.what}" for item in LISTENERS]
         rows.append(f"{'unreachable':<10}   any  {UNREACHABLE_HOST} → {UNREACHABLE_ADDRESS}")

@@ -300,6 +300,7 @@ class LabDns:
 # -- the standard zone ----------------------------------------------------------------------------
 LAB_ZONE = "lab.test"
 LAB_SMTP_HOST = "smtp.office365.lab.test"
+LAB_LOGIN_HOST = "login.microsoftonline.lab.test"  # the Entra stand-in; only the lab DNS knows the name
 LAB_MX_SUFFIX = "mail.protection.lab.test"  # = connectors.clouds.CLOUDS["lab"].mx_suffix
 LAB_EGRESS_IP = "203.0.113.10"  # the lab's "static public IP": authorised in good SPF, not listed
 LAB_LISTED_IP = "203.0.113.66"  # listed in zen.dnsbl.lab.test
@@ -399,6 +400,7 @@ def load_standard_zone(records: LabRecords, *, address: str = "127.0.0.1") -> No
     records.add(LAB_ZONE, "NS", "ns.lab.test")
     records.add("ns.lab.test", "A", address)
     records.add(LAB_SMTP_HOST, "A", address)
+    records.add(LAB_LOGIN_HOST, "A", address)
     records.add(MICROSOFT_SPF_INCLUDE, "TXT", MICROSOFT_SPF_RECORD)
     for i in range(1, 11):
         records.add(f"s{i}.spf-chain.lab.test", "TXT", f"v=spf1 ip4:192.0.2.{i} -all")

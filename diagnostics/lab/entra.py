@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from .dns import LAB_LOGIN_HOST
 from .pki import LabPki
 
 EXCHANGE_RESOURCE = "https://outlook.office365.com"
@@ -218,7 +219,11 @@ class _Blank(dict):
 
 
 class LabEntra:
-    """HTTPS on loopback; ``port=0`` picks a free port. ``base_url`` is PORTAL_LOGIN_AUTHORITY_HOST."""
+    """HTTPS on loopback; ``port=0`` picks a free port. ``base_url`` is PORTAL_LOGIN_AUTHORITY_HOST.
+
+    The certificate also names LAB_LOGIN_HOST (``lab_url``), a name only the lab DNS resolves, and
+    the endpoints a reply names use the host the client asked for (its Host header), as Entra does.
+    """
 
     def __init__(self, pki: LabPki, host: str = "localhost", port: int = 0) -> None:
         self.pki = pki
@@ -328,8 +333,21 @@ class LabEntra:
     def base_url(self) -> str:
         return f"https://{self.host}:{self.port}"
 
+    @property
+    def lab_url(self) -> str:
+        """The base URL by the lab's own name (the "lab" cloud's login host, resolved by the lab DNS)."""
+        return f"https://{LAB_LOGIN_HOST}:{self.port}"
+
+    def base_for(self, host_header: str | None) -> str:
+        """The base URL the client used, when it is one of the lab's names; else ``base_url``."""
+        name = (host_header or "").rsplit(":", 1)[0].lower()
+        if name in (self.host, LAB_LOGIN_HOST, "127.0.0.1"):
+            return f"https://{name}:{self.port}"
+        return self.base_url
+
     def start(self) -> LabEntra:
-        cert_path, key_path = self.pki.cert_files(self.host, "127.0.0.1", name="lab-entra")
+        names = dict.fromkeys((self.host, LAB_LOGIN_HOST, "127.0.0.1"))  # ordered, without duplicates
+        cert_path, key_path = self.pki.cert_files(*names, name="lab-entra")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(cert_path, key_path)
@@ -360,13 +378,13 @@ class LabEntra:
         self.stop()
 
     # -- endpoints (called by the handler) ------------------------------------------------------
-    def discovery(self, tenant: str) -> dict[str, Any]:
+    def discovery(self, tenant: str, base_url: str | None = None) -> dict[str, Any]:
         tid = self._known_tenant(tenant)
-        base = f"{self.base_url}/{tid}"
+        base = f"{base_url or self.base_url}/{tid}"
         return {
             "token_endpoint": f"{base}/oauth2/v2.0/token",
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-            "jwks_uri": f"{self.base_url}/{tid}/discovery/v2.0/keys",
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
@@ -391,7 +409,7 @@ class LabEntra:
             raise entra_error(90002, tenant=tenant)
         return tid
 
-    def token(self, tenant: str, form: dict[str, str]) -> dict[str, Any]:
+    def token(self, tenant: str, form: dict[str, str], base_url: str | None = None) -> dict[str, Any]:
         tid = self._known_tenant(tenant)
         if form.get("grant_type") != "client_credentials":
             raise entra_error(70003, grant_type=form.get("grant_type", ""))
@@ -402,7 +420,7 @@ class LabEntra:
             raise entra_error(700016, client_id=client_id, tenant=tid)
         if app.disabled:
             raise entra_error(7000112, client_id=client_id)
-        self._authenticate(app, form, f"{self.base_url}/{tid}/oauth2/v2.0/token")
+        self._authenticate(app, form, f"{base_url or self.base_url}/{tid}/oauth2/v2.0/token")
         resource = self._resource(form.get("scope", ""), tid)
         if app.forced_error:
             raise entra_error(app.forced_error, client_id=client_id, tenant=tid)
@@ -475,7 +493,7 @@ class _EntraHandler(BaseHTTPRequestHandler):
         self._record("GET", path)
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
-            self._answer(lambda: self.entra.discovery(parts[0]))
+            self._answer(lambda: self.entra.discovery(parts[0], self.entra.base_for(self.headers.get("Host"))))
         elif len(parts) == 4 and parts[1:] == ["discovery", "v2.0", "keys"]:
             self._answer(self.entra.jwks)
         else:
@@ -489,7 +507,7 @@ class _EntraHandler(BaseHTTPRequestHandler):
         form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
-            self._answer(lambda: self.entra.token(parts[0], form))
+            self._answer(lambda: self.entra.token(parts[0], form, self.entra.base_for(self.headers.get("Host"))))
         else:
             self._send(404, {"error": "not_found"})
 

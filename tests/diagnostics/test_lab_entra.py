@@ -4,13 +4,21 @@
 
 import time
 
+import dns.resolver
 import jwt
 import pytest
 import requests
 
 from diagnostics.lab.entra import EXCHANGE_RESOURCE, make_jwt_certificate, thumbprints
 from diagnostics.msal_client import confidential_app, http_session
-from tests.diagnostics.fixtures_dns_oauth import client_id, lab_entra, lab_pki, tenant  # noqa: F401
+from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
+    client_id,
+    lab_dns,
+    lab_dns_server,
+    lab_entra,
+    lab_pki,
+    tenant,
+)
 
 SCOPE = "https://outlook.office365.com/.default"
 
@@ -118,3 +126,24 @@ def test_unknown_paths_are_404(session, lab_entra):
 def test_it_serves_https_only_with_the_lab_ca(lab_entra):
     with pytest.raises(requests.exceptions.SSLError):
         requests.get(lab_entra.base_url, timeout=2, verify=True)
+
+
+def test_by_the_lab_name_the_endpoints_it_names_use_that_name_and_a_jwt_grant_works(
+    lab_pki, lab_dns, lab_entra, tenant, client_id
+):
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers, resolver.port = ["127.0.0.1"], lab_dns.port
+
+    def resolve(name):
+        return [record.address for record in resolver.resolve(name, "A", lifetime=2)]
+
+    key, cert = make_jwt_certificate()
+    lab_entra.register_app(tenant, client_id, certificate_pem=cert)
+    authority = f"{lab_entra.lab_url}/{tenant}"
+    with http_session(timeout=2, extra_ca_bundle=str(lab_pki.ca_pem_path), https_proxy=None, resolve=resolve) as s:
+        discovery = s.get(f"{authority}/v2.0/.well-known/openid-configuration").json()
+        assert discovery["token_endpoint"] == f"{authority}/oauth2/v2.0/token"
+        app = confidential_app(
+            client_id, {"private_key": key, "public_certificate": cert}, authority=authority, session=s
+        )
+        assert "access_token" in app.acquire_token_for_client(scopes=[SCOPE])  # the assertion's audience matches

@@ -25,7 +25,7 @@ def test_the_demo_ports_are_the_lab_clouds_endpoints():
     lab_cloud = CLOUDS["lab"]
     assert FIXED_PORTS["submission"] == lab_cloud.smtp_port == 2587
     assert FIXED_PORTS["mx"] == lab_cloud.mx_port == 2525
-    assert f"localhost:{FIXED_PORTS['entra']}" == lab_cloud.login_host
+    assert f"login.microsoftonline.lab.test:{FIXED_PORTS['entra']}" == lab_cloud.login_host
     assert len(set(FIXED_PORTS.values())) == len(FIXED_PORTS)
 
 
@@ -111,5 +111,5 @@ def test_the_environment_points_every_check_at_the_lab(lab):
     env = lab.environment(timeout=0.7)
     assert env.nameservers == ((("127.0.0.1", lab.dns.port)),)
     assert env.extra_ca_bundle == str(lab.pki.ca_pem_path)
-    assert env.login_base == lab.entra.base_url and env.allow_loopback and env.timeout == 0.7
+    assert env.login_base == lab.entra.lab_url and env.allow_loopback and env.timeout == 0.7
     assert "submission" in lab.describe()

@@ -3,6 +3,7 @@
 # ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
 
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -12,6 +13,7 @@ import pytest
 
 from diagnostics.checks.oauth import CHECKS, check_oauth_token
 from diagnostics.findings import Status
+from diagnostics.lab.dns import LAB_LOGIN_HOST
 from diagnostics.lab.entra import make_jwt_certificate, thumbprints
 from diagnostics.msal_client import http_session
 from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
@@ -238,3 +240,99 @@ def test_the_adapter_with_a_key_tests_the_jwt_grant(make_ctx, oauth_env, lab_ent
 
 def test_the_adapter_without_tenant_or_secret_says_what_is_missing(make_ctx, oauth_env):
     assert CHECKS["oauth.token"](make_ctx(env=oauth_env, client_id="x")).code == "oauth.incomplete_setup"
+
+
+# -- the login host is looked up through PORTAL_DNS_NAMESERVERS, like every other name ------------------
+def _by_lab_name(make_ctx, env, tenant, client_id, secret="s"):
+    ctx = make_ctx(env=env, tenant=tenant, client_id=client_id, secret=secret)
+    try:
+        return CHECKS["oauth.token"](ctx)
+    finally:
+        ctx.close()
+
+
+def test_a_login_host_only_the_lab_dns_knows_is_resolved_through_it(make_ctx, oauth_env, lab_entra, tenant, client_id):
+    with pytest.raises(socket.gaierror):  # the operating system's resolver has never heard of it
+        socket.getaddrinfo(LAB_LOGIN_HOST, lab_entra.port)
+    lab_entra.register_app(tenant, client_id, secret="s")
+    before = len(lab_entra.requests)
+    finding = _by_lab_name(make_ctx, replace(oauth_env, login_base=lab_entra.lab_url), tenant, client_id)
+    assert finding.status == Status.PASS, finding.summary
+    assert f"https://{LAB_LOGIN_HOST}:{lab_entra.port}/{tenant}" in finding.evidence
+    assert [method for method, _ in lab_entra.requests[before:]] == ["GET", "POST"]  # discovery, token
+
+
+def test_a_login_host_the_nameservers_do_not_know_is_a_clear_finding(
+    make_ctx, oauth_env, lab_dns, lab_entra, tenant, client_id
+):
+    lab_dns.records.remove(LAB_LOGIN_HOST)
+    lab_entra.register_app(tenant, client_id, secret="s")
+    before = len(lab_entra.requests)
+    finding = _by_lab_name(make_ctx, replace(oauth_env, login_base=lab_entra.lab_url), tenant, client_id)
+    assert (finding.status, finding.code) == (Status.FAIL, "oauth.login_host_unresolved")
+    assert finding.summary == f"{LAB_LOGIN_HOST} does not exist (NXDOMAIN)"
+    assert "PORTAL_DNS_NAMESERVERS" in finding.remedy and LAB_LOGIN_HOST in finding.remedy
+    assert len(lab_entra.requests) == before  # nothing reached the login host by another way
+
+
+def test_a_dns_server_that_does_not_answer_for_the_login_host_is_named(
+    make_ctx, oauth_env, lab_dns, lab_entra, tenant, client_id
+):
+    lab_dns.records.silence(LAB_LOGIN_HOST)
+    env = replace(oauth_env, login_base=lab_entra.lab_url, timeout=0.4)
+    finding = _by_lab_name(make_ctx, env, tenant, client_id)
+    assert finding.code == "oauth.login_host_unresolved"
+    assert "no DNS server answered in time" in finding.summary
+
+
+def _refusing_proxy(seen):
+    proxy = socket.socket()
+    proxy.bind(("127.0.0.1", 0))
+    proxy.listen()
+
+    def refuse() -> None:
+        conn, _ = proxy.accept()
+        seen.append(conn.recv(200))
+        conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+        conn.close()
+
+    threading.Thread(target=refuse, daemon=True).start()
+    return proxy
+
+
+def test_behind_a_proxy_the_proxys_name_is_resolved_here_and_the_login_host_by_the_proxy(
+    make_ctx, oauth_env, lab_dns, lab_entra, tenant, client_id
+):
+    lab_dns.records.add("proxy.lab.test", "A", "127.0.0.1")
+    lab_dns.records.remove(LAB_LOGIN_HOST)  # the proxy's DNS may know it; ours needn't
+    seen = []
+    with _refusing_proxy(seen) as proxy:
+        env = replace(
+            oauth_env, login_base=lab_entra.lab_url, https_proxy=f"http://proxy.lab.test:{proxy.getsockname()[1]}"
+        )
+        finding = _by_lab_name(make_ctx, env, tenant, client_id)
+    assert seen and seen[0].startswith(f"CONNECT {LAB_LOGIN_HOST}:{lab_entra.port}".encode())
+    assert finding.code == "oauth.unreachable"
+
+
+def test_a_proxy_name_the_nameservers_do_not_know_is_named_as_the_proxy(make_ctx, oauth_env, tenant, client_id):
+    env = replace(oauth_env, https_proxy="http://no-such-proxy.lab.test:3128")
+    finding = _by_lab_name(make_ctx, env, tenant, client_id)
+    assert (finding.status, finding.code) == (Status.FAIL, "oauth.login_host_unresolved")
+    assert finding.summary == "The proxy no-such-proxy.lab.test does not exist (NXDOMAIN)"
+
+
+# -- trust: an in-memory context, no CA file anyone else could plant or swap ----------------------------
+def test_the_extra_ca_is_trusted_without_writing_a_ca_file(token, lab_entra, tenant, client_id, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the old code wrote its bundle
+    lab_entra.register_app(tenant, client_id, secret="s")
+    assert token(tenant, client_id, "s").status == Status.PASS
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unreadable_extra_ca_bundle_is_an_error_finding_not_a_crash(
+    make_ctx, oauth_env, tenant, client_id, tmp_path
+):
+    env = replace(oauth_env, extra_ca_bundle=str(tmp_path / "missing-ca.pem"))
+    finding = _by_lab_name(make_ctx, env, tenant, client_id)
+    assert (finding.key, finding.code) == ("oauth.token", "tls.trust_store")
