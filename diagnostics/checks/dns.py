@@ -51,8 +51,14 @@ def resolve_addresses(host: str, resolver: dns.resolver.Resolver, timeout: float
     return addresses, canonical
 
 
+def unmapped(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address to judge: ``::ffff:127.0.0.1`` is 127.0.0.1 (IPv4-mapped IPv6 reaches the IPv4 host)."""
+    ip = ipaddress.ip_address(address.strip("[]"))
+    return (ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None) or ip
+
+
 def _refusal(address: str, *, allow_loopback: bool, microsoft: bool) -> str | None:
-    ip = ipaddress.ip_address(address)
+    ip = unmapped(address)
     if ip.is_loopback:
         return None if allow_loopback else "dns.loopback_refused"
     if ip.is_unspecified or ip.is_link_local or ip.is_multicast:

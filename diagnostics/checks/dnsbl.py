@@ -17,7 +17,7 @@ import dns.resolver
 
 from ..context import RunContext
 from ..findings import Finding, Status
-from .dns import dns_failure, finding_builder
+from .dns import dns_failure, finding_builder, unmapped
 from .spf import egress_ips
 
 REFUSED = ipaddress.ip_network("127.255.255.0/24")
@@ -39,7 +39,7 @@ class ZoneAnswer:
 
 def query_name(ip: str, zone: str) -> str:
     """203.0.113.66 → 66.113.0.203.<zone>; IPv6 as reversed nibbles."""
-    return ipaddress.ip_address(ip).reverse_pointer.rsplit(".", 2)[0] + f".{zone}"
+    return unmapped(ip).reverse_pointer.rsplit(".", 2)[0] + f".{zone}"
 
 
 def query_zone(ip: str, zone: str, resolver: dns.resolver.Resolver, timeout: float) -> ZoneAnswer:
@@ -82,7 +82,7 @@ def check_dnsbl(
         return finding(
             Status.SKIPPED, "No egress IP is known: none seen by Exchange, none configured", "spf.no_egress_ip"
         )
-    public = [ip for ip in ips if ipaddress.ip_address(ip).is_global or allow_loopback]
+    public = [ip for ip in ips if unmapped(ip).is_global or allow_loopback]
     if not public:
         finding = finding_builder("dnsbl.egress_ip")
         return finding(Status.SKIPPED, f"{', '.join(ips)} is not a public address", "dnsbl.no_public_ip")

@@ -6,12 +6,12 @@ finding says (DESIGN.md: results from the worker are not automatically the SAP h
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 
 from ..catalogue import finding
 from ..context import RunContext
 from ..findings import Finding, Status
+from .dns import unmapped
 
 # Options whose mail flow depends on the IP (connector match, SPF): a mismatch breaks them.
 IP_BOUND_OPTIONS = frozenset({"relay_connector", "direct_send"})
@@ -19,7 +19,7 @@ IP_BOUND_OPTIONS = frozenset({"relay_connector", "direct_send"})
 
 def _same(a: str, b: str) -> bool:
     try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+        return unmapped(a) == unmapped(b)
     except ValueError:
         return a.strip() == b.strip()
 

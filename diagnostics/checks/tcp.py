@@ -19,7 +19,7 @@ from ..catalogue import finding
 from ..context import RunContext
 from ..findings import Finding, Status
 from ..smtp_session import SmtpSession
-from .dns import resolve_addresses
+from .dns import resolve_addresses, unmapped
 
 SESSION = "smtp"  # key of the shared SmtpSession in RunContext.shared
 MAX_ADDRESSES = 3  # a host with many addresses: try a few, not all (each may cost a full timeout)
@@ -34,7 +34,7 @@ def refusal(
     Loopback is only for the lab; link-local (cloud metadata!) and multicast never; a private
     address is fine for an internal relay but never for an Exchange Online endpoint.
     """
-    ip = ipaddress.ip_address(address)
+    ip = unmapped(address)
     if ip.is_loopback and allow_loopback:
         return None  # the lab uses free ports: the port rule does not apply
     if ip.is_loopback or ip.is_unspecified or ip.is_link_local or ip.is_multicast:

@@ -89,3 +89,13 @@ def test_the_adapter_resolves_the_options_host_through_portal_nameservers(lab_dn
 def test_the_adapter_without_a_host_says_so(lab_dns, make_ctx):
     ctx = make_ctx(option="direct_send")  # no sender, so no MX endpoint
     assert CHECKS["dns.host"](ctx).code == "dns.no_host"
+
+
+def test_ipv4_mapped_ipv6_answers_are_judged_as_the_ipv4_address_they_reach(lab_dns, resolver):
+    lab_dns.records.add("relay-mapped-loopback.lab.test", "AAAA", "::ffff:7f00:1")  # ::ffff:127.0.0.1
+    lab_dns.records.add("relay-mapped-metadata.lab.test", "AAAA", "::ffff:a9fe:a9fe")  # ::ffff:169.254.169.254
+    loopback = _check("relay-mapped-loopback.lab.test", resolver, microsoft=False, allow_loopback=False)
+    assert (loopback.status, loopback.code) == (Status.FAIL, "dns.loopback_refused")
+    metadata = _check("relay-mapped-metadata.lab.test", resolver, microsoft=False, allow_loopback=True)
+    assert (metadata.status, metadata.code) == (Status.FAIL, "dns.loopback_refused")
+    assert "::ffff:169.254.169.254" in metadata.summary

@@ -81,3 +81,10 @@ def test_the_adapter_prefers_the_ip_exchange_saw(make_ctx):
     assert CHECKS["dnsbl.egress_ip"](ctx).status == Status.PASS
     ctx.record(Finding("egress.ip", Status.PASS, "seen", facts={"seen_ip": LAB_LISTED_IP}))
     assert CHECKS["dnsbl.egress_ip"](ctx).code == "dnsbl.listed"
+
+
+def test_an_ipv4_mapped_address_is_looked_up_as_the_ipv4_address_it_is(resolver):
+    assert query_name(f"::ffff:{LAB_LISTED_IP}", "zen.dnsbl.lab.test") == query_name(
+        LAB_LISTED_IP, "zen.dnsbl.lab.test"
+    )
+    assert _check([f"::ffff:{LAB_LISTED_IP}"], resolver).code == "dnsbl.listed"

@@ -84,3 +84,33 @@ def test_private_addresses_are_for_internal_relays_only():
         == "tcp.address_refused"
     )
     assert refusal("127.0.0.1", port=40000, allow_loopback=True, allowed_ports=ports, private_ok=False) is None
+
+
+def test_ipv4_mapped_loopback_and_link_local_addresses_are_refused_even_for_an_internal_relay():
+    ports = frozenset({25, 587})
+    for address in ("::ffff:127.0.0.1", "::ffff:169.254.169.254"):
+        assert (
+            refusal(address, port=25, allow_loopback=False, allowed_ports=ports, private_ok=True)
+            == "tcp.address_refused"
+        ), address
+    assert (
+        refusal("::ffff:169.254.169.254", port=25, allow_loopback=True, allowed_ports=ports, private_ok=True)
+        == "tcp.address_refused"
+    )
+    assert (
+        refusal("::ffff:10.1.2.3", port=25, allow_loopback=False, allowed_ports=ports, private_ok=False)
+        == "tcp.private_address"
+    )
+
+
+def test_a_relay_behind_an_ipv4_mapped_loopback_name_is_not_connected_to(lab, lab_env):
+    # Before: ::ffff:127.0.0.1 counted as merely "private", allowed for relay_server, and reached the lab.
+    lab.dns.records.add("relay-mapped.lab.test", "AAAA", "::ffff:7f00:1")  # ::ffff:127.0.0.1
+    try:
+        env = lab.environment(allow_loopback=False, allowed_ports=frozenset({lab.port("submission")}))
+        config = lab_config(lab, "submission", option="relay_server", smtp_host="relay-mapped.lab.test")
+        found = _connect(lab, env, config)
+    finally:
+        lab.dns.records.remove("relay-mapped.lab.test")
+    assert (found.status, found.code) == (Status.FAIL, "tcp.address_refused")
+    assert "::ffff:127.0.0.1" in found.summary
