@@ -74,6 +74,12 @@ class SystemForm(forms.ModelForm):
         model = SapSystem
         fields = ["sid", "client", "description", "role", "product", "basis_release", "zone", "owner", "contact_email"]
 
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:  # SID and client name the system (URLs, imports, runs): they are not edited here
+            for name in ("sid", "client"):
+                self.fields[name].disabled = True
+
     def clean_sid(self) -> str:
         return self.cleaned_data["sid"].strip().upper()
 

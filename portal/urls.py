@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.system_list, name="system_list"),
     path("systems/new/", views.system_create, name="system_create"),
     path(system, views.system_detail, name="system_detail"),
+    path(f"{system}edit/", views.system_edit, name="system_edit"),
     path(f"{system}runs/", run_views.run_checks, name="run_checks"),
     path(f"{system}runs/<int:run_id>/", run_views.run_detail, name="run_detail"),
     path(f"{system}test-send/", run_views.test_send, name="test_send"),

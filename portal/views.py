@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from diagnostics.models import DiagnosticRun
 from portal.forms import SystemFilterForm, SystemForm
 from portal.health import history, run_progress, with_health
-from portal.models import AuditEvent, SapSystem
+from portal.models import AuditEvent, SapSystem, audit_changes
 
 PAGE_SIZE = 50
 
@@ -78,3 +78,22 @@ def system_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{system} added. Now choose how it sends mail.")
         return redirect("setup_edit", sid=system.sid, client=system.client)
     return render(request, "portal/system_create.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("portal.change_sapsystem", raise_exception=True)
+def system_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    system = system_for(sid, client)
+    before = {name: getattr(system, name) for name in SystemForm.Meta.fields}
+    form = SystemForm(request.POST if request.method == "POST" else None, instance=system, editing=True)
+    if request.method == "POST" and form.is_valid():
+        system = form.save()
+        changes = audit_changes(before, {name: getattr(system, name) for name in SystemForm.Meta.fields}, set())
+        AuditEvent.objects.create(
+            actor=request.user, source=AuditEvent.Source.WEB, action="system.updated", system=system,
+            system_label=str(system), changes=changes,
+        )  # fmt: skip
+        messages.success(request, f"{system} saved.")
+        return redirect("system_detail", sid=system.sid, client=system.client)
+    context = {"form": form, "system": system, "setup": getattr(system, "mail_setup", None), "tab": "system"}
+    return render(request, "portal/system_edit.html", context)

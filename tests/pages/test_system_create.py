@@ -34,3 +34,23 @@ def test_a_duplicate_sid_and_client_is_refused_with_a_message(client, basis_admi
     response = client.post("/systems/new/", {"sid": "PRD", "client": "100"})
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
+
+
+def test_a_basis_admin_edits_the_facts_but_not_the_sid_and_the_change_is_audited(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    data = {"sid": "XXX", "client": "999", "description": "PRD system", "role": "PRD", "basis_release": "7.58",
+            "owner": "Jane Basis"}  # fmt: skip
+    response = client.post("/systems/PRD/100/edit/", data)
+    assert response["Location"] == "/systems/PRD/100/"
+    prd.refresh_from_db()
+    assert (prd.sid, prd.client, prd.basis_release, prd.owner) == ("PRD", "100", 758, "Jane Basis")
+    assert AuditEvent.objects.get().changes == {"basis_release": [757, 758], "owner": ["", "Jane Basis"]}
+
+
+def test_bad_facts_re_render_and_others_may_not_edit(client, basis_admin, manager, helpdesk, prd):
+    client.force_login(basis_admin)
+    response = client.post("/systems/PRD/100/edit/", {"role": "nope", "basis_release": "x"})
+    assert response.status_code == 200 and 'class="error' in response.content.decode()
+    for user in (manager, helpdesk):
+        client.force_login(user)
+        assert client.get("/systems/PRD/100/edit/").status_code == 403
