@@ -28,7 +28,7 @@ TLS_1_2 = ("TLSv1.2", "TLSv1.3")
 
 
 class SessionError(Exception):
-    """The conversation broke: ``kind`` is "timeout", "closed" or "network"."""
+    """The conversation broke: ``kind`` is "timeout", "closed", "protocol" (not SMTP) or "cancelled"."""
 
     def __init__(self, kind: str, detail: str, *, waited: float = 0.0) -> None:
         super().__init__(detail)
@@ -249,6 +249,7 @@ class SmtpSession:
         self._sock: socket.socket | None = None
         self._wire: _Wire | None = None
         self._lock = threading.RLock()
+        self._closed = False  # close() ran: the run is over, no new connection may be kept
 
     # -- connection ---------------------------------------------------------------------------
     def connect(self, address: str) -> float:
@@ -264,6 +265,10 @@ class SmtpSession:
             raise
         elapsed = time.monotonic() - started
         with self._lock:
+            if self._closed or self.cancelled.is_set():
+                # The run ended while we connected (TLS probing reconnects): keep nothing open.
+                sock.close()
+                raise ConnectionAbortedError(f"connected to {address}:{self.port}, but the run is over")
             self._drop()
             self._sock, self.address = sock, address
         self.transcript.note(f"connected to {address}:{self.port} ({self.host}) in {elapsed * 1000:.1f} ms")
@@ -282,7 +287,7 @@ class SmtpSession:
             started = time.monotonic()
             try:
                 code, text = self._wire.connect(self.host, self.port)
-            except smtplib.SMTPServerDisconnected as exc:
+            except (smtplib.SMTPException, OSError) as exc:  # gone, silent, or a garbled/over-long line
                 raise self._broken(exc, started) from exc
             self.banner = Reply(code, text.decode("utf-8", "replace"))
             return self.banner
@@ -327,7 +332,10 @@ class SmtpSession:
                 try:
                     self._reopen(implicit=implicit)
                 except (SessionError, OSError) as exc:
-                    return probe.failed(f"reconnect failed: {exc}", getattr(exc, "kind", "closed"))
+                    over = self._closed or self.cancelled.is_set()
+                    return probe.failed(
+                        f"reconnect failed: {exc}", "cancelled" if over else getattr(exc, "kind", "closed")
+                    )
             result = self._attempt(probe, context_factory, implicit=implicit)
             if result is not None:
                 return result
@@ -454,6 +462,7 @@ class SmtpSession:
         When a step is still waiting for the server (the run's time budget ran out), the socket is
         shut down first so that step ends now instead of at its timeout.
         """
+        self._closed = True  # before taking the lock: a connect() finishing now must not keep its socket
         aborted = not self._lock.acquire(timeout=0.05)
         if aborted:
             self._abort()
@@ -497,6 +506,11 @@ class SmtpSession:
         waited = time.monotonic() - started
         cause = exc.__context__ if isinstance(exc, smtplib.SMTPServerDisconnected) else exc
         self._drop()
+        if isinstance(exc, smtplib.SMTPResponseException):  # smtplib's "500 Line too long." and the like
+            said = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+            detail = f"not an SMTP reply ({said})"
+            self.transcript.note(detail)
+            return SessionError("protocol", detail, waited=waited)
         if isinstance(cause, TimeoutError) or isinstance(exc, TimeoutError):
             self.transcript.note(f"no answer within {waited:.1f} s")
             return SessionError("timeout", f"no answer within {waited:.1f} s", waited=waited)

@@ -44,7 +44,7 @@ def reply_finding(key: str, reply: Reply, *, summary: str, evidence: str, contex
 
 
 def broken(key: str, exc: SessionError, *, step: str, evidence: str) -> Finding:
-    code = "smtp.timeout" if exc.kind == "timeout" else "smtp.closed"
+    code = {"timeout": "smtp.timeout", "protocol": "smtp.not_smtp"}.get(exc.kind, "smtp.closed")
     return finding(key, code, summary=f"{step}: {exc.detail}", evidence=evidence)
 
 
@@ -65,6 +65,9 @@ def check_banner(
         if exc.kind == "timeout":
             summary = f"Connected to {session.host}:{session.port}, but no greeting within {exc.waited:.1f} s"
             return finding(key, "smtp.no_banner", summary=summary, evidence=evidence)
+        if exc.kind == "protocol":
+            summary = f"{session.host}:{session.port} does not greet in SMTP: {exc.detail}"
+            return finding(key, "smtp.not_smtp", summary=summary, evidence=evidence)
         return finding(
             key, "smtp.closed", summary="The server closed the connection before greeting", evidence=evidence
         )
