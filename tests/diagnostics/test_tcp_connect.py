@@ -42,15 +42,16 @@ def test_a_filtered_port_times_out_and_is_named_filtered(lab):
     waited = time.monotonic() - started
     assert (found.status, found.code) == (Status.FAIL, "tcp.timeout")
     assert "filtered" in found.summary
-    assert TIMEOUT_CASE * 0.9 <= waited < TIMEOUT_CASE + 1.0
+    assert TIMEOUT_CASE * 0.9 <= waited < TIMEOUT_CASE + 2.5  # headroom for a loaded CI machine
 
 
-def test_an_unreachable_network_is_named_unreachable_at_once(lab, lab_env):
+def test_an_unreachable_network_is_named_unreachable_at_once(lab):
+    env = lab.environment(timeout=10.0)  # "at once": well before a timeout would end it
     started = time.monotonic()
-    found = _connect(lab, lab_env, lab_config(lab, "submission", smtp_host=UNREACHABLE_HOST, smtp_port=25))
+    found = _connect(lab, env, lab_config(lab, "submission", smtp_host=UNREACHABLE_HOST, smtp_port=25))
     assert (found.status, found.code) == (Status.FAIL, "tcp.unreachable")
     assert UNREACHABLE_ADDRESS in found.evidence
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2.0
 
 
 def test_a_host_that_does_not_resolve_is_named_when_dns_host_did_not_run(lab, lab_env):
