@@ -76,6 +76,10 @@ class SystemForm(forms.ModelForm):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["sid"].help_text = "Three characters, e.g. PRD."
+        self.fields["client"].help_text = "Three digits, e.g. 100."
+        for name in ("role", "product"):
+            self.fields[name].choices = [("", "(not recorded)"), *[c for c in self.fields[name].choices if c[0]]]
         if editing:  # SID and client name the system (URLs, imports, runs): they are not edited here
             for name in ("sid", "client"):
                 self.fields[name].disabled = True

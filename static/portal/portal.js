@@ -21,3 +21,9 @@ document.addEventListener("click", async (event) => {
   }
   if (event.target.closest("button.js-print")) window.print();
 });
+
+// After a refused submit, start where the first problem is.
+document.addEventListener("DOMContentLoaded", () => {
+  const invalid = document.querySelector("main [aria-invalid='true']");
+  if (invalid) invalid.focus();
+});
