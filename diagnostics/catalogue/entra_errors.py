@@ -118,6 +118,12 @@ ENTRIES: dict[str, dict[str, Any]] = {
         "remedy": "Allow HTTPS (443) from the SAP host and the portal's worker to <host> (firewall, proxy: "
         "PORTAL_HTTPS_PROXY / SAP SM59 or ICM proxy settings).",
     },
+    "oauth.login_host_unresolved": {
+        "meaning": "The worker could not look up the login host's address, so no token could be requested.",
+        "remedy": "Check that <host> resolves through the DNS servers the portal uses (PORTAL_DNS_NAMESERVERS, "
+        "else the worker's resolv.conf): a typo in the cloud or PORTAL_LOGIN_AUTHORITY_HOST, a split-DNS zone "
+        "without the name, or a firewall blocking DNS.",
+    },
     "oauth.timeout": {
         "meaning": "The login host did not answer in time.",
         "remedy": "Check the proxy and firewall path to <host>; a proxy that drops CONNECT looks like this.",

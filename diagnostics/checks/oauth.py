@@ -84,17 +84,9 @@ def _unresolved_finding(unresolved: HostUnresolved, login_host: str) -> Finding:
     )
     name = unresolved.name
     what = name if name.rstrip(".").lower() == login_host.lower() else f"The proxy {name}"
-    return Finding(
-        "oauth.token",
-        Status.FAIL,
-        f"{what} {words or 'does not resolve'}",
-        "oauth.login_host_unresolved",
-        explanation="The worker could not look up the login host's address, so no token could be requested.",
-        remedy=f"Check that {name} resolves through the DNS servers the portal uses (PORTAL_DNS_NAMESERVERS, "
-        "else the worker's resolv.conf): a typo in the cloud or PORTAL_LOGIN_AUTHORITY_HOST, a split-DNS "
-        "zone without the name, or a firewall blocking DNS.",
-        evidence=f"{name}: {code or 'dns'} ({type(unresolved.error).__name__})",
-    )
+    finding = finding_builder("oauth.token", host=name)
+    evidence = f"{name}: {code or 'dns'} ({type(unresolved.error).__name__})"
+    return finding(Status.FAIL, f"{what} {words or 'does not resolve'}", "oauth.login_host_unresolved", evidence)
 
 
 def _transport_failure(exc: requests.RequestException, authority: str) -> Finding:
