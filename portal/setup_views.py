@@ -73,7 +73,8 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     shows_saved = existing is not None and not form.is_bound and option == existing.option
     problems = _problems(existing) if shows_saved else []
     warnings = [(form.label_of(p.field), p.message) for p in problems if not p.is_error]
-    context = {"system": system, "setup": existing, "form": form, "warnings": warnings, "tab": "configuration",
+    events = system.audit_events.select_related("actor")[:10]
+    context = {"system": system, "setup": existing, "form": form, "warnings": warnings, "tab": "configuration", "events": events,
                "uses_secret": uses_secret(option)}  # fmt: skip
     template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"
     return render(request, template, context)

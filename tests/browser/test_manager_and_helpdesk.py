@@ -39,3 +39,14 @@ def test_the_helpdesk_finds_a_system_and_reads_its_card(page, helpdesk, demo_sys
     expect(page.locator(".health-card")).to_have_count(1)
     expect(page.locator(".health-card")).to_contain_text("Mail from HRP")
     shoot(page, "11-helpdesk")
+
+
+def test_the_sign_in_page_says_when_the_password_is_wrong(page, manager):
+    page.goto("/")
+    page.wait_for_url("**/login/**")
+    page.get_by_label("User name").fill("manager")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("did not match")
+    expect(page.get_by_label("User name")).to_have_value("manager")
+    shoot(page, "00-sign-in")

@@ -60,6 +60,9 @@ def test_a_secret_can_be_replaced_or_cleared_and_the_log_holds_no_value(
     event = AuditEvent.objects.get()
     assert event.changes == {"client_secret": audited}
     assert "new-secret" not in str(event.changes)
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert f"<code>client_secret</code> {audited}" in page  # the recent changes say what happened, not the value
+    assert "new-secret" not in page
 
 
 def test_replacing_without_a_value_is_refused_with_a_message(client, basis_admin, prd):
