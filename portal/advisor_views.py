@@ -15,7 +15,7 @@ from portal.views import system_for
 
 
 def _system_from(request: HttpRequest) -> SapSystem | None:
-    sid, _, client = request.GET.get("system", "").partition("/")
+    sid, _, client = request.GET.get("system", "").replace("\x00", "").partition("/")
     return SapSystem.objects.filter(sid=sid.upper(), client=client).select_related("mail_setup").first()
 
 

@@ -63,7 +63,7 @@ def first_findings(run_ids: list[int]) -> dict[int, CheckResult]:
 @require_GET
 @permission_required("portal.view_sapsystem", raise_exception=True)
 def helpdesk(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()[:100]
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     systems = with_health(SapSystem.objects.all()).order_by("sid", "client")
     if text:
         systems = systems.filter(Q(sid__icontains=text) | Q(description__icontains=text) | Q(owner__icontains=text))

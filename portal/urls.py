@@ -1,10 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
 from portal import advisor_views, dashboard, helpdesk, run_views, setup_views, views
 
-system = "systems/<str:sid>/<str:client>/"
+
+class SidConverter:
+    """Three letters or digits: anything else is not a system, so it is a 404 before any query."""
+
+    regex = "[A-Za-z0-9]{3}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class ClientConverter(SidConverter):
+    regex = "[0-9]{3}"
+
+
+register_converter(SidConverter, "sid")
+register_converter(ClientConverter, "client")
+
+system = "systems/<sid:sid>/<client:client>/"
 
 urlpatterns = [
     path("", views.system_list, name="system_list"),
