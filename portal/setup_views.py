@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,6 +20,14 @@ from portal.models import AuditEvent, MailSetup, Option, SapSystem, audit_change
 from portal.views import latest_run, system_for
 
 SECRET_FIELDS = {"client_secret", "private_key"}
+
+
+def field_label(name: str) -> str:
+    """A rule's field as the forms call it ("SMTP host", not smtp_host)."""
+    try:
+        return str(MailSetup._meta.get_field(name).verbose_name).capitalize() if name else "Setup"
+    except FieldDoesNotExist:
+        return name.replace("_", " ").capitalize()
 
 
 def _option_from(data: Any, setup: MailSetup | None) -> str:
@@ -96,6 +105,7 @@ def setup_steps(request: HttpRequest, sid: str, client: str) -> HttpResponse:
         run = latest_run(system)
         results = {result.key: result for result in run.results.all()} if run else {}
         by_number = {step["number"]: {**step, "result": results.get(step["check"])} for step in guide["steps"]}
+        guide["problems"] = [{**problem, "field": field_label(problem["field"])} for problem in guide["problems"]]
         guide["grouped"] = [(group["where_label"], [by_number[n] for n in group["steps"]]) for group in guide["groups"]]
     context = {"system": system, "setup": setup, "guide": guide, "tab": "steps"}
     return render(request, "portal/setup_steps.html", context)

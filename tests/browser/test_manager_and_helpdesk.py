@@ -50,3 +50,13 @@ def test_the_sign_in_page_says_when_the_password_is_wrong(page, manager):
     expect(page.get_by_role("alert")).to_contain_text("did not match")
     expect(page.get_by_label("User name")).to_have_value("manager")
     shoot(page, "00-sign-in")
+
+
+def test_a_manager_reads_a_basic_auth_systems_steps_with_the_retirement_notice(page, manager, demo_systems):
+    sign_in(page, "manager")
+    page.goto("/systems/DEV/300/steps/")
+    expect(page.locator(".notice").first).to_be_visible()
+    expect(page.get_by_role("link", name="Download Markdown")).to_be_visible()
+    shoot(page, "16-steps-smtp-basic-manager", full_page=False)
+    page.goto("/systems/DEV/300/")
+    shoot(page, "17-health-tab-manager", full_page=False)
