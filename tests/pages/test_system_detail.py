@@ -109,3 +109,18 @@ def test_the_system_header_says_since_when_it_fails(client, helpdesk, failing_pr
     page = client.get("/systems/PRD/100/").content.decode()
     assert f"since {timezone.localtime(first):%d %b %Y %H:%M}" in page
     assert "badge-red" in page
+
+
+@pytest.mark.parametrize("runs", [1, 50])
+def test_the_health_tab_and_its_polling_take_a_bounded_number_of_queries(
+    client, helpdesk, prd, django_assert_max_num_queries, runs
+):
+    for _ in range(runs):
+        run = finished_run(prd, "failed", key="oauth.token")
+        for position in range(1, 15):
+            CheckResult.objects.create(run=run, key=f"check.{position}", status="pass", summary="ok", position=position)
+    client.force_login(helpdesk)
+    with django_assert_max_num_queries(9):
+        assert client.get("/systems/PRD/100/").status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get(f"/systems/PRD/100/runs/{run.pk}/", headers={"HX-Request": "true"}).status_code == 286
