@@ -156,6 +156,8 @@ class SetupForm(forms.ModelForm):
         """What the page calls a field a connector's rule names."""
         if name in self.fields:
             return str(self.fields[name].label)
+        if name == "__all__":
+            return "Setup"
         return name.replace("_", " ").capitalize() if name else "Setup"
         if isinstance(self.initial.get("egress_ips"), list):
             self.initial["egress_ips"] = " ".join(self.initial["egress_ips"])

@@ -10,9 +10,10 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connectors.guide import Guide
+from connectors.problems import Problem
 from connectors.registry import OPTIONS
 from connectors.retirement import parse_milestones
 from portal.forms import SetupForm, uses_secret
@@ -80,13 +81,31 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     else:
         form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request.GET))
     shows_saved = existing is not None and not form.is_bound and option == existing.option
-    problems = _problems(existing) if shows_saved else []
-    warnings = [(form.label_of(p.field), p.message) for p in problems if not p.is_error]
+    warnings = [p for p in _problems(existing) if not p.is_error] if shows_saved else []
     events = system.audit_events.select_related("actor")[:10]
-    context = {"system": system, "setup": existing, "form": form, "warnings": warnings, "tab": "configuration", "events": events,
-               "uses_secret": uses_secret(option)}  # fmt: skip
+    context = {"system": system, "setup": existing, "form": form, "problems": _listed(form, warnings), "tab": "configuration",
+               "events": events, "uses_secret": uses_secret(option)}  # fmt: skip
     template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"
     return render(request, template, context)
+
+
+@require_POST
+@permission_required("portal.change_mailsetup", raise_exception=True)
+def setup_check(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    """The connector's rules on the values as typed, before saving (the form posts here on every change)."""
+    system = system_for(sid, client)
+    existing: MailSetup | None = getattr(system, "mail_setup", None)
+    form = SetupForm(
+        request.POST, instance=existing or MailSetup(system=system), option=_option_from(request.POST, existing)
+    )
+    problems = _problems(form.instance) if form.is_valid() else []
+    typed = [Problem(name, str(error), "error") for name, errors in form.errors.items() for error in errors]
+    context = {"form": form, "problems": _listed(form, typed + problems), "checked": True, "setup": existing}
+    return render(request, "portal/setup_edit.html#setup-problems", context)
+
+
+def _listed(form: SetupForm, problems: list[Problem]) -> list[tuple[str, str, str]]:
+    return [(problem.level, form.label_of(problem.field), problem.message) for problem in problems]
 
 
 def _typed_so_far(data: QueryDict) -> dict[str, str]:

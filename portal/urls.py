@@ -35,6 +35,7 @@ urlpatterns = [
     path(f"{system}runs/<int:run_id>/", run_views.run_detail, name="run_detail"),
     path(f"{system}test-send/", run_views.test_send, name="test_send"),
     path(f"{system}configuration/", setup_views.setup_edit, name="setup_edit"),
+    path(f"{system}configuration/check/", setup_views.setup_check, name="setup_check"),
     path(f"{system}steps/", setup_views.setup_steps, name="setup_steps"),
     path(f"{system}steps.md", setup_views.setup_steps_markdown, name="setup_steps_markdown"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),

@@ -65,7 +65,12 @@ def test_add_a_system_and_set_up_its_mail_through_the_forms(page, basis_admin):
     page.get_by_label("Connection option").select_option("oauth2")
     expect(page.get_by_label("Tenant")).to_be_visible()
     page.get_by_label("Tenant").fill("contoso.onmicrosoft.com")
+    page.get_by_label("Client ID").fill("not-a-guid")
+    page.get_by_label("Client ID").blur()
+    expect(page.locator("#setup-problems")).to_contain_text("Client ID (must be corrected)")  # checked as typed
     page.get_by_label("Client ID").fill("11111111-2222-3333-4444-555555555555")
+    page.get_by_label("Client ID").blur()
+    expect(page.locator("#setup-problems")).not_to_contain_text("must be corrected")
     page.get_by_label("Mailbox").fill("sap-new@contoso.com")
     page.get_by_label("Set or replace it").check()
     page.get_by_label("New client secret or password").fill("s3cret-value")

@@ -164,3 +164,26 @@ def test_a_file_that_is_not_a_certificate_is_refused(client, basis_admin, prd, c
     assert response.status_code == 200
     assert 'class="error"' in response.content.decode()
     assert MailSetup.objects.get().certificate_pem == ""
+
+
+def test_the_rules_are_checked_as_typed_without_saving(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    response = client.post(
+        "/systems/PRD/100/configuration/check/", {**OAUTH, "smtp_port": "25"}, headers={"HX-Request": "true"}
+    )
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section id="setup-problems"')
+    assert "SMTP port" in fragment
+    assert "As typed, not saved yet" in fragment
+    assert not AuditEvent.objects.exists() and MailSetup.objects.get().smtp_port is None
+
+
+def test_malformed_values_are_named_while_typing(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    fragment = client.post("/systems/PRD/100/configuration/check/", {**OAUTH, "client_id": "nope"}).content.decode()
+    assert "Client ID</strong> (must be corrected)" in fragment
+
+
+def test_checking_as_typed_needs_the_edit_permission(client, helpdesk, prd):
+    client.force_login(helpdesk)
+    assert client.post("/systems/PRD/100/configuration/check/", OAUTH).status_code == 403
