@@ -26,6 +26,11 @@ from portal.roles import GROUP_PERMISSIONS
 from portal.system_import import COLUMNS, import_systems
 from tests.conftest import PASSWORD
 
+# Playwright's sync API keeps an event loop running in the test thread; the ORM calls the tests make
+# there are still synchronous, so Django's async-safety guard is switched off (for the session, once
+# this folder is collected; no other test runs an event loop).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -107,7 +112,6 @@ def runs_in_threads(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
