@@ -23,6 +23,16 @@ def _run_for(system: SapSystem, run_id: int) -> DiagnosticRun:
     return get_object_or_404(runs, pk=run_id, system=system)
 
 
+def _run_fragment(request: HttpRequest, system: SapSystem, run: DiagnosticRun) -> HttpResponse:
+    """The run's progress; once finished, status 286 tells HTMX to stop polling (NetBox's way)."""
+    response = render(
+        request, "portal/partials/run_status.html", {"run": run, "system": system, "rows": run_progress(run)}
+    )
+    if run.is_finished:
+        response.status_code = HTMX_STOP_POLLING
+    return response
+
+
 def _start(request: HttpRequest, system: SapSystem, send_to: str = "") -> DiagnosticRun | None:
     """Create a queued run and hand it to a worker; None (with a message) when there is nothing to run."""
     try:
@@ -42,10 +52,7 @@ def run_checks(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     if run is None:
         return HttpResponseClientRedirect(system_url(system)) if request.htmx else redirect(system_url(system))
     if request.htmx:  # the Health tab swaps the new run in and follows it there, without a reload
-        run = _run_for(system, run.pk)
-        return render(
-            request, "portal/partials/run_status.html", {"run": run, "system": system, "rows": run_progress(run)}
-        )
+        return _run_fragment(request, system, _run_for(system, run.pk))
     return redirect("run_detail", sid=system.sid, client=system.client, run_id=run.pk)
 
 
@@ -55,12 +62,7 @@ def run_detail(request: HttpRequest, sid: str, client: str, run_id: int) -> Http
     system = system_for(sid, client)
     run = _run_for(system, run_id)
     if request.htmx:
-        response = render(
-            request, "portal/partials/run_status.html", {"run": run, "system": system, "rows": run_progress(run)}
-        )
-        if run.is_finished:
-            response.status_code = HTMX_STOP_POLLING
-        return response
+        return _run_fragment(request, system, run)
     context = {"system": system, "setup": getattr(system, "mail_setup", None), "run": run, "tab": "health",
                "rows": run_progress(run)}  # fmt: skip
     return render(request, "portal/run_detail.html", context)
