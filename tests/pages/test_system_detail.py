@@ -124,3 +124,11 @@ def test_the_health_tab_and_its_polling_take_a_bounded_number_of_queries(
         assert client.get("/systems/PRD/100/").status_code == 200
     with django_assert_max_num_queries(7):
         assert client.get(f"/systems/PRD/100/runs/{run.pk}/", headers={"HX-Request": "true"}).status_code == 286
+
+
+def test_an_aborted_run_says_why(client, helpdesk, prd):
+    run = DiagnosticRun.objects.create(system=prd, option="oauth2", trigger="web", state="aborted", verdict="error",
+                                       note="The worker stopped answering.")  # fmt: skip
+    client.force_login(helpdesk)
+    page = client.get(f"/systems/PRD/100/runs/{run.pk}/").content.decode()
+    assert "The run was aborted</strong>: The worker stopped answering." in page
