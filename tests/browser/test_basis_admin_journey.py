@@ -68,6 +68,7 @@ def test_add_a_system_and_set_up_its_mail_through_the_forms(page, basis_admin):
     page.get_by_label("Client ID").fill("not-a-guid")
     page.get_by_label("Client ID").blur()
     expect(page.locator("#setup-problems")).to_contain_text("Client ID (must be corrected)")  # checked as typed
+    shoot(page, "05a-configuration-checked-as-typed", full_page=False)
     page.get_by_label("Client ID").fill("11111111-2222-3333-4444-555555555555")
     page.get_by_label("Client ID").blur()
     expect(page.locator("#setup-problems")).not_to_contain_text("must be corrected")
