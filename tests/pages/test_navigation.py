@@ -57,3 +57,14 @@ def test_an_outsider_is_refused_everywhere(client, outsider, prd, url):
 def test_every_new_page_asks_for_a_login(client, prd, url):
     response = client.get(url)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_every_asset_comes_from_static_and_csrf_rides_on_the_body(client, helpdesk, prd):
+    import re
+
+    client.force_login(helpdesk)
+    page = client.get("/").content.decode()
+    sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert any("htmx" in source for source in sources)
+    assert all(source.startswith("/static/") for source in sources), sources
+    assert '<body hx-headers=\'{"X-CSRFToken": "' in page
