@@ -45,6 +45,16 @@ def _guide(setup: MailSetup) -> Guide:
     return OPTIONS[setup.option].steps(setup.to_config(), milestones=milestones)
 
 
+def _valid_for_connector(form: SetupForm) -> bool:
+    """The form's own checks, then the connector's errors (its warnings never block a save)."""
+    if not form.is_valid():
+        return False
+    for problem in _problems(form.instance):
+        if problem.is_error:
+            form.add_error(problem.field if problem.field in form.fields else None, problem.message)
+    return form.is_valid()
+
+
 def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: MailSetup | None) -> MailSetup:
     before = setup_snapshot(MailSetup.objects.filter(pk=existing.pk).first() if existing else None)
     setup = form.save(commit=False)
@@ -67,19 +77,14 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     existing: MailSetup | None = getattr(system, "mail_setup", None)
     option = _option_from(request.POST or request.GET, existing)
     instance = existing or MailSetup(system=system)
-    if request.method == "POST" and "switch" in request.POST:  # without JavaScript: show the option's fields
-        form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request.POST))
-    elif request.method == "POST":
+    if request.method == "POST" and "switch" not in request.POST:
         form = SetupForm(request.POST, request.FILES, instance=instance, option=option)
-        errors = [] if not form.is_valid() else [p for p in _problems(form.instance) if p.is_error]
-        for problem in errors:
-            form.add_error(problem.field if problem.field in form.fields else None, problem.message)
-        if form.is_valid() and not errors:
+        if _valid_for_connector(form):
             _save(request, form, system, existing)
             messages.success(request, "Mail setup saved.")
             return redirect("setup_edit", sid=system.sid, client=system.client)
-    else:
-        form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request.GET))
+    else:  # a first look, or (without JavaScript) another option's fields with what was typed so far
+        form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request.POST or request.GET))
     shows_saved = existing is not None and not form.is_bound and option == existing.option
     warnings = [p for p in _problems(existing) if not p.is_error] if shows_saved else []
     events = system.audit_events.select_related("actor")[:10]
