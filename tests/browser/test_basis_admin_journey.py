@@ -46,7 +46,7 @@ def test_a_failing_check_shows_its_code_and_remedy(page, helpdesk, demo_systems,
 
 def test_add_a_system_and_set_up_its_mail_through_the_forms(page, basis_admin):
     sign_in(page, "basis")
-    page.get_by_role("link", name="Add system").click()
+    page.get_by_role("link", name="Add a system").click()
     page.get_by_label("SID").fill("SAP")
     page.get_by_role("button", name="Add the system").click()
     expect(page.locator(".has-error").first).to_be_visible()  # SAP is reserved: the form says so
@@ -120,9 +120,11 @@ def test_the_pages_fit_a_tablet(page, basis_admin, demo_systems):
     page.set_viewport_size(TABLET)
     sign_in(page, "basis")
     shoot(page, "08-tablet-systems-list")
-    page.goto("/systems/QAS/200/configuration/")
-    shoot(page, "09-tablet-configuration")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for name, url in [("09-tablet-configuration", "/systems/QAS/200/configuration/"), ("09b-tablet-dashboard", "/dashboard/"),
+                      ("09c-tablet-steps", "/systems/QAS/200/steps/"), ("09d-tablet-health", "/systems/QAS/200/")]:  # fmt: skip
+        page.goto(url)
+        shoot(page, name, full_page=False)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
 
 
 def test_the_advisor_recommends_an_option_and_applies_it(page, basis_admin, demo_systems):

@@ -20,24 +20,27 @@ def test_a_basis_admin_sees_every_tab_and_action(client, basis_admin, prd):
         "Configuration</a>",
         "Test send</a>",
         "Migration dashboard</a>",
-        "Add system</a>",
+        "System facts</a>",
         "Run checks</button>",
     ]:
         assert text in page
+    assert "Add a system</a>" in client.get("/").content.decode()
 
 
 def test_a_manager_never_sees_edit_or_run_buttons(client, manager, prd):
     page = _nav(client, manager)
     assert "Migration dashboard</a>" in page
-    for text in ["Configuration</a>", "Test send</a>", "Add system</a>", "Run checks</button>"]:
+    for text in ["Configuration</a>", "Test send</a>", "System facts</a>", "Run checks</button>"]:
         assert text not in page
+    assert "Add a system</a>" not in client.get("/").content.decode()
 
 
 def test_helpdesk_can_run_checks_but_not_edit(client, helpdesk, prd):
     page = _nav(client, helpdesk)
     assert "Run checks</button>" in page
-    for text in ["Configuration</a>", "Test send</a>", "Migration dashboard</a>", "Add system</a>"]:
+    for text in ["Configuration</a>", "Test send</a>", "Migration dashboard</a>", "System facts</a>"]:
         assert text not in page
+    assert "Add a system</a>" not in client.get("/").content.decode()
 
 
 @pytest.mark.parametrize("url", EDIT_URLS)
