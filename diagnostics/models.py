@@ -34,6 +34,7 @@ class DiagnosticRun(models.Model):
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     send_to = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=200, blank=True)  # of the test message; empty: a generated one
     worker = models.CharField(max_length=200, blank=True)
     zone = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -49,14 +49,14 @@ def environment(zone: str = "") -> Environment:
     )
 
 
-def target_for(setup: MailSetup, *, send_to: str = "") -> Target:
+def target_for(setup: MailSetup, *, send_to: str = "", subject: str = "") -> Target:
     return Target(
         config=setup.to_config(),
         secret=setup.client_secret.reveal() or None,
         private_key_pem=setup.private_key.reveal() or None,
         certificate_pem=setup.certificate_pem or None,
         send_to=send_to or None,
-        subject=f"Test mail from the SAP Mail Health Portal for {setup.system}" if send_to else None,
+        subject=subject or None,  # send.test makes one naming the system and the time
     )
 
 
@@ -85,7 +85,9 @@ def active_run(system: SapSystem, *, send_to: str = "") -> DiagnosticRun | None:
     )
 
 
-def create_run(system: SapSystem, *, trigger: str, user: Any = None, send_to: str = "") -> DiagnosticRun:
+def create_run(
+    system: SapSystem, *, trigger: str, user: Any = None, send_to: str = "", subject: str = ""
+) -> DiagnosticRun:
     """A queued run with its planned checks, so a page can show progress from the first second.
 
     While a run of the system is still queued or running, that run is returned instead: a
@@ -103,6 +105,7 @@ def create_run(system: SapSystem, *, trigger: str, user: Any = None, send_to: st
         trigger=trigger,
         requested_by=user if getattr(user, "is_authenticated", False) else None,
         send_to=send_to,
+        subject=subject if send_to else "",
         zone=system.zone,
         planned_checks=[item.key for item in plan],
     )
@@ -163,7 +166,7 @@ def _diagnose(run: DiagnosticRun) -> list[Finding]:
     setup = _setup_of(run.system)
     plan = OPTIONS[setup.option].plan(setup.to_config(), send_to=run.send_to or None)
     positions = {item.key: index for index, item in enumerate(plan)}
-    ctx = RunContext(target_for(setup, send_to=run.send_to), environment(run.system.zone))
+    ctx = RunContext(target_for(setup, send_to=run.send_to, subject=run.subject), environment(run.system.zone))
 
     def save(finding: Finding) -> None:
         CheckResult.objects.create(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import Certificate
 from django import forms
@@ -117,6 +118,14 @@ class SetupForm(forms.ModelForm):
         help_text="PEM or DER (.cer/.crt/.pem), public part only: fills in thumbprint and expiry.",
     )
 
+    test_key_file = forms.FileField(
+        label="Private key of a test certificate (optional)",
+        required=False,
+        help_text="Only to let the portal test the JWT grant itself: the key of a test certificate that is "
+        "also registered on the app (never SAP's own key). PEM, unencrypted; stored encrypted, never shown.",
+    )
+    clear_test_key = forms.BooleanField(label="Remove the stored test key", required=False)
+
     class Meta:
         model = MailSetup
         fields = [
@@ -137,7 +146,7 @@ class SetupForm(forms.ModelForm):
         if uses_secret(option):
             shown |= {"secret_action", "new_secret"}
         if option == Option.OAUTH2:
-            shown.add("certificate_file")
+            shown |= {"certificate_file", "test_key_file", "clear_test_key"}
         for name in list(self.fields):
             if name not in shown:
                 del self.fields[name]
@@ -151,6 +160,8 @@ class SetupForm(forms.ModelForm):
             if name in self.fields:
                 choices = [choice for choice in self.fields[name].choices if choice[0]]
                 self.fields[name].choices = [("", "(default for the option)"), *choices]
+        if isinstance(self.initial.get("egress_ips"), list):
+            self.initial["egress_ips"] = " ".join(self.initial["egress_ips"])
 
     def label_of(self, name: str) -> str:
         """What the page calls a field a connector's rule names."""
@@ -159,8 +170,6 @@ class SetupForm(forms.ModelForm):
         if name == "__all__":
             return "Setup"
         return name.replace("_", " ").capitalize() if name else "Setup"
-        if isinstance(self.initial.get("egress_ips"), list):
-            self.initial["egress_ips"] = " ".join(self.initial["egress_ips"])
 
     def clean_egress_ips(self) -> list[str]:
         return parse_egress_ips(self.cleaned_data.get("egress_ips", ""))
@@ -169,6 +178,7 @@ class SetupForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("secret_action") == "replace" and not cleaned.get("new_secret"):
             self.add_error("new_secret", ValidationError("Type the new secret, or choose to keep the stored one."))
+        self._check_key_matches(cleaned)
         return cleaned
 
     def clean_certificate_file(self) -> Certificate | None:
@@ -179,12 +189,46 @@ class SetupForm(forms.ModelForm):
             raise ValidationError("That file is too large for a certificate.")
         return read_certificate(upload.read())
 
+    def clean_test_key_file(self) -> PrivateKeyTypes | None:
+        upload = self.cleaned_data.get("test_key_file")
+        if not upload:
+            return None
+        if upload.size > 64_000:
+            raise ValidationError("That file is too large for a private key.")
+        try:
+            return serialization.load_pem_private_key(upload.read(), password=None)
+        except (ValueError, TypeError):
+            raise ValidationError("This is not an unencrypted private key in PEM format.") from None
+
+    def _check_key_matches(self, cleaned: dict[str, Any]) -> None:
+        key = cleaned.get("test_key_file")
+        if key is None:
+            return
+        certificate = cleaned.get("certificate_file")
+        if certificate is None and self.instance.certificate_pem:
+            certificate = x509.load_pem_x509_certificate(self.instance.certificate_pem.encode())
+        if certificate is None:
+            self.add_error(
+                "test_key_file", ValidationError("Upload the test certificate that belongs to this key too.")
+            )
+        elif certificate.public_key().public_numbers() != key.public_key().public_numbers():
+            self.add_error(
+                "test_key_file",
+                ValidationError("This key does not belong to the certificate: upload the matching pair."),
+            )
+
     def apply_certificate(self, setup: MailSetup) -> None:
         certificate = self.cleaned_data.get("certificate_file")
         if certificate is not None:
             setup.certificate_pem = certificate.public_bytes(Encoding.PEM).decode()
             setup.certificate_thumbprint = certificate.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - Entra's thumbprint is SHA-1
             setup.certificate_expires = certificate.not_valid_after_utc.date()
+        key = self.cleaned_data.get("test_key_file")
+        if key is not None:
+            pem = key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            setup.private_key = pem.decode()
+        elif self.cleaned_data.get("clear_test_key"):
+            setup.private_key = None
 
     def apply_secret(self, setup: MailSetup) -> None:
         action = self.cleaned_data.get("secret_action", "keep")
@@ -218,10 +262,22 @@ def uses_secret(option: str) -> bool:
 
 class TestSendForm(forms.Form):
     recipient = forms.CharField(label="Recipient", max_length=254, help_text="A real message is sent to this address.")
+    subject = forms.CharField(
+        label="Subject",
+        max_length=200,
+        required=False,
+        help_text="Optional. Empty: “SAP Mail Health test <system> <time>”, easy to find in the mailbox.",
+    )
 
     def clean_recipient(self) -> str:
         value = self.cleaned_data["recipient"].strip()
         validate_address(value)
+        return value
+
+    def clean_subject(self) -> str:
+        value = self.cleaned_data["subject"].strip()
+        if any(ch in value for ch in "\r\n\x00"):
+            raise forms.ValidationError("A subject is one line: remove the line breaks.")
         return value
 
 

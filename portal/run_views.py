@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
@@ -15,7 +16,7 @@ from diagnostics.runner import NoMailSetup, create_run, enqueue_run
 from portal.forms import TestSendForm
 from portal.health import run_progress
 from portal.models import SapSystem
-from portal.views import system_for
+from portal.views import system_for, system_with_health
 
 
 def _run_for(system: SapSystem, run_id: int) -> DiagnosticRun:
@@ -30,13 +31,17 @@ def _run_fragment(request: HttpRequest, system: SapSystem, run: DiagnosticRun) -
     )
     if run.is_finished:
         response.status_code = HTMX_STOP_POLLING
+        if request.htmx:  # the header's badge and "since" change with the verdict: swap them too
+            headed = system_with_health(system.sid, system.client)
+            context = {"system": headed, "setup": getattr(headed, "mail_setup", None), "oob": True}
+            response.content += render_to_string("portal/partials/system_health_line.html", context, request).encode()
     return response
 
 
-def _start(request: HttpRequest, system: SapSystem, send_to: str = "") -> DiagnosticRun | None:
+def _start(request: HttpRequest, system: SapSystem, send_to: str = "", subject: str = "") -> DiagnosticRun | None:
     """Create a queued run and hand it to a worker; None (with a message) when there is nothing to run."""
     try:
-        run = create_run(system, trigger=DiagnosticRun.Trigger.WEB, user=request.user, send_to=send_to)
+        run = create_run(system, trigger=DiagnosticRun.Trigger.WEB, user=request.user, send_to=send_to, subject=subject)
     except NoMailSetup as exc:
         messages.error(request, str(exc))
         return None
@@ -79,7 +84,7 @@ def test_send(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and (run := _start(request, system, form.cleaned_data["recipient"]))
+        and (run := _start(request, system, form.cleaned_data["recipient"], form.cleaned_data["subject"]))
     ):
         return redirect(f"{reverse('test_send', args=[system.sid, system.client])}?run={run.pk}")
     shown = request.GET.get("run", "")

@@ -39,6 +39,7 @@ def test_a_failing_check_shows_its_code_and_remedy(page, helpdesk, demo_systems,
     failing = page.locator("#run-status .check-fail").first
     expect(failing).to_contain_text("AADSTS7000222", timeout=30_000)
     expect(failing.locator(".remedy")).to_be_visible()
+    expect(page.locator("#health-line")).to_contain_text("Red")  # the header followed the verdict, no reload
     failing.locator("summary").click()
     expect(failing.locator("details")).to_have_attribute("open", "")
     shoot(page, "03-failing-check-remedy")

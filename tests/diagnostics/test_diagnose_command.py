@@ -160,3 +160,14 @@ def test_no_secret_reaches_the_logs_even_at_debug_level(demo, capsys, caplog):
     for secret in secrets:
         assert secret not in logged
         assert base64.b64encode(secret.encode()).decode() not in logged
+
+
+def test_a_test_send_from_the_page_carries_its_subject_to_the_mailbox(demo):
+    run = create_run(
+        SapSystem.objects.get(sid="PRD"), trigger="web", send_to="it-ops@good.lab.test", subject="Dunning run 42"
+    )
+    execute_run(run.pk)
+    record = SentTestMail.objects.get(run=run)
+    assert record.subject == "Dunning run 42"
+    received = demo.smtp.received(record.message_id)
+    assert received is not None and "Subject: Dunning run 42" in received.content.decode()

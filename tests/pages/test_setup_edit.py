@@ -187,3 +187,58 @@ def test_malformed_values_are_named_while_typing(client, basis_admin, prd):
 def test_checking_as_typed_needs_the_edit_permission(client, helpdesk, prd):
     client.force_login(helpdesk)
     assert client.post("/systems/PRD/100/configuration/check/", OAUTH).status_code == 403
+
+
+def _pair(name: str = "portal-test.contoso.com"):
+    import trustme
+
+    leaf = trustme.CA().issue_cert(name)
+    return leaf.cert_chain_pems[0].bytes(), leaf.private_key_pem.bytes()
+
+
+def test_a_matching_test_key_is_stored_encrypted_and_never_shown(client, basis_admin, prd):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cert, key = _pair()
+    client.force_login(basis_admin)
+    response = client.post(
+        "/systems/PRD/100/configuration/",
+        {**OAUTH, "credential": "certificate", "certificate_file": SimpleUploadedFile("t.crt", cert),
+         "test_key_file": SimpleUploadedFile("t.key", key)},
+    )  # fmt: skip
+    assert response.status_code == 302
+    setup = MailSetup.objects.get()
+    assert "PRIVATE KEY" in setup.private_key.reveal() and setup.to_config().has_private_key
+    assert AuditEvent.objects.get().changes["private_key"] == "set"
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    body = key.decode().splitlines()[1]
+    assert body not in page and body not in str(AuditEvent.objects.get().changes)
+    client.post("/systems/PRD/100/configuration/", {**OAUTH, "credential": "certificate", "clear_test_key": "on"})
+    assert not MailSetup.objects.get().private_key.is_set
+
+
+def test_a_key_that_does_not_belong_to_the_certificate_is_refused(client, basis_admin, prd):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cert, _ = _pair()
+    _, other_key = _pair("other.contoso.com")
+    client.force_login(basis_admin)
+    response = client.post(
+        "/systems/PRD/100/configuration/",
+        {**OAUTH, "credential": "certificate", "certificate_file": SimpleUploadedFile("t.crt", cert),
+         "test_key_file": SimpleUploadedFile("t.key", other_key)},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "does not belong to the certificate" in response.content.decode()
+    assert not MailSetup.objects.get().private_key.is_set
+    response = client.post(
+        "/systems/PRD/100/configuration/", {**OAUTH, "test_key_file": SimpleUploadedFile("t.key", b"not a key")}
+    )
+    assert "not an unencrypted private key" in response.content.decode()
+
+
+def test_stored_egress_ips_are_shown_as_typed_not_as_a_list(client, basis_admin, prd):
+    MailSetup.objects.filter(system=prd).update(option="relay_connector", egress_ips=["203.0.113.5", "198.51.100.7"])
+    client.force_login(basis_admin)
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert 'value="203.0.113.5 198.51.100.7"' in page

@@ -122,7 +122,7 @@ def test_the_health_tab_and_its_polling_take_a_bounded_number_of_queries(
     client.force_login(helpdesk)
     with django_assert_max_num_queries(9):
         assert client.get("/systems/PRD/100/").status_code == 200
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # the finished fragment also refreshes the header's badge: one query
         assert client.get(f"/systems/PRD/100/runs/{run.pk}/", headers={"HX-Request": "true"}).status_code == 286
 
 
@@ -132,3 +132,15 @@ def test_an_aborted_run_says_why(client, helpdesk, prd):
     client.force_login(helpdesk)
     page = client.get(f"/systems/PRD/100/runs/{run.pk}/").content.decode()
     assert "The run was aborted</strong>: The worker stopped answering." in page
+
+
+def test_a_finished_run_also_updates_the_headers_badge_out_of_band(client, helpdesk, prd):
+    from diagnostics.models import DiagnosticRun
+
+    run = DiagnosticRun.objects.create(system=prd, option="oauth2", trigger="web", state="done", verdict="failed")
+    client.force_login(helpdesk)
+    response = client.get(f"/systems/PRD/100/runs/{run.pk}/", headers={"HX-Request": "true"})
+    assert response.status_code == 286
+    fragment = response.content.decode()
+    assert 'id="health-line" hx-swap-oob="true"' in fragment
+    assert "Red" in fragment.split('id="health-line"')[1]

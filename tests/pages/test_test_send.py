@@ -51,3 +51,16 @@ def test_only_basis_admins_send_test_mail(client, helpdesk, manager, prd):
         client.force_login(user)
         assert client.get("/systems/PRD/100/test-send/").status_code == 403
         assert client.post("/systems/PRD/100/test-send/", {"recipient": "a@contoso.com"}).status_code == 403
+
+
+def test_the_subject_is_kept_with_the_run_and_a_multi_line_one_is_refused(
+    client, basis_admin, prd, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("diagnostics.tasks.run_diagnosis_task.apply_async", lambda **kw: None)
+    client.force_login(basis_admin)
+    refused = client.post("/systems/PRD/100/test-send/", {"recipient": "it@contoso.com", "subject": "a\r\nBcc: x@y"})
+    assert refused.status_code == 200 and "one line" in refused.content.decode()
+    assert not DiagnosticRun.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/systems/PRD/100/test-send/", {"recipient": "it@contoso.com", "subject": "Invoice run check"})
+    assert DiagnosticRun.objects.get().subject == "Invoice run check"
