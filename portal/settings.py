@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from connectors.retirement import parse_milestones
+from diagnostics.context import DEFAULT_DNSBL_ZONES
 from portal.env import (
     env_bool,
     env_int,
@@ -184,7 +185,7 @@ PORTAL_LOGIN_AUTHORITY_HOST = env_url_base("PORTAL_LOGIN_AUTHORITY_HOST")
 PORTAL_ALLOW_LOOPBACK_TARGETS = env_bool("PORTAL_ALLOW_LOOPBACK_TARGETS", False)
 PORTAL_ALLOWED_PORTS = env_ports("PORTAL_ALLOWED_PORTS", "25,465,587,2525")
 PORTAL_HTTPS_PROXY = env_str("PORTAL_HTTPS_PROXY") or None
-PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES", ["zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"])
+PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES", list(DEFAULT_DNSBL_ZONES))
 PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")  # None: built-in dates
 if PORTAL_BASIC_AUTH_MILESTONES:
     try:

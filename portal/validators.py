@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from connectors.addresses import egress_ip_problem, parse_egress
+from connectors.addresses import egress_ip_problem, is_guid, is_host_name, parse_egress
+from connectors.releases import parse_release, release_label
 
 # SAP Note 1979280 lists the SIDs that SAP reserves; the installer refuses them.
 RESERVED_SIDS = frozenset(
@@ -24,7 +24,6 @@ RESERVED_SIDS = frozenset(
 
 _SID = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _CLIENT = re.compile(r"^\d{3}$")
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _ZONE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -51,19 +50,14 @@ def validate_client(value: str) -> None:
 
 def normalise_release(raw: str | int | None) -> int | None:
     """SAP_BASIS release as an integer: 740, 750, 758, 816. '7.5', '7.50', '75' and '750' are one thing."""
-    if raw is None:
-        return None
-    text = str(raw).strip().upper().removeprefix("SAP_BASIS").strip()
+    text = "" if raw is None else str(raw).strip()
     if not text:
         return None
-    if re.fullmatch(r"\d\.\d{1,2}", text):
-        major, minor = text.split(".")
-        value = int(major) * 100 + int(minor.ljust(2, "0"))
-    elif re.fullmatch(r"\d{2}", text):
-        value = int(text) * 10
-    elif re.fullmatch(r"\d{3}", text):
-        value = int(text)
-    else:
+    if re.fullmatch(r"\d{2}", text):
+        text += "0"  # "75": the short form people type for 7.50
+    try:
+        value = parse_release(text)
+    except ValueError:
         value = -1
     if not 700 <= value <= 999:
         raise ValidationError(
@@ -75,9 +69,7 @@ def normalise_release(raw: str | int | None) -> int | None:
 
 
 def format_release(value: int | None) -> str:
-    if value is None:
-        return ""
-    return f"{value // 100}.{value % 100:02d}" if value < 800 else str(value)
+    return "" if value is None else release_label(value)
 
 
 def validate_hostname(value: str) -> None:
@@ -87,8 +79,7 @@ def validate_hostname(value: str) -> None:
         return
     except ValueError:
         pass
-    name = value.rstrip(".").lower()
-    if not name or len(name) > 253 or not all(_HOST_LABEL.match(label) for label in name.split(".")):
+    if not is_host_name(value):
         raise ValidationError(
             "%(value)r is not a host name: letters, digits and hyphens in dot-separated labels.",
             params={"value": value},
@@ -97,17 +88,11 @@ def validate_hostname(value: str) -> None:
 
 
 def validate_guid(value: str) -> None:
-    try:
-        uuid.UUID(value)
-    except ValueError:
+    if not is_guid(value):
         raise ValidationError(
             "%(value)r is not a GUID (like 00000000-0000-0000-0000-000000000000).",
             params={"value": value},
             code="guid",
-        ) from None
-    if len(value) != 36:
-        raise ValidationError(
-            "%(value)r: write the GUID with dashes, 36 characters.", params={"value": value}, code="guid"
         )
 
 
