@@ -22,9 +22,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 from connectors.registry import OPTIONS  # noqa: E402
 from diagnostics.context import RunContext  # noqa: E402
 from diagnostics.engine import run_plan  # noqa: E402
-from diagnostics.lab import Lab  # noqa: E402
-from diagnostics.lab.scenarios import SCENARIOS, configure  # noqa: E402
 from diagnostics.registry import CHECKS  # noqa: E402
+from lab import Lab  # noqa: E402
+from lab.scenarios import SCENARIOS, configure  # noqa: E402
 
 
 def main() -> None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import direct_send, oauth2, relay_connector, relay_server, smtp_basic
 from connectors.config import MailConfig
 from connectors.guide import Guide
 from connectors.option import Option
+from connectors.options import direct_send, oauth2, relay_connector, relay_server, smtp_basic
 from connectors.plan import PlannedCheck
 from connectors.problems import Problem, error
 from connectors.retirement import Milestone

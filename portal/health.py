@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from django.db.models import Case, CharField, DateTimeField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from diagnostics.models import DiagnosticRun
+from diagnostics.models import CheckResult, DiagnosticRun
 from portal.models import SapSystem
 
 GREEN, AMBER, RED, UNKNOWN = "green", "amber", "red", "unknown"
@@ -75,3 +75,14 @@ def run_progress(run: DiagnosticRun) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = [{"key": key, "result": results.pop(key, None)} for key in run.planned_checks]
     rows += [{"key": key, "result": result} for key, result in results.items()]  # checks outside the plan
     return rows
+
+
+def first_findings(run_ids: list[int]) -> dict[int, CheckResult]:
+    """The first failing (else warning) check of each run, in one query."""
+    bad = CheckResult.objects.filter(run_id__in=run_ids, status__in=["fail", "error", "warn"])
+    found: dict[int, CheckResult] = {}
+    for result in bad.order_by("run_id", "position", "id"):
+        current = found.get(result.run_id)
+        if current is None or (current.status == "warn" and result.status != "warn"):
+            found[result.run_id] = result
+    return found

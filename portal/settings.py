@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "template_partials",
     "portal",
     "diagnostics",
+    "lab",  # the demo's local stand-ins for Exchange Online, Entra ID and DNS, and load_demo
 ]
 
 MIDDLEWARE = [

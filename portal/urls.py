@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from portal import advisor_views, dashboard, helpdesk, run_views, setup_views, views
+from portal.views import advisor, dashboard, helpdesk, runs, setup, systems
 
 
 class SidConverter:
@@ -27,22 +27,22 @@ register_converter(ClientConverter, "client")
 system = "systems/<sid:sid>/<client:client>/"
 
 urlpatterns = [
-    path("", views.system_list, name="system_list"),
-    path("systems/new/", views.system_create, name="system_create"),
-    path(system, views.system_detail, name="system_detail"),
-    path(f"{system}edit/", views.system_edit, name="system_edit"),
-    path(f"{system}runs/", run_views.run_checks, name="run_checks"),
-    path(f"{system}runs/<int:run_id>/", run_views.run_detail, name="run_detail"),
-    path(f"{system}test-send/", run_views.test_send, name="test_send"),
-    path(f"{system}configuration/", setup_views.setup_edit, name="setup_edit"),
-    path(f"{system}configuration/check/", setup_views.setup_check, name="setup_check"),
-    path(f"{system}steps/", setup_views.setup_steps, name="setup_steps"),
-    path(f"{system}steps.md", setup_views.setup_steps_markdown, name="setup_steps_markdown"),
+    path("", systems.system_list, name="system_list"),
+    path("systems/new/", systems.system_create, name="system_create"),
+    path(system, systems.system_detail, name="system_detail"),
+    path(f"{system}edit/", systems.system_edit, name="system_edit"),
+    path(f"{system}runs/", runs.run_checks, name="run_checks"),
+    path(f"{system}runs/<int:run_id>/", runs.run_detail, name="run_detail"),
+    path(f"{system}test-send/", runs.test_send, name="test_send"),
+    path(f"{system}configuration/", setup.setup_edit, name="setup_edit"),
+    path(f"{system}configuration/check/", setup.setup_check, name="setup_check"),
+    path(f"{system}steps/", setup.setup_steps, name="setup_steps"),
+    path(f"{system}steps.md", setup.setup_steps_markdown, name="setup_steps_markdown"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard_export"),
     path("helpdesk/", helpdesk.helpdesk, name="helpdesk"),
-    path("advisor/", advisor_views.advisor, name="advisor"),
-    path(f"{system}advisor/apply/", advisor_views.advisor_apply, name="advisor_apply"),
+    path("advisor/", advisor.advisor, name="advisor"),
+    path(f"{system}advisor/apply/", advisor.advisor_apply, name="advisor_apply"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

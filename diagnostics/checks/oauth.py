@@ -27,7 +27,7 @@ from connectors.clouds import Cloud
 from ..catalogue.entra_errors import ENTRIES, describe
 from ..context import RunContext
 from ..findings import Finding, Status
-from ..msal_client import HostUnresolved, Resolve, confidential_app, discovery_url, http_session
+from ..https_session import HostUnresolved, Resolve, confidential_app, discovery_url, http_session
 from .dns import dns_failure, resolve_addresses
 from .tls import trust_store_problem
 

@@ -18,10 +18,10 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 
-from diagnostics.lab import Lab
-from diagnostics.lab.dns import LAB_DNSBL_ZONES
-from diagnostics.lab.scenarios import SCENARIOS, configure
 from diagnostics.models import DiagnosticRun
+from lab import Lab
+from lab.dns import LAB_DNSBL_ZONES
+from lab.scenarios import SCENARIOS, configure
 from portal.roles import GROUP_PERMISSIONS
 from portal.system_import import COLUMNS, import_systems
 from tests.conftest import PASSWORD
@@ -104,7 +104,7 @@ def runs_in_threads(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
 
         transaction.on_commit(start)
 
-    monkeypatch.setattr("portal.run_views.enqueue_run", enqueue)
+    monkeypatch.setattr("portal.views.runs.enqueue_run", enqueue)
     yield threads
     for thread in threads:
         thread.join(timeout=30)

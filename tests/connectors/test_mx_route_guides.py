@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors import direct_send, relay_connector
 from connectors.guide import Guide, Where
+from connectors.options import direct_send, relay_connector
 
 from .samples import TODAY, config
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.guide import Guide, Where
-from connectors.oauth2 import steps
+from connectors.options.oauth2 import steps
 
 from .samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
 

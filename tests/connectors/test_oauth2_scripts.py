@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from connectors.oauth2 import steps
 from connectors.oauth2_scripts import setup_script, verification_script
+from connectors.options.oauth2 import steps
 from connectors.powershell import quote
 
 from .samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors import relay_server
 from connectors.guide import Guide, Where
+from connectors.options import relay_server
 from connectors.postfix import main_cf
 from connectors.registry import plan_for
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from connectors import smtp_basic
 from connectors.guide import Guide
+from connectors.options import smtp_basic
 from connectors.retirement import DEFAULT_MILESTONES, Milestone, parse_milestones, retirement_summary
 
 from .samples import TODAY, config

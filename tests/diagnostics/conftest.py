@@ -19,9 +19,9 @@ from connectors.config import MailConfig
 from diagnostics.checks import egress, smtp, tcp, tls
 from diagnostics.context import Environment, RunContext, Target
 from diagnostics.findings import Finding, Status
-from diagnostics.lab import Lab
-from diagnostics.lab.entra import LabApp
-from diagnostics.lab.smtp import LISTENERS
+from lab import Lab
+from lab.entra import LabApp
+from lab.smtp import LISTENERS
 
 FAST = 1.0  # seconds per network step: the lab answers in milliseconds
 TIMEOUT_CASE = 0.5  # for the cases that must wait for a timeout

@@ -16,9 +16,9 @@ import pytest
 
 from connectors.config import MailConfig
 from diagnostics.context import Environment, RunContext, Target
-from diagnostics.lab.dns import LAB_DNSBL_ZONES, LabDns, load_standard_zone
-from diagnostics.lab.entra import LabEntra
-from diagnostics.lab.pki import LabPki
+from lab.dns import LAB_DNSBL_ZONES, LabDns, load_standard_zone
+from lab.entra import LabEntra
+from lab.pki import LabPki
 
 DNS_TIMEOUT = 0.4  # the lab answers in microseconds; only the "no answer" cases wait this long
 

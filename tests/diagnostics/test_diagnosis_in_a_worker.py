@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from lab.management.commands.load_demo import demo_csv
 
 from diagnostics import models
-from diagnostics.lab import Lab
-from diagnostics.lab.dns import LAB_DNSBL_ZONES
-from diagnostics.lab.scenarios import configure
 from diagnostics.runner import create_run, enqueue_run
+from lab import Lab
+from lab.dns import LAB_DNSBL_ZONES
+from lab.scenarios import configure
 from portal.celery import app
-from portal.management.commands.load_demo import demo_csv
 from portal.models import SapSystem
 from portal.system_import import import_systems
 from tests.workers import filesystem_sender, start_worker, stop_worker

@@ -4,7 +4,7 @@
 
 from diagnostics.checks.dns import CHECKS, check_dns_host
 from diagnostics.findings import Status
-from diagnostics.lab.dns import LAB_SMTP_HOST, LAB_TIMEOUT_NAME
+from lab.dns import LAB_SMTP_HOST, LAB_TIMEOUT_NAME
 from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
     lab_dns,
     lab_dns_server,

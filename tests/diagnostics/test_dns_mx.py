@@ -5,7 +5,7 @@
 from connectors.clouds import CLOUDS
 from diagnostics.checks.dns import CHECKS, check_dns_mx
 from diagnostics.findings import Status
-from diagnostics.lab.dns import LAB_SMTP_HOST, LAB_TIMEOUT_NAME, lab_mx_endpoint
+from lab.dns import LAB_SMTP_HOST, LAB_TIMEOUT_NAME, lab_mx_endpoint
 from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
     lab_dns,
     lab_dns_server,

@@ -6,7 +6,7 @@ import time
 
 from diagnostics.checks.dnsbl import CHECKS, check_dnsbl, delisting, query_name
 from diagnostics.findings import Finding, Status
-from diagnostics.lab.dns import (
+from lab.dns import (
     LAB_DNSBL_ZONES,
     LAB_EGRESS_IP,
     LAB_LISTED_IP,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from diagnostics.checks.expiry import CHECKS, check_secret_expiry
 from diagnostics.findings import Status
-from diagnostics.lab.entra import make_jwt_certificate, thumbprints
+from lab.entra import make_jwt_certificate, thumbprints
 from tests.diagnostics.fixtures_dns_oauth import lab_dns, lab_dns_server, lab_env_for, make_ctx  # noqa: F401
 
 TODAY = dt.date(2026, 11, 30)

@@ -10,7 +10,7 @@ import dns.rcode
 import dns.resolver
 import pytest
 
-from diagnostics.lab.dns import (
+from lab.dns import (
     LAB_LISTED_IP,
     LAB_SMTP_HOST,
     LAB_TIMEOUT_NAME,

@@ -9,8 +9,8 @@ import jwt
 import pytest
 import requests
 
-from diagnostics.lab.entra import EXCHANGE_RESOURCE, make_jwt_certificate, thumbprints
-from diagnostics.msal_client import confidential_app, http_session
+from diagnostics.https_session import confidential_app, http_session
+from lab.entra import EXCHANGE_RESOURCE, make_jwt_certificate, thumbprints
 from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
     client_id,
     lab_dns,

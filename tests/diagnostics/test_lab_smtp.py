@@ -10,8 +10,8 @@ import dns.resolver
 import pytest
 
 from connectors.clouds import CLOUDS
-from diagnostics.lab import FIXED_PORTS
-from diagnostics.lab.smtp import LISTENERS, UNREACHABLE_ADDRESS, UNREACHABLE_HOST
+from lab import FIXED_PORTS
+from lab.smtp import LISTENERS, UNREACHABLE_ADDRESS, UNREACHABLE_HOST
 
 
 def _client(lab, listener="submission", *, name="sap-app-01"):

@@ -8,9 +8,9 @@ import pytest
 from connectors.registry import plan_for
 from diagnostics.context import RunContext
 from diagnostics.engine import run_plan
-from diagnostics.lab import FIXED_PORTS, Lab
-from diagnostics.lab.scenarios import SCENARIOS, configure, scenario
 from diagnostics.registry import CHECKS
+from lab import FIXED_PORTS, Lab
+from lab.scenarios import SCENARIOS, configure, scenario
 
 VERDICTS = {"fail": "failed", "error": "error", "warn": "warning"}
 

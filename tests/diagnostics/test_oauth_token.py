@@ -13,9 +13,9 @@ import pytest
 
 from diagnostics.checks.oauth import CHECKS, check_oauth_token
 from diagnostics.findings import Status
-from diagnostics.lab.dns import LAB_LOGIN_HOST
-from diagnostics.lab.entra import make_jwt_certificate, thumbprints
-from diagnostics.msal_client import http_session
+from diagnostics.https_session import http_session
+from lab.dns import LAB_LOGIN_HOST
+from lab.entra import make_jwt_certificate, thumbprints
 from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
     client_id,
     lab_dns,

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from diagnostics.lab.dns import LabDns
 from diagnostics.models import DiagnosticRun
 from diagnostics.runner import abort_stale_runs, active_run, create_run, execute_run, stale_after
+from lab.dns import LabDns
 from portal.models import MailSetup, SapSystem
 from portal.workers import zone_queues
 

@@ -8,7 +8,7 @@ from connectors.clouds import CLOUDS
 from diagnostics.checks import spf as spf_check
 from diagnostics.checks.spf import CHECKS, check_spf_egress_ip
 from diagnostics.findings import Finding, Status
-from diagnostics.lab.dns import LAB_EGRESS_IP, LAB_TIMEOUT_NAME, LAB_UNKNOWN_IP
+from lab.dns import LAB_EGRESS_IP, LAB_TIMEOUT_NAME, LAB_UNKNOWN_IP
 from tests.diagnostics.fixtures_dns_oauth import lab_dns, lab_dns_server, make_ctx, resolver  # noqa: F401
 
 

@@ -5,7 +5,7 @@
 from connectors.clouds import CLOUDS
 from diagnostics.checks.spf import CHECKS, check_spf_record
 from diagnostics.findings import Status
-from diagnostics.lab.dns import LAB_EGRESS_IP, LAB_TIMEOUT_NAME
+from lab.dns import LAB_EGRESS_IP, LAB_TIMEOUT_NAME
 from tests.diagnostics.fixtures_dns_oauth import lab_dns, lab_dns_server, make_ctx, resolver  # noqa: F401
 
 

@@ -6,8 +6,8 @@ from connectors.config import MailConfig
 from diagnostics.checks.tcp import refusal
 from diagnostics.context import Target
 from diagnostics.findings import Finding, Status
-from diagnostics.lab import Lab
-from diagnostics.lab.smtp import UNREACHABLE_ADDRESS, UNREACHABLE_HOST
+from lab import Lab
+from lab.smtp import UNREACHABLE_ADDRESS, UNREACHABLE_HOST
 from tests.diagnostics.conftest import TIMEOUT_CASE, lab_config, make_context, run_chain
 
 

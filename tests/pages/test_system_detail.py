@@ -92,7 +92,7 @@ def test_run_checks_is_a_post_only_and_needs_the_permission(client, manager, prd
 
 
 def test_run_checks_from_htmx_answers_with_the_polling_fragment(client, helpdesk, prd, monkeypatch):
-    monkeypatch.setattr("portal.run_views.enqueue_run", lambda run: None)
+    monkeypatch.setattr("portal.views.runs.enqueue_run", lambda run: None)
     client.force_login(helpdesk)
     response = client.post("/systems/PRD/100/runs/", headers={"HX-Request": "true"})
     assert response.status_code == 200

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from diagnostics.lab.scenarios import SCENARIOS
+from lab.scenarios import SCENARIOS
 from portal.models import MailSetup, SapSystem
 
 pytestmark = pytest.mark.django_db

@@ -8,33 +8,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from diagnostics.models import DiagnosticRun
 from portal.forms import SystemFilterForm, SystemForm
-from portal.health import history, run_progress, with_health
-from portal.models import AuditEvent, SapSystem, audit_changes
+from portal.health import history, run_progress
+from portal.models import AuditEvent, audit_changes
+from portal.views.queries import latest_run, listed_systems, system_for, system_with_health
 
 PAGE_SIZE = 50
-
-
-def system_for(sid: str, client: str) -> SapSystem:
-    return get_object_or_404(SapSystem.objects.select_related("mail_setup"), sid=sid.upper(), client=client)
-
-
-def system_with_health(sid: str, client: str) -> SapSystem:
-    return get_object_or_404(listed_systems(), sid=sid.upper(), client=client)
-
-
-def listed_systems() -> QuerySet[SapSystem]:
-    return with_health(SapSystem.objects.select_related("mail_setup")).order_by("sid", "client")
-
-
-def latest_run(system: SapSystem) -> DiagnosticRun | None:
-    return system.runs.select_related("test_send").prefetch_related("results").first()
 
 
 @require_GET

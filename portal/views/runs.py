@@ -16,7 +16,7 @@ from diagnostics.runner import NoMailSetup, create_run, enqueue_run
 from portal.forms import TestSendForm
 from portal.health import run_progress
 from portal.models import SapSystem
-from portal.views import system_for, system_with_health
+from portal.views.queries import system_for, system_with_health
 
 
 def _run_for(system: SapSystem, run_id: int) -> DiagnosticRun:

@@ -6,9 +6,9 @@ import dns.resolver
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from diagnostics.lab import Lab
-from diagnostics.lab.pki import LabPki
-from diagnostics.lab.scenarios import configure
+from lab import Lab
+from lab.pki import LabPki
+from lab.scenarios import configure
 
 
 def _system_nameservers() -> list[tuple[str, int]]:

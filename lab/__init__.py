@@ -25,7 +25,7 @@ Fixed ports (``FIXED_PORTS``; the "lab" cloud in connectors/clouds.py points at 
     (any port)           relay-unreachable.lab.test → 127.255.255.255: network unreachable
 
 Every name above resolves to 127.0.0.1 in the lab DNS (relay-unreachable excepted), which also
-serves the standard zone of diagnostics/lab/dns.py (domains, SPF, DMARC, DNSBL zones).
+serves the standard zone of lab/dns.py (domains, SPF, DMARC, DNSBL zones).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from connectors.registry import OPTIONS
 from connectors.retirement import parse_milestones
 from portal.forms import SetupForm, uses_secret
 from portal.models import AuditEvent, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
-from portal.views import latest_run, system_for
+from portal.views.queries import latest_run, system_for
 
 SECRET_FIELDS = {"client_secret", "private_key"}
 

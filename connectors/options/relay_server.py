@@ -13,13 +13,13 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import direct_send, oauth2, relay_connector
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
 from connectors.endpoints import UPSTREAM_OPTIONS, effective_endpoint, upstream_endpoint, upstream_option
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
+from connectors.options import direct_send, oauth2, relay_connector
 from connectors.placeholders import placeholder, sender_or_placeholder, value_of
 from connectors.plan import PlannedCheck
 from connectors.postfix import SAP_NETWORKS, main_cf, sasl_passwd, supports_upstream

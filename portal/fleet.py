@@ -1,19 +1,13 @@
-"""The migration dashboard for managers: where the systems stand on the way off Basic auth."""
+"""Where the fleet stands on the way off Basic auth: counts by option, role and health, blockers, the next milestone."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.http import require_GET
 
 from connectors.retirement import DEFAULT_MILESTONES, Milestone, next_milestone, parse_milestones
 from portal.health import AMBER, GREEN, HEALTH_LABELS, RED, UNKNOWN, with_health
@@ -114,36 +108,3 @@ def summary(today: date) -> dict[str, Any]:
         "days_left": (upcoming.date - today).days if upcoming else None,
         "blockers": blockers(systems),
     }
-
-
-@require_GET
-@permission_required("portal.view_dashboard", raise_exception=True)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    context = summary(timezone.localdate())
-    context["chart_height"] = 8 + 34 * len(context["bars"])
-    return render(request, "portal/dashboard.html", context)
-
-
-@require_GET
-@permission_required("portal.view_dashboard", raise_exception=True)
-def dashboard_export(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="mail-migration.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["sid", "client", "description", "role", "product", "basis_release", "option", "health",
-                     "health_since", "last_run"])  # fmt: skip
-    for system in with_health(SapSystem.objects.select_related("mail_setup")).order_by("sid", "client").iterator():
-        setup = getattr(system, "mail_setup", None)
-        writer.writerow([system.sid, system.client, _cell(system.description), system.role, system.product,
-                         system.release_label, setup.option if setup else "", system.health,
-                         _iso(system.health_since), _iso(system.last_run_at)])  # fmt: skip
-    return response
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat(timespec="minutes") if value else ""
-
-
-def _cell(text: str) -> str:
-    """Spreadsheets run a cell that starts like a formula: keep a description from doing that."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

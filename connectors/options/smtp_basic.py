@@ -10,13 +10,13 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import oauth2, relay_connector
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
+from connectors.options import oauth2, relay_connector
 from connectors.placeholders import hand_off, placeholder, value_of
 from connectors.plan import PlannedCheck
 from connectors.powershell import connect_exchange, quote

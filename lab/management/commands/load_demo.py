@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from diagnostics.lab.scenarios import SCENARIOS
+from lab.scenarios import SCENARIOS
 from portal.models import SapSystem
 from portal.system_import import COLUMNS, import_systems
 

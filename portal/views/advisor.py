@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from connectors.advisor import advise
 from portal.forms import AdvisorForm, ApplyAdviceForm
 from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes, setup_snapshot
-from portal.views import system_for
+from portal.views.queries import system_for
 
 
 def _system_from(request: HttpRequest) -> SapSystem | None:

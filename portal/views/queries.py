@@ -1,0 +1,26 @@
+"""Look-ups that several pages share: a system by SID and client, the listed systems, a system's latest run."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from diagnostics.models import DiagnosticRun
+from portal.health import with_health
+from portal.models import SapSystem
+
+
+def system_for(sid: str, client: str) -> SapSystem:
+    return get_object_or_404(SapSystem.objects.select_related("mail_setup"), sid=sid.upper(), client=client)
+
+
+def system_with_health(sid: str, client: str) -> SapSystem:
+    return get_object_or_404(listed_systems(), sid=sid.upper(), client=client)
+
+
+def listed_systems() -> QuerySet[SapSystem]:
+    return with_health(SapSystem.objects.select_related("mail_setup")).order_by("sid", "client")
+
+
+def latest_run(system: SapSystem) -> DiagnosticRun | None:
+    return system.runs.select_related("test_send").prefetch_related("results").first()
