@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from connectors.placeholders import missing_fields
 from connectors.problems import Problem
+from connectors.quoting import sap_field
 
 
 class Where(StrEnum):
@@ -45,6 +46,8 @@ _WHERE_LABELS: dict[Where, str] = {
 }
 
 NoticeLevel = Literal["info", "warning", "error"]
+# Where values are typed or pasted into SAP itself: GUI fields, profile parameters, BTP apps.
+SAP_PLACES = frozenset({Where.SAP_GUI, Where.BTP})
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,13 @@ class Step:
     command: Command | None = None
     check: str | None = None  # the diagnostic check key that verifies this step, if one can
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The one place SAP text is checked: every value a reader pastes into a SAP screen.
+        if self.where in SAP_PLACES:
+            for value in self.values:
+                if value.literal:
+                    sap_field(value.value)
 
     @property
     def missing_fields(self) -> tuple[str, ...]:

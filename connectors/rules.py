@@ -6,7 +6,10 @@ everything Microsoft or SAP would refuse, and for missing values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 
 from connectors.addresses import (
     domain_of,
@@ -20,13 +23,105 @@ from connectors.addresses import (
 )
 from connectors.clouds import CLOUDS, cloud_for, microsoft_cloud_of_host, microsoft_cloud_of_tenant
 from connectors.config import CREDENTIAL_CODES, OPTION_CODES, TLS_CODES, MailConfig
+from connectors.guide import Guide
+from connectors.option import StepsFunction
 from connectors.placeholders import FIELD_LABELS
 from connectors.problems import Problem, error, warning
 from connectors.products import is_btp_abap, is_managed_by_sap, product_label
+from connectors.quoting import describe_character, unsafe_character
+from connectors.retirement import Milestone
+
+# Fields that never reach generated text: free text there (a multi-line description) is fine.
+_NOT_IN_GENERATED_TEXT = frozenset({"description"})
 
 
 def malformed_values(config: MailConfig) -> list[Problem]:
-    """Values that are wrong whatever the option: the only rules that block a save or import."""
+    """Values that are wrong whatever the option: the only rules that block a save or import.
+
+    A value with an unsafe character gets that one error and no other rule's message, which would
+    echo it.
+    """
+    unsafe = unsafe_text_problems(config)
+    refused = {problem.field for problem in unsafe}
+    return unsafe + [problem for problem in _shape_problems(config) if problem.field not in refused]
+
+
+def unsafe_text_reason(text: str, label: str) -> str | None:
+    """Why ``text`` can't be a value of the field called ``label``, or None: control characters,
+    line breaks and bidirectional controls would split a generated command or disguise it."""
+    char = unsafe_character(text)
+    if char is None:
+        return None
+    return (
+        f"{label} contains {describe_character(char)}. Values that go into commands, scripts and "
+        "SAP fields must be one line of printable text: remove it."
+    )
+
+
+def unsafe_text_problems(config: MailConfig) -> list[Problem]:
+    """An error per field whose value holds an unsafe character (see connectors.quoting)."""
+    problems: list[Problem] = []
+    for name, text in _texts(config):
+        reason = unsafe_text_reason(text, FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+        if reason and not any(problem.field == name for problem in problems):
+            problems.append(error(name, reason))
+    return problems
+
+
+def _texts(config: MailConfig) -> Iterator[tuple[str, str]]:
+    for item in dataclasses.fields(config):
+        value = getattr(config, item.name)
+        if item.name in _NOT_IN_GENERATED_TEXT:
+            continue
+        if isinstance(value, str):
+            yield item.name, value
+        elif isinstance(value, tuple):
+            yield from ((item.name, str(part)) for part in value)
+        elif isinstance(value, dict):
+            yield from ((str(key), str(part)) for key, part in value.items())
+
+
+def refuses_unsafe_text(code: str, label: str) -> Callable[[StepsFunction], StepsFunction]:
+    """Decorate an option's ``steps``: a setup holding an unsafe character gets a guide that says
+    which field to correct, with no step and no script, instead of commands built from it."""
+
+    def decorate(steps: StepsFunction) -> StepsFunction:
+        @functools.wraps(steps)
+        def guarded(
+            config: MailConfig,
+            *,
+            milestones: Sequence[Milestone] | None = None,
+            existing_spf: str | Sequence[str] | None = None,
+            today: date | None = None,
+        ) -> Guide:
+            if problems := unsafe_text_problems(config):
+                return _refused_guide(config, code, label, problems)
+            return steps(config, milestones=milestones, existing_spf=existing_spf, today=today)
+
+        return guarded
+
+    return decorate
+
+
+def _refused_guide(config: MailConfig, code: str, label: str, problems: list[Problem]) -> Guide:
+    system = config.system_label if unsafe_character(config.system_label) is None else "this system"
+    fields = ", ".join(FIELD_LABELS.get(p.field, p.field.replace("_", " ").capitalize()) for p in problems)
+    return Guide(
+        option=code,
+        option_label=label,
+        system=system,
+        title=f"{label} — {system}",
+        summary=(
+            f"The steps are not generated: a line break or another control character in {fields} would "
+            "split or disguise the commands made from it. Correct the value on the Configuration tab "
+            "(or in the import file) and the steps follow."
+        ),
+        steps=(),
+        problems=tuple(problems),
+    )
+
+
+def _shape_problems(config: MailConfig) -> list[Problem]:
     problems: list[Problem] = []
     if config.option not in OPTION_CODES:
         problems.append(error("option", f"Unknown option '{config.option}'; choose one of {', '.join(OPTION_CODES)}."))

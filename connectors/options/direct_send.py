@@ -23,6 +23,7 @@ from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system
 from connectors.retirement import Milestone
+from connectors.rules import refuses_unsafe_text
 
 CODE = "direct_send"
 LABEL = "SMTP Direct Send"
@@ -61,6 +62,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
     return mx_route.plan(config, send_to=send_to)
 
 
+@refuses_unsafe_text(CODE, LABEL)
 def steps(
     config: MailConfig,
     *,

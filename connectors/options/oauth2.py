@@ -19,9 +19,10 @@ from connectors.oauth2_scripts import app_display_name, setup_script, verificati
 from connectors.option import Option, OptionField
 from connectors.placeholders import hand_off, placeholder, value_of
 from connectors.plan import PlannedCheck
-from connectors.powershell import SEND_AS_APP_ROLE, connect_exchange, quote
+from connectors.powershell import SEND_AS_APP_ROLE, connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import NOTE_3581654_PRODUCTS, describe_system, is_btp_abap, is_managed_by_sap
+from connectors.quoting import powershell_literal
 from connectors.releases import OAUTH_JWT_MIN, OAUTH_SECRET_MIN, release_label
 from connectors.retirement import Milestone
 from connectors.rules import (
@@ -29,6 +30,7 @@ from connectors.rules import (
     microsoft_host_rules,
     missing,
     product_rules,
+    refuses_unsafe_text,
     sender_domain_rules,
     submission_port_rules,
 )
@@ -154,6 +156,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
     )
 
 
+@refuses_unsafe_text(CODE, LABEL)
 def steps(
     config: MailConfig,
     *,
@@ -470,8 +473,8 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
             command=Command(
                 "powershell",
                 f"{connect_exchange(cloud)}\n"
-                f"New-ServicePrincipal -AppId {quote(client_id)} -ObjectId {quote(sp_id)} "
-                f"-DisplayName {quote(app_display_name(config))}",
+                f"New-ServicePrincipal -AppId {powershell_literal(client_id)} -ObjectId {powershell_literal(sp_id)} "
+                f"-DisplayName {powershell_literal(app_display_name(config))}",
             ),
             values=(
                 Value("-AppId", client_id),
@@ -493,7 +496,7 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
             ),
             command=Command(
                 "powershell",
-                f"Add-MailboxPermission -Identity {quote(mailbox)} -User {quote(sp_id)} -AccessRights FullAccess",
+                f"Add-MailboxPermission -Identity {powershell_literal(mailbox)} -User {powershell_literal(sp_id)} -AccessRights FullAccess",
             ),
             check="smtp.auth",
             notes=(
@@ -510,7 +513,7 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
                 why="SAP sends with a From address that is not the mailbox; Exchange Online requires Send As on it (550 5.7.60).",
                 command=Command(
                     "powershell",
-                    f"Add-RecipientPermission -Identity {quote(config.sender)} -Trustee {quote(sp_id)} "
+                    f"Add-RecipientPermission -Identity {powershell_literal(config.sender)} -Trustee {powershell_literal(sp_id)} "
                     "-AccessRights SendAs -Confirm:$false",
                 ),
                 check="smtp.envelope",
@@ -531,7 +534,7 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
             ),
             command=Command(
                 "powershell",
-                f"Set-CASMailbox -Identity {quote(mailbox)} -SmtpClientAuthenticationDisabled $false\n"
+                f"Set-CASMailbox -Identity {powershell_literal(mailbox)} -SmtpClientAuthenticationDisabled $false\n"
                 "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled",
             ),
             check="smtp.auth",
@@ -551,7 +554,7 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
                 "SMTP AUTH, expiry) and prints PASS or FAIL for each."
             ),
             values=(Value("Script", verification_script(config).filename),),
-            command=Command("powershell", f"pwsh ./{verification_script(config).filename}"),
+            command=Command("powershell", f"pwsh {powershell_literal('./' + verification_script(config).filename)}"),
         ),
     ]
     return tuple(steps)

@@ -18,10 +18,12 @@ from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
 from connectors.placeholders import placeholder, sender_domain_or_placeholder, sender_or_placeholder
 from connectors.plan import PlannedCheck
-from connectors.powershell import connect_exchange, quote
+from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system
+from connectors.quoting import powershell_literal
 from connectors.retirement import Milestone
+from connectors.rules import refuses_unsafe_text
 
 CODE = "relay_connector"
 LABEL = "Exchange Online relay connector"
@@ -73,6 +75,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
     return mx_route.plan(config, send_to=send_to)
 
 
+@refuses_unsafe_text(CODE, LABEL)
 def steps(
     config: MailConfig,
     *,
@@ -168,15 +171,15 @@ def connector_in_admin_center(config: MailConfig) -> Step:
 
 
 def connector_in_powershell(config: MailConfig) -> Step:
-    name = quote(connector_name(config))
+    name = powershell_literal(connector_name(config))
     if uses_certificate(config):
         create = (
             f"New-InboundConnector -Name {name} -ConnectorType OnPremises -SenderDomains '*' "
-            f"-RequireTls $true -TlsSenderCertificateName {quote(certificate_name(config))} "
+            f"-RequireTls $true -TlsSenderCertificateName {powershell_literal(certificate_name(config))} "
             "-RestrictDomainsToCertificate $true"
         )
     else:
-        ips = ",".join(quote(ip) for ip in config.egress_ips) or quote(placeholder("egress_ips"))
+        ips = ",".join(powershell_literal(ip) for ip in config.egress_ips or (placeholder("egress_ips"),))
         create = (
             f"New-InboundConnector -Name {name} -ConnectorType OnPremises -SenderDomains '*' "
             f"-SenderIPAddresses {ips} -RestrictDomainsToIPAddresses $true"

@@ -23,11 +23,19 @@ from connectors.options import direct_send, oauth2, relay_connector
 from connectors.placeholders import placeholder, sender_or_placeholder, value_of
 from connectors.plan import PlannedCheck
 from connectors.postfix import SAP_NETWORKS, main_cf, sasl_passwd, supports_upstream
-from connectors.powershell import connect_exchange, quote
+from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, error, warning
 from connectors.products import describe_system
+from connectors.quoting import powershell_literal, shell_word
 from connectors.retirement import Milestone, retirement_summary
-from connectors.rules import malformed_values, microsoft_host_rules, missing, product_rules, sender_domain_rules
+from connectors.rules import (
+    malformed_values,
+    microsoft_host_rules,
+    missing,
+    product_rules,
+    refuses_unsafe_text,
+    sender_domain_rules,
+)
 from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node
 from connectors.smtp_chain import connection_checks, domain_records, egress_ip, envelope_and_send, keys
 
@@ -114,6 +122,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
     )
 
 
+@refuses_unsafe_text(CODE, LABEL)
 def steps(
     config: MailConfig,
     *,
@@ -189,7 +198,7 @@ def _basic_upstream_guide(config: MailConfig) -> Guide:
         command=Command(
             "powershell",
             f"{connect_exchange(cloud_for(config.cloud))}\n"
-            f"Set-CASMailbox -Identity {quote(mailbox)} -SmtpClientAuthenticationDisabled $false",
+            f"Set-CASMailbox -Identity {powershell_literal(mailbox)} -SmtpClientAuthenticationDisabled $false",
         ),
         check="smtp.auth",
     )
@@ -332,8 +341,8 @@ def _relay_test(config: MailConfig) -> Step:
         why="Prove relay → Exchange Online works before pointing SAP at the relay.",
         command=Command(
             "shell",
-            f"swaks --server {host or placeholder('sender')} --port {port} --tls "
-            f"--from {sender_or_placeholder(config)} --to {value_of(config, 'test_recipient')}\n"
+            f"swaks --server {shell_word(host or placeholder('sender'))} --port {port} --tls "
+            f"--from {shell_word(sender_or_placeholder(config))} --to {shell_word(value_of(config, 'test_recipient'))}\n"
             "postqueue -p   # the queue should be empty afterwards",
         ),
         notes=(

@@ -19,9 +19,10 @@ from connectors.option import Option, OptionField
 from connectors.options import oauth2, relay_connector
 from connectors.placeholders import hand_off, placeholder, value_of
 from connectors.plan import PlannedCheck
-from connectors.powershell import connect_exchange, quote
+from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system, is_btp_abap, is_managed_by_sap
+from connectors.quoting import powershell_literal
 from connectors.releases import OAUTH_SECRET_MIN, release_label
 from connectors.retirement import DEFAULT_MILESTONES, REMOVED_REPLY, Milestone, next_milestone, retirement_summary
 from connectors.rules import (
@@ -29,6 +30,7 @@ from connectors.rules import (
     microsoft_host_rules,
     missing,
     product_rules,
+    refuses_unsafe_text,
     sender_domain_rules,
     submission_port_rules,
 )
@@ -108,6 +110,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
     )
 
 
+@refuses_unsafe_text(CODE, LABEL)
 def steps(
     config: MailConfig,
     *,
@@ -193,7 +196,7 @@ def _current_setup(config: MailConfig) -> tuple[Step, ...]:
             why="A Basic login needs SMTP AUTH on for the mailbox and no authentication policy blocking Basic for SMTP.",
             command=Command(
                 "powershell",
-                f"{connect_exchange(cloud_for(config.cloud))}\nGet-CASMailbox -Identity {quote(mailbox)} | Format-List SmtpClientAuthenticationDisabled\n"
+                f"{connect_exchange(cloud_for(config.cloud))}\nGet-CASMailbox -Identity {powershell_literal(mailbox)} | Format-List SmtpClientAuthenticationDisabled\n"
                 "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled",
             ),
             check="smtp.auth",
@@ -285,7 +288,7 @@ def relay_connector_endpoint(config: MailConfig) -> str:
 
 
 def _block_basic(config: MailConfig, target: str) -> Step:
-    mailbox = quote(value_of(config, "mailbox"))
+    mailbox = powershell_literal(value_of(config, "mailbox"))
     lines = [
         "New-AuthenticationPolicy -Name 'Block Basic Auth'  # a new policy allows no Basic protocol",
         f"Set-User -Identity {mailbox} -AuthenticationPolicy 'Block Basic Auth'",

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.oauth2_scripts import setup_script, verification_script
 from connectors.options.oauth2 import steps
-from connectors.powershell import quote
+from connectors.quoting import powershell_literal as quote
 
 from .samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
 
@@ -54,8 +54,10 @@ def test_the_mutation_detector_would_catch_a_change() -> None:
 def test_both_scripts_connect_to_the_systems_cloud(cloud: str) -> None:
     entra, exchange = ENVIRONMENTS[cloud]
     for script in (verification_script(config(cloud=cloud)), setup_script(config(cloud=cloud))):
-        assert f"-Environment {entra} " in script.text
-        assert f"Connect-ExchangeOnline -ExchangeEnvironmentName {exchange} " in script.text
+        assert f"$EntraEnvironment    = '{entra}'" in script.text
+        assert "Connect-Entra -TenantId $TenantId -Environment $EntraEnvironment " in script.text
+        assert f"$ExchangeEnvironment = '{exchange}'" in script.text
+        assert "Connect-ExchangeOnline -ExchangeEnvironmentName $ExchangeEnvironment " in script.text
 
 
 def test_the_verification_script_uses_only_the_read_scope() -> None:
@@ -123,7 +125,8 @@ def test_the_setup_script_does_every_microsoft_step_for_the_system() -> None:
         "Add-MailboxPermission -Identity $Mailbox -User $sp.Id -AccessRights FullAccess",
         "Add-RecipientPermission -Identity $Sender -Trustee $sp.Id -AccessRights SendAs",
         f"$ClientId = {quote(CLIENT_ID)}",
-        "https://login.microsoftonline.com/$TenantId/oauth2/v2.0/token",
+        "$LoginBase = 'https://login.microsoftonline.com'",
+        'Write-Host "Token endpoint:                   $LoginBase/$TenantId/oauth2/v2.0/token"',
     ):
         assert fragment in text, fragment
     assert not setup_script(config()).read_only
@@ -137,8 +140,10 @@ def test_the_setup_script_uploads_sap_certificate_for_jwt_instead_of_creating_a_
 
 def test_the_setup_script_prints_the_china_token_endpoint_for_china() -> None:
     text = setup_script(config(cloud="china")).text
-    assert "https://login.partner.microsoftonline.cn/$TenantId/oauth2/v2.0/token" in text
-    assert "Scope:                            https://partner.outlook.cn/.default" in text
+    assert "$LoginBase = 'https://login.partner.microsoftonline.cn'" in text
+    assert "$LoginBase/$TenantId/oauth2/v2.0/token" in text
+    assert "$Scope     = 'https://partner.outlook.cn/.default'" in text
+    assert 'Write-Host "Scope:                            $Scope"' in text
 
 
 def test_scripts_quote_values_so_nothing_is_expanded() -> None:
