@@ -32,7 +32,7 @@ from connectors.quoting import describe_character, unsafe_character
 from connectors.retirement import Milestone
 
 # Fields that never reach generated text: free text there (a multi-line description) is fine.
-_NOT_IN_GENERATED_TEXT = frozenset({"description"})
+FREE_TEXT_FIELDS = frozenset({"description"})
 
 
 def malformed_values(config: MailConfig) -> list[Problem]:
@@ -71,7 +71,7 @@ def unsafe_text_problems(config: MailConfig) -> list[Problem]:
 def _texts(config: MailConfig) -> Iterator[tuple[str, str]]:
     for item in dataclasses.fields(config):
         value = getattr(config, item.name)
-        if item.name in _NOT_IN_GENERATED_TEXT:
+        if item.name in FREE_TEXT_FIELDS:
             continue
         if isinstance(value, str):
             yield item.name, value

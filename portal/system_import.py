@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from connectors.rules import FREE_TEXT_FIELDS, unsafe_text_reason
 from portal.choices import parse_choice
 from portal.models import (
     AuditEvent,
@@ -245,6 +246,15 @@ def _records(reader: csv.reader) -> Iterator[list[str]]:
         raise ImportRefused([ImportProblem(reader.line_num, "", f"the CSV is malformed here ({exc})")]) from None
 
 
+def _parse(column: Column, raw: str) -> Any:
+    # The connectors' rule: no control character in a value that reaches generated commands.
+    # Secrets never do (and are never echoed); a description may span lines.
+    checked = not column.secret and column.field not in FREE_TEXT_FIELDS
+    if checked and (reason := unsafe_text_reason(raw, "The value")):
+        raise ValidationError(reason)
+    return column.parse(raw)
+
+
 def parse_rows(data: bytes | str) -> list[_Row]:
     """Every row parsed and validated; raises ImportRefused with all problems found."""
     reader = _reader(_decode(data))
@@ -264,7 +274,7 @@ def parse_rows(data: bytes | str) -> list[_Row]:
                 cleared.add(name)
             elif raw:
                 try:
-                    values[name] = COLUMNS[name].parse(raw)
+                    values[name] = _parse(COLUMNS[name], raw)
                 except ValidationError as exc:
                     problems.append(ImportProblem(line, name, " ".join(exc.messages)))
         for name in ("sid", "client"):

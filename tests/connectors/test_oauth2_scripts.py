@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from connectors.oauth2_scripts import setup_script, verification_script
 from connectors.options.oauth2 import steps
+from connectors.powershell import ScriptTemplate, read_template, render_script
 from connectors.quoting import powershell_literal as quote
 
+from . import powershell_strings
 from .samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
 
 ENVIRONMENTS = {
@@ -163,3 +169,73 @@ def test_missing_values_in_scripts_are_marked_placeholders() -> None:
     script = verification_script(config(client_id="", tenant=""))
     assert "$ClientId   = '<client_id: set the Client ID field>'" in script.text
     assert script.to_dict()["missing_fields"] == ["tenant", "client_id"]
+
+
+# --- the templates (issue 9.6): every value is a quoted literal, every placeholder is filled ------
+
+TEMPLATES = {"oauth2_setup.ps1": {"certificate": False, "secret": True}, "oauth2_verify.ps1": {}}
+ASSIGNMENT = re.compile(r"^\$\w+ *= (?:\[int\])?\$\{(?P<name>[a-z_]+)\}(?:  # .*)?$")
+CANARY = "Remove-InboundConnector"
+
+
+def _placeholders(name: str) -> set[str]:
+    return set(ScriptTemplate(read_template(name)).get_identifiers())
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_values_enter_a_template_only_as_the_right_side_of_an_assignment(name: str) -> None:
+    lines = [line for line in read_template(name).splitlines() if "${" in line]
+    assert lines, "the template takes values"
+    for line in lines:
+        assert ASSIGNMENT.match(line), line
+
+
+@pytest.mark.parametrize("script", [setup_script, verification_script], ids=["setup", "verify"])
+@pytest.mark.parametrize("credential", ["secret", "certificate"])
+def test_every_placeholder_is_filled_and_no_section_marker_is_left(script, credential: str) -> None:
+    text = script(config(credential=credential, tenant="", client_id="")).text
+    assert re.search(r"\$\{[a-z]", text) is None
+    assert "#region" not in text and "#endregion" not in text
+    assert "${" not in text
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_a_missing_or_stray_value_is_refused_not_left_as_a_placeholder(name: str) -> None:
+    values = dict.fromkeys(_placeholders(name), "x")
+    missing = dict(values)
+    missing.pop(sorted(values)[0])
+    with pytest.raises(KeyError, match="no value for"):
+        render_script(name, values=missing, sections=TEMPLATES[name])
+    with pytest.raises(KeyError, match="no placeholder for"):
+        render_script(name, values={**values, "stray": "x"}, sections=TEMPLATES[name])
+    with pytest.raises(KeyError, match="section"):
+        render_script(name, values=values, sections={**TEMPLATES[name], "nonsense": True})
+
+
+@pytest.mark.parametrize(
+    ("name", "placeholder"),
+    [(name, placeholder) for name in sorted(TEMPLATES) for placeholder in sorted(_placeholders(name))],
+)
+def test_no_value_reaches_a_script_other_than_as_one_quoted_literal(name: str, placeholder: str) -> None:
+    for quote_char in "'\u2018\u2019\u201a\u201b\"\u201c\u201d\u201e":
+        hostile = f"X{quote_char}; {CANARY} $(x) `$y #> <# #"
+        values = {**dict.fromkeys(_placeholders(name), "benign"), placeholder: hostile}
+        text = render_script(name, values=values, sections=TEMPLATES[name])
+        reading = powershell_strings.read(text)
+        index = text.find(CANARY)
+        assert index >= 0 and text.count(CANARY) == 1
+        literal = reading.literal_at(index)
+        assert literal is not None and literal.value == hostile and not literal.ambiguous
+
+
+def test_the_templates_are_found_beside_the_module_from_any_working_directory(tmp_path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "from connectors.config import MailConfig; from connectors.oauth2_scripts import setup_script;"
+        "print(setup_script(MailConfig(sid='PRD', client='100', option='oauth2')).text)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "$System   = 'PRD/100'" in result.stdout
