@@ -31,8 +31,14 @@ from connectors.products import is_btp_abap, is_managed_by_sap, product_label
 from connectors.quoting import describe_character, unsafe_character
 from connectors.retirement import Milestone
 
+_CONFIG_FIELDS = frozenset(item.name for item in dataclasses.fields(MailConfig))
 # Fields that never reach generated text: free text there (a multi-line description) is fine.
-FREE_TEXT_FIELDS = frozenset({"description"})
+_FREE_TEXT_FIELDS = frozenset({"description"})
+
+
+def reaches_generated_text(field: str) -> bool:
+    """Whether a MailConfig field's value can end up in a generated command, script or SAP field."""
+    return field in _CONFIG_FIELDS and field not in _FREE_TEXT_FIELDS
 
 
 def malformed_values(config: MailConfig) -> list[Problem]:
@@ -71,7 +77,7 @@ def unsafe_text_problems(config: MailConfig) -> list[Problem]:
 def _texts(config: MailConfig) -> Iterator[tuple[str, str]]:
     for item in dataclasses.fields(config):
         value = getattr(config, item.name)
-        if item.name in FREE_TEXT_FIELDS:
+        if not reaches_generated_text(item.name):
             continue
         if isinstance(value, str):
             yield item.name, value

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from connectors.rules import FREE_TEXT_FIELDS, unsafe_text_reason
+from connectors.rules import reaches_generated_text, unsafe_text_reason
 from portal.choices import parse_choice
 from portal.models import (
     AuditEvent,
@@ -248,9 +248,8 @@ def _records(reader: csv.reader) -> Iterator[list[str]]:
 
 def _parse(column: Column, raw: str) -> Any:
     # The connectors' rule: no control character in a value that reaches generated commands.
-    # Secrets never do (and are never echoed); a description may span lines.
-    checked = not column.secret and column.field not in FREE_TEXT_FIELDS
-    if checked and (reason := unsafe_text_reason(raw, "The value")):
+    # Secrets never do (and are never echoed), nor does a description, which may span lines.
+    if reaches_generated_text(column.field) and (reason := unsafe_text_reason(raw, "The value")):
         raise ValidationError(reason)
     return column.parse(raw)
 
