@@ -6,6 +6,7 @@ Everything here builds strings; nothing runs PowerShell. Values are quoted by
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Mapping
@@ -55,6 +56,7 @@ class ScriptTemplate(string.Template):
 _REGION = re.compile(r"^#region (?P<name>[a-z_]+)\n(?P<body>.*?)^#endregion (?P=name)\n", re.MULTILINE | re.DOTALL)
 
 
+@functools.cache
 def read_template(name: str) -> str:
     return (SCRIPTS / name).read_text(encoding="utf-8")
 
