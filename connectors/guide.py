@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from connectors.placeholders import missing_fields
 from connectors.problems import Problem
-from connectors.quoting import sap_field
+from connectors.quoting import sap_field, sap_profile_value
 
 
 class Where(StrEnum):
@@ -80,11 +80,16 @@ class Step:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        # The one place SAP text is checked: every value a reader pastes into a SAP screen.
-        if self.where in SAP_PLACES:
-            for value in self.values:
-                if value.literal:
-                    sap_field(value.value)
+        # The one place SAP text is checked: every value a reader pastes into a SAP screen or
+        # writes into a profile parameter ("ini" commands on a SAP step are profile lines).
+        if self.where not in SAP_PLACES:
+            return
+        for value in self.values:
+            if value.literal:
+                sap_field(value.value)
+        if self.command and self.command.language == "ini":
+            for line in self.command.text.splitlines():
+                sap_profile_value(line.partition("=")[2].strip())
 
     @property
     def missing_fields(self) -> tuple[str, ...]:

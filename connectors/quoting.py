@@ -6,9 +6,12 @@
   Source: PowerShell Language Specification 3.0, §2.3.5.2 String literals (single-quote-character,
   verbatim-string-part) and about_Quoting_Rules.
 - ``shell_word``: one POSIX shell word, by the standard library's ``shlex.quote``.
-- ``sap_field``: text for a SAP GUI field or a profile parameter. SAP has no quoting: a field
-  takes what is pasted, a profile line runs to its end. A value is safe there when it is one line
-  of printable characters, and it is passed through unchanged.
+- ``sap_field``: text for a SAP GUI field. SAP has no quoting: a field takes what is pasted. A
+  value is safe there when it is one line of printable characters, and it passes unchanged.
+- ``sap_profile_value``: the value of a profile parameter line (RZ10, ``name = value``), which
+  runs to the end of the line and in which SAP replaces ``$(name)`` and ``$$``; SAP documents no
+  escape, so a ``$`` is refused. Source: SAP Help, "Variables in Profile Values",
+  https://help.sap.com/saphelp_nwpi711/helpdata/EN/c4/3a6150505211d189550000e829fbbd/content.htm
 
 All three refuse *unsafe characters* (``UnsafeText``): C0 and C1 control characters (NUL, tab and
 line breaks included), DEL, the Unicode line and paragraph separators, and the bidirectional
@@ -90,5 +93,13 @@ def shell_word(value: str) -> str:
 
 
 def sap_field(value: str) -> str:
-    """``value`` for a SAP GUI field or profile parameter: unchanged once it is known to be safe."""
+    """``value`` for a SAP GUI field: unchanged once it is known to be safe."""
     return refuse_unsafe(value, "a SAP field")
+
+
+def sap_profile_value(value: str) -> str:
+    """``value`` for a SAP profile parameter: one printable line without ``$``, unchanged."""
+    refuse_unsafe(value, "a SAP profile parameter")
+    if "$" in value:
+        raise UnsafeText("a SAP profile parameter cannot hold '$': SAP replaces $(name) and $$ in profile values")
+    return value

@@ -8,13 +8,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from connectors.guide import Step, Value, Where
+from connectors.guide import Command, Step, Value, Where
 from connectors.quoting import (
     UnsafeText,
     describe_character,
     powershell_bareword,
     powershell_literal,
     sap_field,
+    sap_profile_value,
     shell_word,
     unsafe_character,
 )
@@ -79,7 +80,7 @@ def test_sap_text_passes_unchanged_when_it_is_one_printable_line() -> None:
 @pytest.mark.parametrize("char", UNSAFE, ids=[f"U+{ord(c):04X}" for c in UNSAFE])
 def test_every_language_refuses_an_unsafe_character_naming_it_but_not_the_value(char: str) -> None:
     value = f"secret-looking{char}value"
-    for quoter in (powershell_literal, shell_word, sap_field):
+    for quoter in (powershell_literal, shell_word, sap_field, sap_profile_value):
         with pytest.raises(UnsafeText) as refused:
             quoter(value)
         assert f"U+{ord(char):04X}" in str(refused.value)
@@ -103,6 +104,19 @@ def test_a_bare_powershell_word_is_only_letters_and_digits() -> None:
     for value in ("Global;", "a b", "$x", "'Global'", "", "Global\u2019"):
         with pytest.raises(UnsafeText):
             powershell_bareword(value)
+
+
+def test_a_sap_profile_value_refuses_a_dollar_which_sap_would_substitute() -> None:
+    assert sap_profile_value("PROT=SMTP,PORT=25000,TIMEOUT=180,TLS=1") == "PROT=SMTP,PORT=25000,TIMEOUT=180,TLS=1"
+    for value in ("$(SAPSYSTEMNAME)", "logfile$$", "a$b"):
+        with pytest.raises(UnsafeText, match="replaces"):
+            sap_profile_value(value)
+
+
+def test_a_profile_line_on_a_sap_step_is_checked_as_a_profile_value() -> None:
+    with pytest.raises(UnsafeText):
+        Step(key="sap.x", where=Where.SAP_GUI, title="t", why="w", command=Command("ini", "x/y = $(DIR_HOME)"))
+    Step(key="relay.x", where=Where.RELAY, title="t", why="w", command=Command("ini", "myhostname = $myhost"))
 
 
 def test_a_sap_screen_value_with_an_unsafe_character_cannot_even_be_built() -> None:
