@@ -29,15 +29,6 @@ def connect_exchange(cloud: Cloud) -> str:
     return f"Connect-ExchangeOnline -ExchangeEnvironmentName {environment} -ShowBanner:$false"
 
 
-def connect_entra(cloud: Cloud, tenant_expression: str, scopes: tuple[str, ...]) -> str:
-    """``tenant_expression`` is PowerShell as written: a variable (``$TenantId``) or a quoted literal."""
-    scope_list = ", ".join(powershell_literal(scope) for scope in scopes)
-    return (
-        f"Connect-Entra -TenantId {tenant_expression} -Environment {powershell_bareword(cloud.entra_environment)} "
-        f"-Scopes {scope_list} -ContextScope Process -NoWelcome"
-    )
-
-
 class ScriptTemplate(string.Template):
     """``${name}`` placeholders only: PowerShell's own ``$Variable``, ``$(...)`` and ``$$`` pass
     through untouched, and a lower-case ``${name}`` is never a PowerShell variable in a template."""
