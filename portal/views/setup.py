@@ -89,7 +89,7 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     warnings = [p for p in _problems(existing) if not p.is_error] if shows_saved else []
     events = system.audit_events.select_related("actor")[:10]
     context = {"system": system, "setup": existing, "form": form, "problems": _listed(form, warnings), "tab": "configuration",
-               "events": events, "uses_secret": uses_secret(option)}  # fmt: skip
+               "events": events, "uses_secret": uses_secret(option), "option": option}  # fmt: skip
     template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"
     return render(request, template, context)
 

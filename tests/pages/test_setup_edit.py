@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from portal.models import AuditEvent, MailSetup
@@ -242,3 +244,14 @@ def test_stored_egress_ips_are_shown_as_typed_not_as_a_list(client, basis_admin,
     client.force_login(basis_admin)
     page = client.get("/systems/PRD/100/configuration/").content.decode()
     assert 'value="203.0.113.5 198.51.100.7"' in page
+
+
+@pytest.mark.parametrize("option", ["smtp_basic", "direct_send", "relay_connector", "relay_server"])
+def test_the_option_list_marks_the_saved_option_so_saving_keeps_it(client, basis_admin, option):
+    make_system("DEV", "300", option=option)
+    client.force_login(basis_admin)
+    page = client.get("/systems/DEV/300/configuration/").content.decode()
+    selected = re.findall(
+        r'<option value="([a-z_0-9]+)"[^>]*\bselected\b', page.split('id="id_option"')[1].split("</select>")[0]
+    )
+    assert selected == [option]
