@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from diagnostics.catalogue.check_terms import CHECK_TERMS, CheckTerm
 from diagnostics.findings import Finding, Status
 
 # Modules of this package holding an ENTRIES table, in lookup order (the first match wins).
@@ -40,6 +41,10 @@ class Entry:
     match: str = ""  # regex (case-insensitive) on the reply text, to tell variants of one code apart
     context: str = ""  # e.g. "xoauth2" or "basic": prefer this variant when the caller says so
     source: str = ""  # where the fact comes from
+    # For the helpdesk: one reviewed sentence a non-specialist understands (no codes, no jargon),
+    # and who fixes it (one of ``fixers.FIXERS``). A test holds every entry to having both.
+    plain: str = ""
+    fixed_by: str = ""
 
     def matches(self, code: str, text: str) -> bool:
         return _code_matches(self.code, code) and (not self.match or re.search(self.match, text, re.I) is not None)
@@ -57,7 +62,7 @@ def _code_matches(pattern: str, code: str) -> bool:
     return prefix == wanted_prefix and detail.isdigit() and low.isdigit() and int(low) <= int(detail) <= int(high)
 
 
-_ENTRY_FIELDS = ("meaning", "cause", "remedy", "status", "match", "context", "source")
+_ENTRY_FIELDS = ("meaning", "cause", "remedy", "status", "match", "context", "source", "plain", "fixed_by")
 
 
 @cache
@@ -84,6 +89,33 @@ def _as_entries(table: Iterable[Any] | Mapping[str, Mapping[str, Any]]) -> Itera
         return
     for item in table:
         yield item if isinstance(item, Entry) else Entry(**item)
+
+
+@cache
+def _variants(code: str) -> tuple[Entry, ...]:
+    found = tuple(entry for entry in entries() if _code_matches(entry.code, code))
+    if not found and code.upper().startswith("AADSTS"):  # an Entra code without its own entry
+        found = tuple(entry for entry in entries() if entry.code == "AADSTS")
+    return found
+
+
+def entry_of(code: str, explanation: str = "") -> Entry | None:
+    """The entry behind a stored result's code, for its plain words; None when the catalogue lacks it.
+
+    A stored result keeps its code and explanation, not the reply text, so the variant is the one
+    whose meaning opens the explanation (``finding`` writes it that way), else the unqualified one.
+    """
+    variants = _variants(code) if code else ()
+    for entry in variants:
+        if explanation.startswith(entry.meaning):
+            return entry
+    plain = [entry for entry in variants if not entry.match and not entry.context]
+    return (plain or list(variants) or [None])[0]
+
+
+def check_term(key: str) -> CheckTerm | None:
+    """A check's short name, definition, plain sentence and who fixes it (``check_terms``)."""
+    return CHECK_TERMS.get(key)
 
 
 def enhanced_code(text: str) -> str | None:

@@ -7,6 +7,7 @@ One code can mean several things; ``match`` (a regex on the reply text) and ``co
 from __future__ import annotations
 
 from diagnostics.catalogue import Entry
+from diagnostics.catalogue.fixers import M365_ADMINS, NETWORK_TEAM, SAP_BASIS
 from diagnostics.findings import Status
 
 _EXO = "Exchange Online reply (reference/exchange-online.md)"
@@ -34,6 +35,8 @@ ENTRIES: tuple[Entry, ...] = (
         _SMTP_AUTH_ON,
         match=r"disabled for the Mailbox",
         source=_EXO,
+        plain="Microsoft 365 has switched off sending by sign-in for the mailbox the SAP system uses.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.139",
@@ -43,6 +46,8 @@ ENTRIES: tuple[Entry, ...] = (
         _SMTP_AUTH_ON,
         match=r"disabled for the Tenant",
         source=_EXO,
+        plain="Microsoft 365 has switched off sending by sign-in for the whole company, so the SAP system cannot send.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.139",
@@ -52,6 +57,8 @@ ENTRIES: tuple[Entry, ...] = (
         _TO_OAUTH,
         match=r"basic authentication is disabled",
         source=_EXO,
+        plain="Microsoft 365 no longer accepts the user name and password the SAP system signs in with.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "5.7.139",
@@ -61,6 +68,8 @@ ENTRIES: tuple[Entry, ...] = (
         "workload or fix the account. Better: move to OAuth 2.0.",
         match=r"did not meet the criteria",
         source=_EXO,
+        plain="A Microsoft 365 security rule stopped the SAP system's sign-in, or its mailbox account is locked.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.139",
@@ -68,6 +77,8 @@ ENTRIES: tuple[Entry, ...] = (
         "SMTP AUTH is disabled for the mailbox or tenant, Basic auth is blocked, or a policy stopped the sign-in.",
         _SMTP_AUTH_ON,
         source=_EXO,
+        plain="Microsoft 365 refused the SAP system's sign-in for sending mail.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.30",
@@ -75,6 +86,9 @@ ENTRIES: tuple[Entry, ...] = (
         "Microsoft has removed Basic auth for SMTP AUTH in this tenant: user name + password never works again.",
         _TO_OAUTH,
         source="Exchange team blog; reference/exchange-online.md (Basic auth retirement)",
+        plain="Microsoft 365 no longer accepts the user name and password the SAP system signs in with; the "
+        "system has to move to another way of sending.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "5.7.3",
@@ -90,6 +104,9 @@ ENTRIES: tuple[Entry, ...] = (
         "consent. SAP: the OAuth user in SBCS_MAIL_CONFIGSMTP is the mailbox's primary address.",
         context="xoauth2",
         source=_EXO,
+        plain="Microsoft 365 accepted the SAP system's sign-in pass, but the app has not been allowed to use "
+        "the mailbox.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.3",
@@ -99,6 +116,8 @@ ENTRIES: tuple[Entry, ...] = (
         "address and its current password; better, move to OAuth 2.0.",
         context="basic",
         source=_EXO,
+        plain="Microsoft 365 rejected the user name or password the SAP system signs in with.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "5.7.3",
@@ -108,6 +127,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Register the service principal (New-ServicePrincipal), grant FullAccess (Add-MailboxPermission), "
         "use the mailbox's primary address.",
         source=_EXO,
+        plain="Microsoft 365 rejected the SAP system's sign-in.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "5.7.57",
@@ -116,6 +137,8 @@ ENTRIES: tuple[Entry, ...] = (
         "SCOT / SBCS_MAIL_CONFIGSMTP: set the authentication (OAuth 2.0, or logon data for Basic); for a "
         "connector or Direct Send use the MX endpoint on port 25 instead of smtp.office365.com.",
         source=_EXO,
+        plain="The SAP system tries to send without signing in first, which Microsoft 365 refuses.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "5.7.60",
@@ -125,6 +148,8 @@ ENTRIES: tuple[Entry, ...] = (
         "grant it: Add-RecipientPermission -Identity <sender> -Trustee <mailbox> -AccessRights SendAs "
         "(per user; not to a group).",
         source=_EXO,
+        plain="The SAP system sends from an address its mailbox is not allowed to send as.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.2.0",
@@ -133,6 +158,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Use the mailbox address as sender or grant Send As (Add-RecipientPermission … -AccessRights SendAs).",
         match=r"SendAsDenied",
         source=_EXO,
+        plain="The SAP system sends from an address its mailbox is not allowed to send as.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.64",
@@ -143,6 +170,9 @@ ENTRIES: tuple[Entry, ...] = (
         "server', verified by the static egress IP(s) (New-InboundConnector -SenderIPAddresses <ip>); or send "
         "only to internal recipients (Direct Send).",
         source=_EXO,
+        plain="Microsoft 365 does not recognise the SAP system as one of the company's own mail servers, so it "
+        "will not pass its mail on to outside recipients.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.68",
@@ -152,6 +182,9 @@ ENTRIES: tuple[Entry, ...] = (
         "Create a relay connector (IP or certificate) for the SAP system and switch the option to relay "
         "connector; the steps page lists the commands.",
         source=_EXO,
+        plain="The company's Microsoft 365 refuses mail handed to it without a sign-in (Direct Send), which is "
+        "how this system sends.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.1",
@@ -160,6 +193,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Check the IP at https://check.spamhaus.org and request removal; fix the cause first.",
         match=r"Spamhaus|blocked using (?!FBLW15)",
         source=_EXO,
+        plain="The internet address SAP's mail leaves from is on a public spam blocklist, so Microsoft 365 refuses it.",
+        fixed_by=NETWORK_TEAM,
     ),
     Entry(
         "5.7.1",
@@ -168,6 +203,9 @@ ENTRIES: tuple[Entry, ...] = (
         _BANNED,
         match=r"FBLW15",
         source=_EXO,
+        plain="The internet address SAP's mail leaves from is on Microsoft's own blocklist, so Microsoft 365 "
+        "refuses it.",
+        fixed_by=NETWORK_TEAM,
     ),
     Entry(
         "5.7.606-649",
@@ -175,6 +213,8 @@ ENTRIES: tuple[Entry, ...] = (
         "The public IP Exchange sees is on Microsoft's list of banned senders (spam from that IP or its range).",
         _BANNED,
         source=_EXO,
+        plain="Microsoft has banned the internet address SAP's mail leaves from.",
+        fixed_by=NETWORK_TEAM,
     ),
     Entry(
         "5.7.708",
@@ -182,6 +222,8 @@ ENTRIES: tuple[Entry, ...] = (
         "A low-reputation IP, often a new tenant sending from a fresh address.",
         "Send through a connector or another egress IP; open a Microsoft support ticket if it persists.",
         source=_EXO,
+        plain="Microsoft 365 does not trust the internet address SAP's mail leaves from.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.750",
@@ -190,6 +232,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Microsoft 365 admin center → Settings → Domains: add and verify the domain, or use a sender of an "
         "accepted domain.",
         source=_EXO,
+        plain="The sender's mail domain is not registered in the company's Microsoft 365.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.1.8",
@@ -197,6 +241,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Microsoft blocked the mailbox for sending spam (Restricted entities).",
         "Microsoft Defender portal → Restricted entities: release the user after securing the account.",
         source=_EXO,
+        plain="Microsoft 365 has blocked the SAP system's mailbox from sending, usually after it sent spam.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "4.7.500-699",
@@ -205,6 +251,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Retry later and spread the sends (SAPconnect send job interval); nothing to change if it is rare.",
         status=Status.WARN,
         source=_EXO,
+        plain="Microsoft 365 is busy and asks the SAP system to send later: mail is delayed, not lost.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "4.3.2",
@@ -215,6 +263,9 @@ ENTRIES: tuple[Entry, ...] = (
         "application servers sending at the same time) or spread senders over several mailboxes.",
         status=Status.WARN,
         source=_EXO,
+        plain="The SAP system opens more connections to its mailbox at once than Microsoft 365 allows, so some "
+        "mail is delayed.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "4.2.0",
@@ -224,6 +275,8 @@ ENTRIES: tuple[Entry, ...] = (
         "use the right mailbox address.",
         match=r"logon failure|STOREDRV",
         source=_EXO,
+        plain="The SAP system signed in, but it may not open its mailbox in Microsoft 365.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "4.7.66",
@@ -232,6 +285,8 @@ ENTRIES: tuple[Entry, ...] = (
         "SAP Note 510007 §7: ssl/client_ciphersuites = 150:PFS:HIGH::EC_P256:EC_HIGH, CommonCryptoLib ≥ "
         "8.4.38, restart ICM (SMICM).",
         source=_EXO,
+        plain="The SAP system offers an outdated kind of encryption that Microsoft 365 refuses.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "4.4.62",
@@ -240,6 +295,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Use a certificate whose subject is in an accepted domain with its full chain; match it in the connector.",
         status=Status.FAIL,
         source=_EXO,
+        plain="Microsoft 365 does not recognise the certificate the company's mail server presents.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.2.251-255",
@@ -247,6 +304,8 @@ ENTRIES: tuple[Entry, ...] = (
         "The same failing request was repeated too often.",
         "Fix the underlying error first, then wait before retrying.",
         source=_EXO,
+        plain="Microsoft 365 slows the SAP system down because the same error happened too often.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "5.7.705",
@@ -254,6 +313,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Too much mail from the tenant (bulk mail through Exchange Online).",
         "Reduce the volume; send mass mail through a bulk provider, not Exchange Online.",
         source=_EXO,
+        plain="The company has sent more mail than Microsoft 365 allows, so sending is blocked for now.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.233",
@@ -261,6 +322,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Too many external recipients in 24 hours.",
         "Reduce external volume; use a bulk provider for mass mail.",
         source=_EXO,
+        plain="The company has sent mail to more outside recipients today than Microsoft 365 allows.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.2.2",
@@ -268,6 +331,8 @@ ENTRIES: tuple[Entry, ...] = (
         "Sent Items of the SAP mailbox filled the quota.",
         "Apply a retention policy to the mailbox's Sent Items (or stop saving sent items).",
         source=_EXO,
+        plain="The SAP system's mailbox is full, so it cannot send.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.3.4",
@@ -275,6 +340,8 @@ ENTRIES: tuple[Entry, ...] = (
         "The mailbox's (or the organisation's) maximum send size is below the message size; 35 MB by default.",
         "Send smaller attachments, or raise the limit: Set-Mailbox -Identity <mailbox> -MaxSendSize 150MB.",
         source=_EXO,
+        plain="The message is bigger than Microsoft 365 allows for this mailbox.",
+        fixed_by=M365_ADMINS,
     ),
     Entry(
         "5.7.4",
@@ -282,11 +349,15 @@ ENTRIES: tuple[Entry, ...] = (
         "AUTH before STARTTLS, or a mechanism the server does not offer.",
         "SCOT: TLS mandatory (STARTTLS) before logon; OAuth 2.0 uses XOAUTH2.",
         source=_EXO,
+        plain="The mail server refused the way the SAP system tried to sign in.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "5.7.11",
         "The server requires encryption before authentication.",
         "AUTH was attempted on a connection without TLS.",
         "SCOT / SBCS_MAIL_CONFIGSMTP: TLS mandatory (STARTTLS).",
+        plain="The SAP system tried to sign in before encrypting the connection, which the mail server refuses.",
+        fixed_by=SAP_BASIS,
     ),
 )
