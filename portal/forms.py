@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 
 from connectors.advisor import AdvisorInput
 from connectors.registry import OPTIONS
+from portal import dates
 from portal.health import HEALTH_CHOICES
 from portal.models import Credential, MailSetup, Option, Product, Role, SapSystem
 from portal.validators import format_release, normalise_release, parse_egress_ips, validate_address
@@ -133,9 +134,9 @@ class SetupForm(forms.ModelForm):
             "credential", "secret_expires", "certificate_thumbprint", "certificate_expires", "connector",
             "relay_host", "upstream_option", "test_recipient", "egress_ips",
         ]  # fmt: skip  # secrets and the certificate are handled by the form's own fields
-        widgets = {
-            "secret_expires": forms.DateInput(attrs={"type": "date"}),
-            "certificate_expires": forms.DateInput(attrs={"type": "date"}),
+        widgets = {  # text, not type=date: the browser would show its own locale's format (11/30/2026)
+            "secret_expires": forms.DateInput(format=dates.INPUT_DAY, attrs={"placeholder": "e.g. 30 Nov 2026"}),
+            "certificate_expires": forms.DateInput(format=dates.INPUT_DAY, attrs={"placeholder": "e.g. 30 Nov 2026"}),
         }
 
     def __init__(self, *args: Any, option: str, **kwargs: Any) -> None:
@@ -160,6 +161,9 @@ class SetupForm(forms.ModelForm):
             if name in self.fields:
                 choices = [choice for choice in self.fields[name].choices if choice[0]]
                 self.fields[name].choices = [("", "(default for the option)"), *choices]
+        for name in ("secret_expires", "certificate_expires"):
+            if name in self.fields:
+                self.fields[name].input_formats = dates.INPUT_DAY_FORMATS
         if isinstance(self.initial.get("egress_ips"), list):
             self.initial["egress_ips"] = " ".join(self.initial["egress_ips"])
 

@@ -255,3 +255,15 @@ def test_the_option_list_marks_the_saved_option_so_saving_keeps_it(client, basis
         r'<option value="([a-z_0-9]+)"[^>]*\bselected\b', page.split('id="id_option"')[1].split("</select>")[0]
     )
     assert selected == [option]
+
+
+def test_dates_are_shown_and_typed_as_on_every_other_page(client, basis_admin, prd):
+    MailSetup.objects.filter(system=prd).update(secret_expires="2026-11-18")
+    client.force_login(basis_admin)
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert 'name="secret_expires" value="18 Nov 2026"' in page
+    assert 'type="date"' not in page
+    for typed in ("03 Dec 2026", "3 dec 2026", "2026-12-03"):
+        response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "secret_expires": typed})
+        assert response.status_code == 302, typed
+        assert str(MailSetup.objects.get().secret_expires) == "2026-12-03"

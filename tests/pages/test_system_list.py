@@ -23,7 +23,7 @@ def test_a_failing_system_shows_a_red_badge_since_its_first_failing_run(client, 
     page = _page(client)
     assert "badge-red" in page
     first_failure = DiagnosticRun.objects.filter(verdict="failed").order_by("finished_at").first().finished_at
-    assert f"since {timezone.localtime(first_failure):%d %b %H:%M}" in page
+    assert f"since {timezone.localtime(first_failure):%d %b %Y %H:%M}" in page
 
 
 def test_a_system_never_checked_is_unknown(client, helpdesk, prd):

@@ -1,0 +1,27 @@
+"""One way to write a date on every page, in every message and in the date inputs: 30 Nov 2026 03:49.
+
+Django's own DATE_FORMAT setting loses to the locale's format files, so pages use these helpers
+(template filters ``when`` and ``day`` in ``portal_pages``) instead of ad-hoc ``|date`` strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import dateformat, timezone
+
+MOMENT = "d M Y H:i"  # 30 Nov 2026 03:49, in the portal's time zone
+DAY = "d M Y"  # 30 Nov 2026
+# The same for date inputs (strftime/strptime codes); ISO dates are read too, for pasted values.
+INPUT_DAY = "%d %b %Y"
+INPUT_DAY_FORMATS = [INPUT_DAY, "%Y-%m-%d", "%d %B %Y"]
+
+
+def when(moment: datetime | None) -> str:
+    return dateformat.format(timezone.localtime(moment), MOMENT) if moment else ""
+
+
+def day(value: date | datetime | None) -> str:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return dateformat.format(value, DAY) if value else ""
