@@ -10,8 +10,9 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from connectors.retirement import DEFAULT_MILESTONES, Milestone, next_milestone, parse_milestones
-from portal.health import AMBER, GREEN, HEALTH_LABELS, RED, UNKNOWN, with_health
+from portal.health import AMBER, GREEN, HEALTH_LABELS, RED, UNKNOWN, most_urgent_first, with_first_finding, with_health
 from portal.models import Option, Product, Role, SapSystem
+from portal.reasons import attach_reasons
 
 NO_SETUP = "none"
 OPTION_ORDER = [*Option.values, NO_SETUP]
@@ -81,7 +82,7 @@ def blockers(systems: QuerySet[SapSystem]) -> dict[str, list[SapSystem]]:
     old = Q(basis_release__lt=OAUTH_MIN_RELEASE) & ~Q(product__in=[Product.BTP_ABAP, Product.S4_PUBLIC])
     return {
         "old_release": list(systems.filter(on_basic & old).order_by("sid", "client")[:50]),
-        "failing": list(systems.filter(health=RED).order_by("sid", "client")[:50]),
+        "failing": attach_reasons(most_urgent_first(with_first_finding(systems.filter(health=RED)))[:50]),
     }
 
 

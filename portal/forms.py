@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import Certificate
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from connectors.advisor import AdvisorInput
 from connectors.registry import OPTIONS
@@ -21,6 +21,19 @@ from portal.models import Credential, MailSetup, Option, Product, Role, SapSyste
 from portal.validators import format_release, normalise_release, parse_egress_ips, validate_address
 
 NO_SETUP = "none"
+
+
+# Sortable columns of the systems list: what the page calls them, and the fields they order by.
+SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "system": ("System", ("sid", "client")),
+    "description": ("Description", ("description",)),
+    "role": ("Role", ("role_rank",)),
+    "release": ("SAP_BASIS", ("basis_release",)),
+    "option": ("Mail option", ("mail_setup__option",)),
+    "health": ("Health", ("urgency", "role_rank")),
+    "last_run": ("Last run", ("last_run_at",)),
+}
+DEFAULT_SORT = "health"
 
 
 class SystemFilterForm(forms.Form):
@@ -33,6 +46,37 @@ class SystemFilterForm(forms.Form):
     role = forms.ChoiceField(label="Landscape role", required=False, choices=[("", "any role"), *Role.choices])
     health = forms.ChoiceField(label="Health", required=False, choices=[("", "any health"), *HEALTH_CHOICES])
     zone = forms.CharField(label="Network zone", required=False, max_length=40)
+    sort = forms.ChoiceField(
+        required=False, choices=[(f"{way}{key}", key) for key in SORTS for way in ("", "-")], widget=forms.HiddenInput
+    )
+
+    @property
+    def sort_key(self) -> str:
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or DEFAULT_SORT
+
+    def order(self, systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
+        """Order a ``most_urgent_first`` queryset by the chosen column; ties go by SID and client."""
+        key = self.sort_key
+        descending, fields = key.startswith("-"), SORTS[key.lstrip("-")][1]
+        ordering = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in fields]
+        return systems.order_by(*ordering, "sid", "client")
+
+    def columns(self, query: str) -> list[dict[str, str]]:
+        """Each sortable column's link: sorts ascending, or descending when it already sorts ascending."""
+        current = self.sort_key
+        links = []
+        for key, (label, _) in SORTS.items():
+            state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+            wanted = f"-{key}" if state == "ascending" else key
+            links.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "sort": state,
+                    "href": f"?{query}&sort={wanted}" if query else f"?sort={wanted}",
+                }
+            )
+        return links
 
     def filter(self, systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
         """Narrow an annotated (with_health) queryset; an invalid form filters nothing it cannot read."""

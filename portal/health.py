@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db.models import Case, CharField, DateTimeField, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, DateTimeField, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, JSONObject
 
 from diagnostics.models import CheckResult, DiagnosticRun
-from portal.models import SapSystem
+from portal.models import Role, SapSystem
 
 GREEN, AMBER, RED, UNKNOWN = "green", "amber", "red", "unknown"
 HEALTH_CHOICES = [(GREEN, "Green: works"), (AMBER, "Amber: works with warnings"), (RED, "Red: fails"), (UNKNOWN, "Unknown: never checked")]  # fmt: skip
@@ -60,6 +60,23 @@ def with_health(systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
     return systems.annotate(health_since=Subquery(first_of_streak))
 
 
+# Most urgent first, for every list and the helpdesk cards. "stale" (issue 10: a verdict too old
+# to trust) slots in after AMBER; nothing else needs to change.
+URGENCY = (RED, AMBER, UNKNOWN, GREEN)
+ROLES_FIRST = (Role.PRD, Role.QAS, Role.DEV, Role.SBX)  # production first; no role last
+
+
+def _rank(field: str, order: tuple[str, ...]) -> Case:
+    whens = [When(**{field: value}, then=Value(rank)) for rank, value in enumerate(order)]
+    return Case(*whens, default=Value(len(order)), output_field=IntegerField())
+
+
+def most_urgent_first(systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
+    """The one sort key of health: red, amber, (stale,) unknown, green; then production first, then SID."""
+    ranked = systems.annotate(urgency=_rank("health", URGENCY), role_rank=_rank("role", ROLES_FIRST))
+    return ranked.order_by("urgency", "role_rank", "sid", "client")
+
+
 def history(system: SapSystem, limit: int = 20) -> list[DiagnosticRun]:
     """The latest runs, each marked ``changed`` when its verdict differs from the run before it."""
     runs = list(system.runs.all()[: limit + 1])
@@ -77,12 +94,27 @@ def run_progress(run: DiagnosticRun) -> list[dict[str, object]]:
     return rows
 
 
+PROBLEMS = ("fail", "error", "warn")
+_TOLD = ("key", "status", "code", "summary", "explanation", "remedy")  # what a reason is made of
+
+
+def _problems_first(results: QuerySet[CheckResult]) -> QuerySet[CheckResult]:
+    """A run's problems in the order they are told: failures and errors, then warnings, each in plan order."""
+    severity = Case(When(status="warn", then=Value(1)), default=Value(0), output_field=IntegerField())
+    return results.filter(status__in=PROBLEMS).annotate(severity=severity).order_by("severity", "position", "id")
+
+
 def first_findings(run_ids: list[int]) -> dict[int, CheckResult]:
     """The first failing (else warning) check of each run, in one query."""
-    bad = CheckResult.objects.filter(run_id__in=run_ids, status__in=["fail", "error", "warn"])
     found: dict[int, CheckResult] = {}
-    for result in bad.order_by("run_id", "position", "id"):
-        current = found.get(result.run_id)
-        if current is None or (current.status == "warn" and result.status != "warn"):
-            found[result.run_id] = result
+    for result in _problems_first(CheckResult.objects.filter(run_id__in=run_ids)):
+        found.setdefault(result.run_id, result)
     return found
+
+
+def with_first_finding(systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
+    """Annotate ``first_finding`` (a dict of the fields in _TOLD, or None): ``first_findings`` of the
+    latest finished run inside the same query, so a list with a "Why" column stays one query."""
+    first = _problems_first(CheckResult.objects.filter(run_id=OuterRef("last_run_id")))
+    told = JSONObject(**{name: name for name in _TOLD})
+    return systems.annotate(first_finding=Subquery(first.values(told=told)[:1]))

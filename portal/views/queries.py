@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from diagnostics.models import DiagnosticRun
-from portal.health import with_health
+from portal.health import with_first_finding, with_health
 from portal.models import SapSystem
 
 
@@ -19,7 +19,8 @@ def system_with_health(sid: str, client: str) -> SapSystem:
 
 
 def listed_systems() -> QuerySet[SapSystem]:
-    return with_health(SapSystem.objects.select_related("mail_setup")).order_by("sid", "client")
+    """Systems with their health and the first finding behind it (``reasons.attach_reasons`` reads it)."""
+    return with_first_finding(with_health(SapSystem.objects.select_related("mail_setup"))).order_by("sid", "client")
 
 
 def latest_run(system: SapSystem) -> DiagnosticRun | None:

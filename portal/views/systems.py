@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.forms import SystemFilterForm, SystemForm
-from portal.health import history, run_progress
+from portal.health import history, most_urgent_first, run_progress
 from portal.models import AuditEvent, audit_changes
+from portal.reasons import attach_reasons
 from portal.views.queries import latest_run, listed_systems, system_for, system_with_health
 
 PAGE_SIZE = 50
@@ -24,10 +25,14 @@ PAGE_SIZE = 50
 @permission_required("portal.view_sapsystem", raise_exception=True)
 def system_list(request: HttpRequest) -> HttpResponse:
     filters = SystemFilterForm(request.GET)
-    page = Paginator(filters.filter(listed_systems()), PAGE_SIZE).get_page(request.GET.get("page"))
+    systems = filters.order(filters.filter(most_urgent_first(listed_systems())))
+    page = Paginator(systems, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    context = {"page": page, "systems": attach_reasons(page), "filters": filters, "query": query.urlencode(),
+               "columns": filters.columns(unsorted.urlencode())}  # fmt: skip
     template = "portal/system_list.html#system-rows" if request.htmx else "portal/system_list.html"
     return render(request, template, context)
 

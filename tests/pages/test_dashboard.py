@@ -67,3 +67,9 @@ def test_the_dashboard_takes_a_bounded_number_of_queries(client, manager, django
     client.force_login(manager)
     with django_assert_max_num_queries(9):
         assert client.get("/dashboard/").status_code == 200
+
+
+def test_the_failing_list_says_why_like_the_systems_list(client, manager, landscape):
+    client.force_login(manager)
+    page = client.get("/dashboard/").content.decode()
+    assert "Token: <code>AADSTS7000222</code> The client secret has expired" in page

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from diagnostics.models import DiagnosticRun
+from diagnostics.models import CheckResult, DiagnosticRun
 from portal.models import MailSetup, SapSystem
 from tests.pages.conftest import finished_run, make_system
 
@@ -107,3 +108,62 @@ def test_the_list_takes_the_same_few_queries_for_1_or_200_systems(
     with django_assert_max_num_queries(6):
         page = _page(client, "/?health=red")
     assert page.count("badge-red") == min(count, 50)
+
+
+def test_the_why_column_gives_the_first_failing_checks_short_reason(client, helpdesk, failing_prd):
+    client.force_login(helpdesk)
+    page = _page(client)
+    assert '<th scope="col" class="col-why">Why</th>' in page
+    assert "Token: <code>AADSTS7000222</code> The client secret has expired" in page
+
+
+def test_a_failure_comes_before_a_warning_of_the_same_run(client, helpdesk, prd):
+    run = finished_run(prd, "failed", key="secret.expiry", status="warn", code="secret.expires_soon",
+                       summary="The client secret expires in 5 days")  # fmt: skip
+    CheckResult.objects.create(run=run, key="tcp.connect", status="fail", code="tcp.timeout", summary="No answer",
+                               position=3)  # fmt: skip
+    client.force_login(helpdesk)
+    assert "Connection: <code>tcp.timeout</code> No answer to the connection attempt" in _page(client)
+
+
+def test_the_list_starts_with_the_most_urgent_then_production_first(client, helpdesk):
+    finished_run(make_system("AAA", "100", role="PRD"), "passed")
+    finished_run(make_system("BBB", "100", role="DEV"), "failed", key="tcp.connect", code="tcp.refused")
+    finished_run(make_system("CCC", "100", role="PRD"), "failed", key="tcp.connect", code="tcp.refused")
+    finished_run(make_system("DDD", "100", role="QAS"), "warning", key="dmarc.record", code="dmarc.missing")
+    make_system("EEE", "100", role="SBX")
+    client.force_login(helpdesk)
+    page = _page(client)
+    order = [sid for sid in re.findall(r">([A-Z]{3})/100</a>", page)]
+    assert order == ["CCC", "BBB", "DDD", "EEE", "AAA"]
+    assert "most urgent first" in page
+
+
+def test_a_column_heading_sorts_and_a_second_click_reverses(client, helpdesk):
+    for sid, release in (("AAA", 740), ("BBB", 816), ("CCC", 750)):
+        make_system(sid, "100", basis_release=release)
+    client.force_login(helpdesk)
+    page = _page(client, "/?sort=release")
+    assert re.findall(r">([A-Z]{3})/100</a>", page) == ["AAA", "CCC", "BBB"]
+    assert 'aria-sort="ascending"' in page and 'href="?sort=-release"' in page
+    page = _page(client, "/?role=PRD&sort=-release")
+    assert re.findall(r">([A-Z]{3})/100</a>", page) == ["BBB", "CCC", "AAA"]
+    assert 'href="?role=PRD&amp;sort=release"' in page  # the filters stay when the order changes
+    assert 'name="sort" form="system-filters" value="-release"' in page  # and the order stays when filtering
+
+
+def _failing_systems_with_reasons(count: int) -> None:
+    _many_systems(count)
+    CheckResult.objects.bulk_create(
+        CheckResult(run=run, key="oauth.token", status="fail", code="AADSTS7000222", summary="expired")
+        for run in DiagnosticRun.objects.filter(verdict="failed")
+    )
+
+
+@pytest.mark.parametrize("count", [1, 200])
+def test_the_why_column_needs_no_query_of_its_own(client, helpdesk, django_assert_max_num_queries, count):
+    _failing_systems_with_reasons(count)
+    client.force_login(helpdesk)
+    with django_assert_max_num_queries(6):
+        page = _page(client, "/?health=red")
+    assert page.count("The client secret has expired") == min(count, 50)
