@@ -7,6 +7,7 @@ dashboard stay one query per page however many systems and runs there are.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import Case, CharField, DateTimeField, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject
@@ -92,6 +93,32 @@ def run_progress(run: DiagnosticRun) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = [{"key": key, "result": results.pop(key, None)} for key in run.planned_checks]
     rows += [{"key": key, "result": result} for key, result in results.items()]  # checks outside the plan
     return rows
+
+
+def verdict_first(rows: list[dict[str, Any]], finished: bool) -> dict[str, Any]:
+    """A finished run told verdict first: failures (and errors), then warnings, each in plan order;
+    the rest (passed, skipped, not run) folds behind one line. A running run keeps plan order."""
+    if not finished:
+        return {"failing": [], "warning": [], "rest": rows, "folded": "", "blocker": None}
+    failing = [row for row in rows if _status(row) in ("fail", "error")]
+    warning = [row for row in rows if _status(row) == "warn"]
+    rest = [row for row in rows if _status(row) not in ("fail", "error", "warn")]
+    return {"failing": failing, "warning": warning, "rest": rest, "folded": _folded_line(rest),
+            "blocker": failing[0] if failing else None}  # fmt: skip
+
+
+def _status(row: dict[str, Any]) -> str:
+    return row["result"].status if row["result"] is not None else "not run"
+
+
+def _folded_line(rows: list[dict[str, Any]]) -> str:
+    """ "13 checks passed", "10 checks passed, 3 skipped": what the folded rows hold."""
+    parts = []
+    for status, label in (("pass", "passed"), ("skipped", "skipped"), ("not run", "not run")):
+        if count := sum(1 for row in rows if _status(row) == status):
+            noun = "" if parts else (" check" if count == 1 else " checks")
+            parts.append(f"{count}{noun} {label}")
+    return ", ".join(parts)
 
 
 PROBLEMS = ("fail", "error", "warn")

@@ -55,12 +55,17 @@ def reason_for(result: CheckResult) -> Reason:
                   result.summary, result.remedy)  # fmt: skip
 
 
+def reason_of(system: SapSystem) -> Reason | None:
+    """Why a system annotated by ``health.with_first_finding`` is red or amber; None when nothing fails."""
+    found = getattr(system, "first_finding", None)
+    return reason_for(CheckResult(**found)) if found else None
+
+
 def attach_reasons(systems: Iterable[SapSystem]) -> list[SapSystem]:
-    """Set ``system.reason`` (a Reason or None) on systems annotated by ``health.with_first_finding``."""
+    """Set ``system.reason`` on each system annotated by ``health.with_first_finding``."""
     systems = list(systems)
     for system in systems:
-        found = system.first_finding
-        system.reason = reason_for(CheckResult(**found)) if found else None
+        system.reason = reason_of(system)
     return systems
 
 

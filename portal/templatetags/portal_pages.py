@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import template
 
-from portal import dates
+from diagnostics.catalogue import CheckTerm, check_term, entry_of
+from portal import dates, health, reasons
 
 register = template.Library()
 register.filter("when", dates.when)
@@ -19,3 +21,26 @@ def seconds_since(finished: datetime | None, started: datetime | None) -> str:
     if not finished or not started:
         return ""
     return f"{max((finished - started).total_seconds(), 0):.1f} s"
+
+
+@register.filter
+def verdict_first(rows: list[dict[str, Any]], run: Any) -> dict[str, Any]:
+    """``rows|verdict_first:run``: failures, warnings, then the rest folded (see ``health.verdict_first``)."""
+    return health.verdict_first(rows, bool(run and run.is_finished))
+
+
+@register.filter
+def term(key: str) -> CheckTerm | None:
+    """A check key's short name and definition, for the jargon tooltip."""
+    return check_term(key)
+
+
+@register.filter
+def code_words(result: Any) -> str:
+    """A stored result's code in plain words (the catalogue entry's sentence), for the jargon tooltip."""
+    entry = entry_of(result.code, result.explanation) if result and result.code else None
+    return entry.plain if entry else ""
+
+
+register.filter("reason", reasons.reason_of)
+register.filter("reason_for", reasons.reason_for)

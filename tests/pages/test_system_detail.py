@@ -144,3 +144,49 @@ def test_a_finished_run_also_updates_the_headers_badge_out_of_band(client, helpd
     fragment = response.content.decode()
     assert 'id="health-line" hx-swap-oob="true"' in fragment
     assert "Red" in fragment.split('id="health-line"')[1]
+
+
+def test_the_health_tab_tells_the_failures_first_and_folds_the_passing_checks(client, helpdesk, prd):
+    run = DiagnosticRun.objects.create(
+        system=prd, option="oauth2", trigger="web", state="done", verdict="failed",
+        planned_checks=["dns.host", "tcp.connect", "dmarc.record", "oauth.token", "smtp.auth"],
+    )  # fmt: skip
+    for position, (key, status, code) in enumerate(
+        [
+            ("dns.host", "pass", ""),
+            ("tcp.connect", "pass", ""),
+            ("dmarc.record", "warn", "dmarc.missing"),
+            ("oauth.token", "fail", "AADSTS7000222"),
+            ("smtp.auth", "skipped", ""),
+        ]  # fmt: skip
+    ):
+        CheckResult.objects.create(run=run, key=key, status=status, code=code, summary=f"{key} said so",
+                                   remedy=f"fix {key}", position=position)  # fmt: skip
+    client.force_login(helpdesk)
+    page = client.get("/systems/PRD/100/").content.decode()
+    order = [page.index(f'id="check-{key}"') for key in ("oauthtoken", "dmarcrecord", "dnshost", "tcpconnect")]
+    assert order == sorted(order)  # the failure, then the warning, then the rest in plan order
+    assert "1 check fails" in page and "1 check warns" in page
+    folded = page[page.index('<details class="folded-checks"') :]
+    assert folded.startswith('<details class="folded-checks">')  # closed: the passing rows wait
+    assert "<summary>2 checks passed, 1 skipped</summary>" in folded
+    assert "What to do:</strong> fix oauth.token" in page
+    assert 'because <span class="reason">Token: <code>AADSTS7000222</code> The client secret has expired' in page
+
+
+def test_check_keys_and_codes_carry_their_definition_for_hover_and_focus(client, helpdesk, failing_prd):
+    client.force_login(helpdesk)
+    page = client.get("/systems/PRD/100/").content.decode()
+    assert 'tabindex="0" aria-describedby="tip-oauth.token"><code class="key">oauth.token</code>' in page
+    assert "OAuth token: a short-lived pass from Entra ID" in page
+    assert 'aria-describedby="tip-code-oauth.token"><code class="code">AADSTS7000222</code>' in page
+    assert "(its client secret) has expired." in page
+
+
+def test_a_test_send_that_never_went_out_names_the_check_that_blocked_it(client, basis_admin, prd):
+    run = finished_run(prd, "failed", key="oauth.token", code="AADSTS7000222", summary="expired")
+    DiagnosticRun.objects.filter(pk=run.pk).update(send_to="it@contoso.com")
+    client.force_login(basis_admin)
+    page = client.get(f"/systems/PRD/100/test-send/?run={run.pk}").content.decode()
+    assert "No message was sent: the check <code>oauth.token</code> blocks it" in page
+    assert "Token: <code>AADSTS7000222</code> The client secret has expired" in page
