@@ -122,6 +122,7 @@ class SystemForm(forms.ModelForm):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.notices: list[str] = []  # what cleaning changed, for the page to tell
         self.fields["sid"].help_text = "Three characters, e.g. PRD."
         self.fields["client"].help_text = "Three digits, e.g. 100."
         for name in ("role", "product"):
@@ -134,7 +135,10 @@ class SystemForm(forms.ModelForm):
         return self.cleaned_data["sid"].strip().upper()
 
     def clean_client(self) -> str:
-        return self.cleaned_data["client"].strip().zfill(3)
+        typed = self.cleaned_data["client"].strip()
+        if typed.isascii() and typed.isdigit() and len(typed) < 3:  # a spreadsheet ate the zeros: pad, say so
+            self.notices.append(f"Client “{typed}” was saved as {typed.zfill(3)}: SAP clients have three digits.")
+        return typed.zfill(3)
 
 
 def _secret_field(label: str, help_text: str) -> forms.CharField:
@@ -147,15 +151,20 @@ def _secret_field(label: str, help_text: str) -> forms.CharField:
     )
 
 
-class SetupForm(forms.ModelForm):
-    """The fields of one option; secrets are write-only: keep, replace or clear, never shown."""
+# With a credential to choose (oauth2), its fields show and the other credential's hide.
+CREDENTIAL_FIELDS = {
+    Credential.SECRET: {"secret_expires", "secret_action", "new_secret"},
+    Credential.CERTIFICATE: {"certificate_thumbprint", "certificate_expires", "certificate_file", "test_key_file",
+                             "clear_test_key"},
+}  # fmt: skip
 
-    SECRET_ACTIONS = [("keep", "Keep the stored secret"), ("replace", "Set or replace it"), ("clear", "Clear it")]
+
+class SetupForm(forms.ModelForm):
+    """The fields of one option (and credential); secrets are write-only: keep, replace or clear, never shown."""
+
     egress_ips = forms.CharField(label="Static egress IPs", required=False, help_text="Public IPs, separated by spaces")
-    new_secret = _secret_field("New client secret or password", "Write-only: it is never shown again.")
-    secret_action = forms.ChoiceField(
-        label="Client secret or password", choices=SECRET_ACTIONS, initial="keep", widget=forms.RadioSelect
-    )
+    new_secret = _secret_field("New client secret", "Write-only: it is never shown again.")
+    secret_action = forms.ChoiceField(label="Client secret", choices=[], initial="keep", widget=forms.RadioSelect)
 
     certificate_file = forms.FileField(
         label="Upload SAP's JWT signing certificate",
@@ -175,15 +184,15 @@ class SetupForm(forms.ModelForm):
         model = MailSetup
         fields = [
             "option", "cloud", "smtp_host", "smtp_port", "tls", "sender", "mailbox", "tenant", "client_id",
-            "credential", "secret_expires", "certificate_thumbprint", "certificate_expires", "connector",
-            "relay_host", "upstream_option", "test_recipient", "egress_ips",
+            "service_principal_id", "credential", "secret_expires", "certificate_thumbprint", "certificate_expires",
+            "connector", "relay_host", "upstream_option", "test_recipient", "egress_ips",
         ]  # fmt: skip  # secrets and the certificate are handled by the form's own fields
         widgets = {  # text, not type=date: the browser would show its own locale's format (11/30/2026)
             "secret_expires": forms.DateInput(format=dates.INPUT_DAY, attrs={"placeholder": "e.g. 30 Nov 2026"}),
             "certificate_expires": forms.DateInput(format=dates.INPUT_DAY, attrs={"placeholder": "e.g. 30 Nov 2026"}),
         }
 
-    def __init__(self, *args: Any, option: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, option: str, credential: str = Credential.SECRET, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.option = option
         self.fields["option"].initial = option
@@ -192,6 +201,10 @@ class SetupForm(forms.ModelForm):
             shown |= {"secret_action", "new_secret"}
         if option == Option.OAUTH2:
             shown |= {"certificate_file", "test_key_file", "clear_test_key"}
+        self.credential = credential if option == Option.OAUTH2 else ""  # a relay connector's does not shape the form
+        if self.credential:
+            other = Credential.CERTIFICATE if self.credential == Credential.SECRET else Credential.SECRET
+            shown -= CREDENTIAL_FIELDS[other]
         for name in list(self.fields):
             if name not in shown:
                 del self.fields[name]
@@ -208,8 +221,29 @@ class SetupForm(forms.ModelForm):
         for name in ("secret_expires", "certificate_expires"):
             if name in self.fields:
                 self.fields[name].input_formats = dates.INPUT_DAY_FORMATS
+        if "secret_action" in self.fields:
+            self._word_the_secret()
         if isinstance(self.initial.get("egress_ips"), list):
             self.initial["egress_ips"] = " ".join(self.initial["egress_ips"])
+
+    @property
+    def secret_noun(self) -> str:
+        return "password" if self.option == Option.SMTP_BASIC else "client secret"
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.instance.pk) and self.instance.client_secret.is_set
+
+    def _word_the_secret(self) -> None:
+        """Say what is there: "No password stored" for a new setup, keep / replace / clear once one is."""
+        noun = self.secret_noun
+        if self.has_secret:
+            choices = [("keep", f"Keep the stored {noun}"), ("replace", "Replace it"), ("clear", "Clear it")]
+        else:
+            choices = [("keep", f"No {noun} stored yet"), ("replace", f"Set the {noun}")]
+        self.fields["secret_action"].choices = choices
+        self.fields["secret_action"].label = noun.capitalize()
+        self.fields["new_secret"].label = f"New {noun}"
 
     def label_of(self, name: str) -> str:
         """What the page calls a field a connector's rule names."""

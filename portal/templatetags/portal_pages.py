@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.forms import BoundField
 
 from diagnostics.catalogue import CheckTerm, check_term, entry_of
 from portal import dates, health, reasons
@@ -21,6 +22,25 @@ def seconds_since(finished: datetime | None, started: datetime | None) -> str:
     if not finished or not started:
         return ""
     return f"{max((finished - started).total_seconds(), 0):.1f} s"
+
+
+@register.filter
+def described(field: BoundField, live: bool = False) -> str:
+    """The field's widget pointing at what describes it: help, errors and (``live``) the live check's slot."""
+    ids = [f"{field.auto_id}_helptext"] if field.help_text else []
+    if field.errors:
+        ids.append(f"{field.auto_id}_error")
+    if live:
+        ids.append(f"{field.auto_id}_check")
+    attrs = {"aria-describedby": " ".join(ids)} if ids else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def get(mapping: dict[str, Any] | None, key: str) -> Any:
+    return (mapping or {}).get(key, ())
 
 
 @register.filter

@@ -16,8 +16,9 @@ from connectors.guide import Guide
 from connectors.problems import Problem
 from connectors.registry import OPTIONS
 from connectors.retirement import parse_milestones
-from portal.forms import SetupForm, uses_secret
-from portal.models import AuditEvent, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
+from portal.change_words import event_words
+from portal.forms import SetupForm
+from portal.models import AuditEvent, Credential, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
 from portal.views.queries import latest_run, system_for
 
 SECRET_FIELDS = {"client_secret", "private_key"}
@@ -34,6 +35,20 @@ def field_label(name: str) -> str:
 def _option_from(data: Any, setup: MailSetup | None) -> str:
     wanted = data.get("option", "")
     return wanted if wanted in Option.values else (setup.option if setup else Option.OAUTH2)
+
+
+def _credential_from(data: Any, setup: MailSetup | None) -> str:
+    wanted = data.get("credential", "")
+    return wanted if wanted in Credential.values else (setup.credential if setup else Credential.SECRET)
+
+
+def _form(request: HttpRequest, instance: MailSetup, data: QueryDict, *, bound: bool) -> SetupForm:
+    """The form of the option and credential chosen (typed, else saved); unbound, it keeps what was typed."""
+    saved = instance if instance.pk else None
+    chosen = {"option": _option_from(data, saved), "credential": _credential_from(data, saved)}
+    if bound:
+        return SetupForm(request.POST, request.FILES, instance=instance, **chosen)
+    return SetupForm(instance=instance, initial=_typed_so_far(data), **chosen)
 
 
 def _problems(setup: MailSetup) -> list[Any]:
@@ -75,21 +90,18 @@ def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: Ma
 def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     system = system_for(sid, client)
     existing: MailSetup | None = getattr(system, "mail_setup", None)
-    option = _option_from(request.POST or request.GET, existing)
-    instance = existing or MailSetup(system=system)
-    if request.method == "POST" and "switch" not in request.POST:
-        form = SetupForm(request.POST, request.FILES, instance=instance, option=option)
-        if _valid_for_connector(form):
-            _save(request, form, system, existing)
-            messages.success(request, "Mail setup saved.")
-            return redirect("setup_edit", sid=system.sid, client=system.client)
-    else:  # a first look, or (without JavaScript) another option's fields with what was typed so far
-        form = SetupForm(instance=instance, option=option, initial=_typed_so_far(request.POST or request.GET))
-    shows_saved = existing is not None and not form.is_bound and option == existing.option
-    warnings = [p for p in _problems(existing) if not p.is_error] if shows_saved else []
-    events = system.audit_events.select_related("actor")[:10]
-    context = {"system": system, "setup": existing, "form": form, "problems": _listed(form, warnings), "tab": "configuration",
-               "events": events, "uses_secret": uses_secret(option), "option": option}  # fmt: skip
+    saving = request.method == "POST" and "switch" not in request.POST  # switch: another option's fields, no JS
+    form = _form(request, existing or MailSetup(system=system), request.POST or request.GET, bound=saving)
+    if saving and _valid_for_connector(form):
+        _save(request, form, system, existing)
+        messages.success(request, "Mail setup saved.")
+        return redirect("setup_edit", sid=system.sid, client=system.client)
+    shows_saved = existing is not None and not form.is_bound and form.option == existing.option
+    warnings = _listed(form, [p for p in _problems(existing) if not p.is_error] if shows_saved else [])
+    events = [event_words(event) for event in system.audit_events.select_related("actor")[:10]]
+    context = {"system": system, "setup": existing, "form": form, "problems": warnings, "tab": "configuration",
+               "events": events, "option": form.option, "credential": form.credential,
+               "field_checks": _by_field(form, warnings)}  # fmt: skip
     template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"
     return render(request, template, context)
 
@@ -97,20 +109,31 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
 @require_POST
 @permission_required("portal.change_mailsetup", raise_exception=True)
 def setup_check(request: HttpRequest, sid: str, client: str) -> HttpResponse:
-    """The connector's rules on the values as typed, before saving (the form posts here on every change)."""
+    """The connector's rules on the values as typed, before saving (the form posts here on every change):
+    the summary, and each field's own slot swapped out of band."""
     system = system_for(sid, client)
     existing: MailSetup | None = getattr(system, "mail_setup", None)
-    form = SetupForm(
-        request.POST, instance=existing or MailSetup(system=system), option=_option_from(request.POST, existing)
-    )
+    form = _form(request, existing or MailSetup(system=system), request.POST, bound=True)
     problems = _problems(form.instance) if form.is_valid() else []
     typed = [Problem(name, str(error), "error") for name, errors in form.errors.items() for error in errors]
-    context = {"form": form, "problems": _listed(form, typed + problems), "checked": True, "setup": existing}
-    return render(request, "portal/setup_edit.html#setup-problems", context)
+    listed = _listed(form, typed + problems)
+    context = {"form": form, "problems": listed, "checked": True, "setup": existing,
+               "field_checks": _by_field(form, listed)}  # fmt: skip
+    return render(request, "portal/setup_edit.html#setup-checked", context)
 
 
-def _listed(form: SetupForm, problems: list[Problem]) -> list[tuple[str, str, str]]:
-    return [(problem.level, form.label_of(problem.field), problem.message) for problem in problems]
+def _listed(form: SetupForm, problems: list[Problem]) -> list[tuple[str, str, str, str]]:
+    """(level, field name, what the page calls the field, message) per problem."""
+    return [(problem.level, problem.field, form.label_of(problem.field), problem.message) for problem in problems]
+
+
+def _by_field(form: SetupForm, listed: list[tuple[str, str, str, str]]) -> dict[str, list[tuple[str, str, str]]]:
+    """The problems of each field the form shows (every one, so a corrected field's slot empties too)."""
+    found: dict[str, list[tuple[str, str, str]]] = {name: [] for name in form.fields}
+    for level, name, label, message in listed:
+        if name in found:
+            found[name].append((level, label, message))
+    return found
 
 
 def _typed_so_far(data: QueryDict) -> dict[str, str]:

@@ -63,6 +63,8 @@ def system_create(request: HttpRequest) -> HttpResponse:
             actor=request.user, source=AuditEvent.Source.WEB, action="system.created", system=system,
             system_label=str(system), changes={},
         )  # fmt: skip
+        for notice in form.notices:
+            messages.info(request, notice)
         messages.success(request, f"{system} added. Now choose how it sends mail.")
         return redirect("setup_edit", sid=system.sid, client=system.client)
     return render(request, "portal/system_create.html", {"form": form})

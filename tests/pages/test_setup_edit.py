@@ -22,7 +22,7 @@ def test_the_form_shows_the_fields_of_the_option_and_never_the_secret(client, ba
     page = client.get("/systems/PRD/100/configuration/").content.decode()
     assert 'name="tenant"' in page and 'name="client_id"' in page
     assert 'name="connector"' not in page
-    assert "A secret is stored" in page
+    assert "A client secret is stored" in page
     assert "never-show-me" not in page
 
 
@@ -63,7 +63,7 @@ def test_a_secret_can_be_replaced_or_cleared_and_the_log_holds_no_value(
     assert event.changes == {"client_secret": audited}
     assert "new-secret" not in str(event.changes)
     page = client.get("/systems/PRD/100/configuration/").content.decode()
-    assert f"<code>client_secret</code> {audited}" in page  # the recent changes say what happened, not the value
+    assert f"Client secret or password {audited} <span" in page  # the recent changes say what happened, not the value
     assert "new-secret" not in page
 
 
@@ -162,7 +162,9 @@ def test_a_file_that_is_not_a_certificate_is_refused(client, basis_admin, prd, c
 
     client.force_login(basis_admin)
     upload = SimpleUploadedFile("x.pem", content)
-    response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "certificate_file": upload})
+    response = client.post(
+        "/systems/PRD/100/configuration/", {**OAUTH, "credential": "certificate", "certificate_file": upload}
+    )
     assert response.status_code == 200
     assert 'class="error"' in response.content.decode()
     assert MailSetup.objects.get().certificate_pem == ""
@@ -183,7 +185,7 @@ def test_the_rules_are_checked_as_typed_without_saving(client, basis_admin, prd)
 def test_malformed_values_are_named_while_typing(client, basis_admin, prd):
     client.force_login(basis_admin)
     fragment = client.post("/systems/PRD/100/configuration/check/", {**OAUTH, "client_id": "nope"}).content.decode()
-    assert "Client ID</strong> (must be corrected)" in fragment
+    assert "Client ID</a></strong> (must be corrected)" in fragment
 
 
 def test_checking_as_typed_needs_the_edit_permission(client, helpdesk, prd):
@@ -234,7 +236,8 @@ def test_a_key_that_does_not_belong_to_the_certificate_is_refused(client, basis_
     assert "does not belong to the certificate" in response.content.decode()
     assert not MailSetup.objects.get().private_key.is_set
     response = client.post(
-        "/systems/PRD/100/configuration/", {**OAUTH, "test_key_file": SimpleUploadedFile("t.key", b"not a key")}
+        "/systems/PRD/100/configuration/",
+        {**OAUTH, "credential": "certificate", "test_key_file": SimpleUploadedFile("t.key", b"not a key")},
     )
     assert "not an unencrypted private key" in response.content.decode()
 
@@ -267,3 +270,78 @@ def test_dates_are_shown_and_typed_as_on_every_other_page(client, basis_admin, p
         response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "secret_expires": typed})
         assert response.status_code == 302, typed
         assert str(MailSetup.objects.get().secret_expires) == "2026-12-03"
+
+
+def test_a_client_secret_hides_the_certificate_fields_and_the_reverse(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert 'name="new_secret"' in page and 'name="secret_expires"' in page
+    assert 'name="certificate_thumbprint"' not in page and 'name="certificate_file"' not in page
+    fragment = client.get(
+        "/systems/PRD/100/configuration/?option=oauth2&credential=certificate&tenant=typed.onmicrosoft.com",
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert 'name="certificate_thumbprint"' in fragment and 'name="certificate_file"' in fragment
+    assert 'name="new_secret"' not in fragment and 'name="secret_expires"' not in fragment
+    assert '<option value="certificate" selected>' in fragment
+    assert 'value="typed.onmicrosoft.com"' in fragment  # what was typed survives the switch
+
+
+def test_without_javascript_switching_the_credential_shows_its_fields_and_saves_nothing(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "credential": "certificate", "switch": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="certificate_thumbprint"' in page and 'name="new_secret"' not in page
+    assert MailSetup.objects.get().credential == "secret" and not AuditEvent.objects.exists()
+
+
+def test_the_enterprise_application_object_id_is_edited_in_the_form(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert 'name="service_principal_id"' in page and "Enterprise application Object ID" in page
+    object_id = "99999999-8888-7777-6666-555555555555"
+    response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "service_principal_id": object_id})
+    assert response.status_code == 302
+    assert MailSetup.objects.get().service_principal_id == object_id
+    response = client.post("/systems/PRD/100/configuration/", {**OAUTH, "service_principal_id": "not-a-guid"})
+    assert 'id="id_service_principal_id_error"' in response.content.decode()
+
+
+def test_live_check_problems_are_told_at_their_field_as_well_as_in_the_summary(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert re.search(
+        r'name="client_id"[^>]*aria-describedby="id_client_id_helptext id_client_id_check"', page
+    ) or re.search(r'aria-describedby="id_client_id_helptext id_client_id_check"[^>]*name="client_id"', page)
+    fragment = client.post(
+        "/systems/PRD/100/configuration/check/", {**OAUTH, "client_id": "nope"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    slot = re.search(r'<div class="field-check" id="id_client_id_check" hx-swap-oob="true">(.*?)</div>', fragment)
+    assert slot and "Must be corrected:" in slot.group(1)
+    assert '<div class="field-check" id="id_tenant_check" hx-swap-oob="true"></div>' in fragment  # emptied
+    assert 'href="#id_client_id">Client ID</a>' in fragment  # the summary links to the field
+
+
+def test_a_new_setup_says_no_secret_is_stored_and_a_password_option_says_password(client, basis_admin):
+    make_system("DEV", "200", option=None)
+    make_system("BAS", "100", option="smtp_basic")
+    client.force_login(basis_admin)
+    page = client.get("/systems/DEV/200/configuration/").content.decode()
+    assert "No client secret stored yet" in page and "Keep the stored" not in page
+    page = client.get("/systems/BAS/100/configuration/").content.decode()
+    assert "<legend>Password (write-only)</legend>" in page and "Keep the stored password" in page
+    assert "New password" in page and "client secret" not in page.lower().split("<main")[1].split("</form>")[0]
+    health = client.get("/systems/BAS/100/").content.decode()
+    assert "<dt>Password</dt><dd>stored (write-only)" in health and "Client secret" not in health
+
+
+def test_recent_changes_read_as_sentences(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    client.post("/systems/PRD/100/edit/", {"description": "PRD system", "role": "PRD", "basis_release": "8.16"})
+    client.post("/systems/PRD/100/configuration/", {**OAUTH, "sender": "alerts@contoso.com", "smtp_port": "587"})
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert 'SAP_BASIS release changed from 7.57 to 816 <span class="muted">by basis, ' in page
+    assert "<li>Sender changed from sap-prd@contoso.com to alerts@contoso.com</li>" in page
+    assert "<li>SMTP port set to 587</li>" in page
+    assert "Mail setup changed <span" in page

@@ -54,3 +54,12 @@ def test_bad_facts_re_render_and_others_may_not_edit(client, basis_admin, manage
     for user in (manager, helpdesk):
         client.force_login(user)
         assert client.get("/systems/PRD/100/edit/").status_code == 403
+
+
+def test_a_shortened_client_is_padded_and_the_page_says_so(client, basis_admin):
+    client.force_login(basis_admin)
+    response = client.post("/systems/new/", {"sid": "ERP", "client": "10"}, follow=True)
+    assert SapSystem.objects.get().client == "010"
+    assert "Client “10” was saved as 010: SAP clients have three digits." in response.content.decode()
+    response = client.post("/systems/new/", {"sid": "ERQ", "client": "100"}, follow=True)
+    assert "was saved as" not in response.content.decode()  # a full client is not news
