@@ -58,6 +58,21 @@ def missing_fields(*texts: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def pieces(text: str) -> list[tuple[str, str]]:
+    """``text`` cut at its placeholders, as (piece, field) pairs; field is "" for plain text (pages link
+    each placeholder to the form field it stands for)."""
+    found: list[tuple[str, str]] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(text):
+        if match.start() > position:
+            found.append((text[position : match.start()], ""))
+        found.append((match.group(0), match.group(1)))
+        position = match.end()
+    if position < len(text):
+        found.append((text[position:], ""))
+    return found
+
+
 def value_of(config: MailConfig, field: str) -> str:
     """The field's value as text, or its placeholder when it is empty."""
     raw = getattr(config, field)

@@ -38,6 +38,7 @@ urlpatterns = [
     path(f"{system}configuration/check/", setup.setup_check, name="setup_check"),
     path(f"{system}steps/", setup.setup_steps, name="setup_steps"),
     path(f"{system}steps.md", setup.setup_steps_markdown, name="setup_steps_markdown"),
+    path(f"{system}steps/scripts/<slug:key>.ps1", setup.setup_script, name="setup_script"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard_export"),
     path("helpdesk/", helpdesk.helpdesk, name="helpdesk"),

@@ -7,7 +7,10 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
+from connectors import placeholders
 from diagnostics.catalogue import CheckTerm, check_term, entry_of
 from portal import dates, health, reasons
 
@@ -36,6 +39,21 @@ def described(field: BoundField, live: bool = False) -> str:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def linked(text: str, links: dict[str, str] | None) -> str:
+    """Generated text with each placeholder (<tenant: set the Tenant field>) marked, and linked to the
+    field it stands for when ``links`` has that field (only users who may fill it in get links)."""
+    out = []
+    for piece, field in placeholders.pieces(text):
+        if field and field in (links or {}):
+            out.append(format_html('<a class="placeholder" href="{}">{}</a>', links[field], piece))
+        elif field:
+            out.append(format_html('<mark class="placeholder">{}</mark>', piece))
+        else:
+            out.append(conditional_escape(piece))
+    return mark_safe("".join(out))  # noqa: S308 - every piece was escaped above
 
 
 @register.filter

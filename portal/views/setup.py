@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import FieldDoesNotExist
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connectors.guide import Guide
@@ -142,20 +143,55 @@ def _typed_so_far(data: QueryDict) -> dict[str, str]:
     return {key: value for key, value in data.items() if key not in skip}
 
 
+def _page_guide(system: SapSystem, setup: MailSetup) -> dict[str, Any]:
+    """The guide as the page shows it: steps grouped by place, each with its check's latest result."""
+    guide = _guide(setup).to_dict()
+    run = latest_run(system)
+    results = {result.key: result for result in run.results.all()} if run else {}
+    by_number = {step["number"]: {**step, "result": results.get(step["check"])} for step in guide["steps"]}
+    guide["problems"] = [{**problem, "field": field_label(problem["field"])} for problem in guide["problems"]]
+    guide["grouped"] = [
+        {"label": group["where_label"], "where": group["where"], "steps": [by_number[n] for n in group["steps"]]}
+        for group in guide["groups"]
+    ]
+    return guide
+
+
+def _placeholder_links(request: HttpRequest, system: SapSystem) -> dict[str, str]:
+    """Where each field a placeholder stands for is filled in, for users who may fill it in."""
+    links: dict[str, str] = {}
+    if request.user.has_perm("portal.change_sapsystem"):
+        url = reverse("system_edit", args=[system.sid, system.client])
+        links |= {field.name: f"{url}#id_{field.name}" for field in SapSystem._meta.concrete_fields}
+    if request.user.has_perm("portal.change_mailsetup"):
+        url = reverse("setup_edit", args=[system.sid, system.client])
+        links |= {field.name: f"{url}#id_{field.name}" for field in MailSetup._meta.concrete_fields}
+    return links
+
+
 @require_GET
 @permission_required("portal.view_mailsetup", raise_exception=True)
 def setup_steps(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     system = system_for(sid, client)
     setup: MailSetup | None = getattr(system, "mail_setup", None)
-    guide = _guide(setup).to_dict() if setup else None
-    if guide:
-        run = latest_run(system)
-        results = {result.key: result for result in run.results.all()} if run else {}
-        by_number = {step["number"]: {**step, "result": results.get(step["check"])} for step in guide["steps"]}
-        guide["problems"] = [{**problem, "field": field_label(problem["field"])} for problem in guide["problems"]]
-        guide["grouped"] = [(group["where_label"], [by_number[n] for n in group["steps"]]) for group in guide["groups"]]
-    context = {"system": system, "setup": setup, "guide": guide, "tab": "steps"}
+    context = {"system": system, "setup": setup, "guide": _page_guide(system, setup) if setup else None,
+               "tab": "steps", "links": _placeholder_links(request, system)}  # fmt: skip
     return render(request, "portal/setup_steps.html", context)
+
+
+@require_GET
+@permission_required("portal.view_mailsetup", raise_exception=True)
+def setup_script(request: HttpRequest, sid: str, client: str, key: str) -> HttpResponse:
+    """One of the guide's PowerShell scripts as a .ps1 download."""
+    system = system_for(sid, client)
+    setup: MailSetup | None = getattr(system, "mail_setup", None)
+    script = next((s for s in _guide(setup).scripts if s.key == key), None) if setup else None
+    if script is None:
+        raise Http404("This system's guide has no such script.")
+    # With a byte order mark: Windows PowerShell 5.1 reads a .ps1 without one as ANSI and garbles "—".
+    response = HttpResponse("\ufeff" + script.text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{script.filename}"'
+    return response
 
 
 @require_GET

@@ -43,3 +43,50 @@ def test_a_system_without_setup_says_there_are_no_steps(client, helpdesk):
     make_system("DEV", "200", option=None)
     client.force_login(helpdesk)
     assert "no steps to show" in client.get("/systems/DEV/200/steps/").content.decode()
+
+
+def test_a_table_of_contents_names_each_place_and_each_section_folds(client, helpdesk, prd):
+    client.force_login(helpdesk)
+    page = client.get("/systems/PRD/100/steps/").content.decode()
+    toc = page[page.index('<nav aria-label="Steps by place">') : page.index("</nav>", page.index("Steps by place"))]
+    assert (
+        '<a href="#where-1">' in toc and "Microsoft Entra admin center" in toc and "Exchange Online PowerShell" in toc
+    )
+    assert 'href="#script-setup"' in toc and 'href="#script-verify"' in toc
+    assert page.count('<details class="where" id="where-') == toc.count('href="#where-')
+    assert '<details class="where" id="where-1" open>' in page
+
+
+def test_each_script_has_its_own_section_with_copy_and_a_ps1_download(client, manager, prd):
+    client.force_login(manager)
+    page = client.get("/systems/PRD/100/steps/").content.decode()
+    assert 'href="/systems/PRD/100/steps/scripts/setup.ps1"' in page
+    assert 'href="/systems/PRD/100/steps/scripts/verify.ps1"' in page
+    assert 'data-copy="script-text-setup"' in page
+    response = client.get("/systems/PRD/100/steps/scripts/setup.ps1")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="setup-smtp-oauth-prd-100.ps1"'
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # Windows PowerShell 5.1 needs the BOM to read UTF-8
+    assert "New-ServicePrincipal" in text and "never-show-me" not in text
+    assert client.get("/systems/PRD/100/steps/scripts/nothing.ps1").status_code == 404
+
+
+def test_a_script_download_of_an_option_without_scripts_is_a_404(client, manager):
+    make_system("DEV", "200", option="direct_send")
+    client.force_login(manager)
+    assert client.get("/systems/DEV/200/steps/scripts/setup.ps1").status_code == 404
+
+
+def test_a_placeholder_links_to_the_field_it_stands_for(client, basis_admin, helpdesk, prd):
+    client.force_login(basis_admin)
+    page = client.get("/systems/PRD/100/steps/").content.decode()
+    command = page[page.index("New-ServicePrincipal -AppId") :].split("</pre>")[0]
+    assert (
+        '<a class="placeholder" href="/systems/PRD/100/configuration/#id_service_principal_id">'
+        "&lt;service_principal_id: set the Enterprise application Object ID field&gt;</a>" in command
+    )
+    client.force_login(helpdesk)  # may not edit: the placeholder is marked, not linked
+    page = client.get("/systems/PRD/100/steps/").content.decode()
+    assert '<mark class="placeholder">&lt;service_principal_id: set' in page
+    assert 'href="/systems/PRD/100/configuration/#id_' not in page
