@@ -1,15 +1,21 @@
-"""The helpdesk's plain-language health card of a system."""
+"""The helpdesk's health card of a system: what is wrong in plain words, who fixes it, since when,
+whom to escalate to, and a ready ticket text (the reasons come from ``portal.reasons``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 
-from django.utils import timezone
-
-from diagnostics.models import CheckResult
+from portal import dates
 from portal.health import AMBER, GREEN, RED
 from portal.models import SapSystem
+from portal.reasons import Reason, reason_of
+
+HEADLINES = {
+    RED: "Mail from {system} is not being sent",
+    AMBER: "Mail from {system} is sent, with a warning",
+    GREEN: "Mail from {system} works",
+}
+NOT_CHECKED = "Mail from {system} has not been checked yet"
 
 
 @dataclass(frozen=True)
@@ -17,26 +23,46 @@ class Card:
     system: SapSystem
     health: str
     headline: str
-    detail: str
+    plain: str  # what is wrong, for a non-specialist ("" when nothing is)
+    fixed_by: str
+    since: str  # "30 Nov 2026 03:49"
+    reason: Reason | None  # the technical detail, one click away
+    ticket: str
+    checking: bool = False  # a run is under way: the card follows it
 
 
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    return f"{local:%H:%M}" if local.date() == timezone.localdate() else f"{local:%d %b %H:%M}"
+def card_for(system: SapSystem, link: str, *, checking: bool = False) -> Card:
+    """``system`` annotated by ``with_health`` and ``with_first_finding``; ``link`` its absolute URL."""
+    reason = reason_of(system) if system.health in (RED, AMBER) else None
+    headline = HEADLINES.get(system.health, NOT_CHECKED).format(system=system)
+    if reason is not None:
+        plain, fixed_by = reason.plain, reason.fixed_by
+    elif system.health in (RED, AMBER):
+        plain, fixed_by = "The portal has no detail on this failure; the system's Health tab shows the runs.", ""
+    elif system.health == GREEN:
+        plain, fixed_by = f"The last check, {dates.when(system.last_run_at)}, found nothing wrong.", ""
+    else:
+        plain, fixed_by = "Run the checks to find out.", ""
+    since = dates.when(system.health_since) if system.health in (RED, AMBER) else ""
+    card = Card(system, system.health, headline, plain, fixed_by, since, reason, "", checking)
+    return replace(card, ticket=ticket_text(card, link))
 
 
-def card_for(system: SapSystem, finding: CheckResult | None) -> Card:
-    """What a helpdesk agent can read out on the phone."""
-    name = f"Mail from {system.sid}"
-    since = _when(system.health_since)
-    if system.health == GREEN:
-        return Card(system, GREEN, f"{name} works", f"Checked {_when(system.last_run_at)}.")
-    if system.health in (AMBER, RED) and finding is not None:
-        verb = "fails" if system.health == RED else "works, with a warning,"
-        remedy = f" — {finding.remedy}" if finding.remedy else ""
-        return Card(system, system.health, f"{name} {verb} since {since}", f"{finding.summary}{remedy}")
-    if system.health in (AMBER, RED):
-        return Card(system, system.health, f"{name} has problems since {since}", "See the system's Health tab.")
-    return Card(system, "unknown", f"{name} has not been checked yet", "Run the checks to find out.")
+def ticket_text(card: Card, link: str) -> str:
+    """The text a helpdesk agent pastes into a ticket: system, what fails, since when, code, who fixes it, link."""
+    system = card.system
+    lines = [f"{card.headline} ({system.description})." if system.description else f"{card.headline}."]
+    if card.plain:
+        lines.append(f"What fails: {card.plain}")
+    if card.since:
+        lines.append(f"Since: {card.since}")
+    if card.reason:
+        code = f", code {card.reason.code}" if card.reason.code else ""
+        lines.append(f"Check: {card.reason.name} ({card.reason.key}){code}")
+    if card.fixed_by:
+        lines.append(f"Who fixes it: {card.fixed_by}")
+    owner = " ".join(filter(None, [system.owner, f"<{system.contact_email}>" if system.contact_email else ""]))
+    if owner:
+        lines.append(f"System owner: {owner}")
+    lines.append(f"Link: {link}")
+    return "\n".join(lines)

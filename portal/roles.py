@@ -33,3 +33,10 @@ def role_flags(user: Any) -> dict[str, bool]:
         "dashboard": user.has_perm("portal.view_dashboard"),
         "admin": user.is_staff,
     }
+
+
+def landing_page(user: Any) -> str:
+    """The URL name a user starts on: the Helpdesk page for the helpdesk (may run checks, not edit),
+    the systems list for everyone else."""
+    flags = role_flags(user)
+    return "helpdesk" if flags.get("run") and not flags.get("edit") else "system_list"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from portal.views import advisor, dashboard, helpdesk, runs, setup, systems
+from portal.views import advisor, dashboard, helpdesk, runs, setup, signin, systems
 
 
 class SidConverter:
@@ -42,9 +42,10 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard_export"),
     path("helpdesk/", helpdesk.helpdesk, name="helpdesk"),
+    path("helpdesk/cards/<sid:sid>/<client:client>/", helpdesk.helpdesk_card, name="helpdesk_card"),
     path("advisor/", advisor.advisor, name="advisor"),
     path(f"{system}advisor/apply/", advisor.advisor_apply, name="advisor_apply"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", signin.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

@@ -1,30 +1,61 @@
-"""The helpdesk page: one search box and a plain-language health card per system."""
+"""The helpdesk page: one search box and a plain-language health card per system, most urgent first;
+a card re-runs its checks in place and follows the run until the new verdict is in."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
+from django_htmx.http import HTMX_STOP_POLLING
 
-from portal.health import first_findings, with_health
-from portal.helpdesk_cards import card_for
+from diagnostics.models import DiagnosticRun
+from portal.health import most_urgent_first, with_first_finding, with_health
+from portal.helpdesk_cards import Card, card_for
 from portal.models import SapSystem
 
 MAX_CARDS = 24
+
+
+def _annotated() -> QuerySet[SapSystem]:
+    return with_first_finding(with_health(SapSystem.objects.select_related("mail_setup")))
+
+
+def _card(request: HttpRequest, system: SapSystem, *, checking: bool = False) -> Card:
+    link = request.build_absolute_uri(reverse("system_detail", args=[system.sid, system.client]))
+    return card_for(system, link, checking=checking)
 
 
 @require_GET
 @permission_required("portal.view_sapsystem", raise_exception=True)
 def helpdesk(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    systems = with_health(SapSystem.objects.all()).order_by("sid", "client")
+    systems = most_urgent_first(_annotated())
     if text:
         systems = systems.filter(Q(sid__icontains=text) | Q(description__icontains=text) | Q(owner__icontains=text))
     shown = list(systems[:MAX_CARDS])
-    findings = first_findings([s.last_run_id for s in shown if s.last_run_id])
-    cards = [card_for(system, findings.get(system.last_run_id)) for system in shown]
-    context = {"cards": cards, "q": text, "more": len(shown) == MAX_CARDS}
+    context = {"cards": [_card(request, system) for system in shown], "q": text, "more": len(shown) == MAX_CARDS}
     template = "portal/helpdesk.html#helpdesk-cards" if request.htmx else "portal/helpdesk.html"
     return render(request, template, context)
+
+
+@require_GET
+@permission_required("portal.view_sapsystem", raise_exception=True)
+def helpdesk_card(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    return card_fragment(request, sid, client)
+
+
+def card_fragment(request: HttpRequest, sid: str, client: str) -> HttpResponse:
+    """One card: while its system's newest run is unfinished it polls; once done, status 286 stops it.
+    Also the answer to "Run checks again" from a card (``runs.run_checks``)."""
+    system = get_object_or_404(_annotated(), sid=sid.upper(), client=client)
+    newest = system.runs.order_by("-created_at", "-id").values_list("state", flat=True).first()
+    checking = newest in (DiagnosticRun.State.QUEUED, DiagnosticRun.State.RUNNING)
+    response = render(
+        request, "portal/partials/helpdesk_card.html", {"card": _card(request, system, checking=checking)}
+    )
+    if not checking and request.htmx:
+        response.status_code = HTMX_STOP_POLLING
+    return response

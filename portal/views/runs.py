@@ -16,6 +16,7 @@ from diagnostics.runner import NoMailSetup, create_run, enqueue_run
 from portal.forms import TestSendForm
 from portal.health import run_progress
 from portal.models import SapSystem
+from portal.views.helpdesk import card_fragment
 from portal.views.queries import system_for, system_with_health
 
 
@@ -56,6 +57,10 @@ def run_checks(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     run = _start(request, system)
     if run is None:
         return HttpResponseClientRedirect(system_url(system)) if request.htmx else redirect(system_url(system))
+    if (
+        request.POST.get("back") == "helpdesk"
+    ):  # a helpdesk card: it follows the run in place (or, without JS, on its page)
+        return card_fragment(request, system.sid, system.client) if request.htmx else redirect(_card_url(system))
     if request.htmx:  # the Health tab swaps the new run in and follows it there, without a reload
         return _run_fragment(request, system, _run_for(system, run.pk))
     return redirect("run_detail", sid=system.sid, client=system.client, run_id=run.pk)
@@ -96,3 +101,7 @@ def test_send(request: HttpRequest, sid: str, client: str) -> HttpResponse:
 
 def system_url(system: SapSystem) -> str:
     return reverse("system_detail", args=[system.sid, system.client])
+
+
+def _card_url(system: SapSystem) -> str:
+    return f"{reverse('helpdesk')}?q={system.sid}#card-{system.sid}-{system.client}"

@@ -1,29 +1,54 @@
 // Small enhancements; every page works without them.
 document.documentElement.classList.add("js");
-document.addEventListener("click", async (event) => {
-  const copy = event.target.closest("button.copy");
-  if (copy) {
-    const source = document.getElementById(copy.dataset.copy);
-    const text = source ? source.innerText : "";
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
-      const area = document.createElement("textarea");
-      area.value = text;
-      document.body.append(area);
-      area.select();
-      document.execCommand("copy");
-      area.remove();
+
+// Copy buttons: data-copy names the element whose text is copied. Without a clipboard (plain HTTP,
+// a refused permission) the text is shown selected instead, for Ctrl+C.
+async function copyFrom(button) {
+  const source = document.getElementById(button.dataset.copy);
+  if (!source) return;
+  const text = source.tagName === "TEXTAREA" ? source.value : source.textContent;
+  const label = button.dataset.label || "Copy";
+  button.setAttribute("aria-live", "polite");
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = label; }, 2000);
+  } catch {
+    const folded = source.closest("details");
+    if (folded) folded.open = true;
+    if (source.tagName === "TEXTAREA") {
+      source.focus();
+      source.select();
+    } else {
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
     }
-    copy.textContent = "Copied";
-    copy.setAttribute("aria-live", "polite");
-    setTimeout(() => { copy.textContent = "Copy"; }, 2000);
+    button.textContent = "Selected: press Ctrl+C to copy";
+    setTimeout(() => { button.textContent = label; }, 6000);
   }
+}
+
+document.addEventListener("click", (event) => {
+  const copy = event.target.closest("button.copy");
+  if (copy) copyFrom(copy);
   if (event.target.closest("button.js-print")) window.print();
 });
 
-// After a refused submit, start where the first problem is.
 document.addEventListener("DOMContentLoaded", () => {
+  // After a refused submit, start where the first problem is.
   const invalid = document.querySelector("main [aria-invalid='true']");
-  if (invalid) invalid.focus();
+  if (invalid) {
+    invalid.focus();
+    return;
+  }
+  // A link to a field (a placeholder in the steps) or to a folded check: show it and put the cursor there.
+  const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (!target) return;
+  for (let folded = target.closest("details"); folded; folded = folded.parentElement.closest("details")) {
+    folded.open = true;
+  }
+  target.scrollIntoView({ block: "center" });
+  if (target.matches("input, select, textarea")) target.focus();
 });

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 pytestmark = pytest.mark.django_db
 
 EDIT_URLS = ["/systems/new/", "/systems/PRD/100/configuration/"]
@@ -71,3 +73,15 @@ def test_every_asset_comes_from_static_and_csrf_rides_on_the_body(client, helpde
     assert any("htmx" in source for source in sources)
     assert all(source.startswith("/static/") for source in sources), sources
     assert '<body hx-headers=\'{"X-CSRFToken": "' in page
+
+
+@pytest.mark.parametrize(("user", "lands"), [("helpdesk", "/helpdesk/"), ("basis_admin", "/"), ("manager", "/")])
+def test_each_role_lands_where_its_work_is_after_signing_in(client, request, user, lands):
+    account = request.getfixturevalue(user)
+    for next_page in ("", "?next=/"):  # "/" is where everyone is sent to sign in: it is not a wish
+        response = client.post(f"/login/{next_page}", {"username": account.username, "password": PASSWORD})
+        assert response.status_code == 302 and response["Location"] == lands
+        client.logout()
+    response = client.post("/login/?next=/dashboard/", {"username": account.username, "password": PASSWORD})
+    assert response["Location"] == "/dashboard/"  # a page asked for by name still wins
+    assert client.get("/").status_code == 200  # and the systems list stays reachable for everyone
