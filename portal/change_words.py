@@ -28,15 +28,18 @@ LONGEST = 60
 class EventWords:
     headline: str  # the one change, or what happened when there were several
     changes: list[str]  # the changes when there were several
-    by: str  # "admin, 30 Nov 2026 02:54" or "the CSV import, …"
+    by: str  # "by admin, 30 Nov 2026 02:54" or "through the CSV import, …"
 
 
 def event_words(event: AuditEvent) -> EventWords:
     lines = [line for name, change in event.changes.items() if (line := _change_line(name, change))]
     headline = lines[0] if len(lines) == 1 else ACTIONS.get(event.action, event.action)
-    who = event.actor.get_username() if event.actor else f"the {event.get_source_display()}"
-    source = "" if event.source == AuditEvent.Source.WEB or not event.actor else f" ({event.get_source_display()})"
-    return EventWords(headline, lines if len(lines) > 1 else [], f"{who}, {dates.when(event.at)}{source}")
+    if event.actor is None:  # an import or a command with no one signed in
+        by = f"through the {event.get_source_display()}, {dates.when(event.at)}"
+    else:
+        source = "" if event.source == AuditEvent.Source.WEB else f" ({event.get_source_display()})"
+        by = f"by {event.actor.get_username()}, {dates.when(event.at)}{source}"
+    return EventWords(headline, lines if len(lines) > 1 else [], by)
 
 
 def _change_line(name: str, change: Any) -> str:

@@ -17,9 +17,11 @@ from portal.reasons import attach_reasons
 NO_SETUP = "none"
 OPTION_ORDER = [*Option.values, NO_SETUP]
 OPTION_LABELS = {**dict(Option.choices), NO_SETUP: "not set up"}
+# Blues and purples only: green, amber, red and grey mean health on every page, so no option wears
+# them (Basic auth is not "red", OAuth not "green"). "Not set up" is hatched (an SVG pattern).
 OPTION_COLOURS = {
-    "oauth2": "#1e7b34", "direct_send": "#0a5ea8", "relay_connector": "#5b3fa8", "relay_server": "#00738a",
-    "smtp_basic": "#b3261e", NO_SETUP: "#8a94a3",
+    "oauth2": "#1e40af", "direct_send": "#0e7490", "relay_connector": "#6d28d9", "relay_server": "#a21caf",
+    "smtp_basic": "#334155", NO_SETUP: "url(#no-setup)",
 }  # fmt: skip
 OAUTH_MIN_RELEASE = 750
 BAR_WIDTH = 560

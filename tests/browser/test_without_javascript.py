@@ -58,6 +58,7 @@ def test_the_helpdesk_reads_a_red_card_after_a_run(page, helpdesk, demo_systems,
     shoot(page, "14-health-tab-after-run")
     page.goto("/helpdesk/?q=QAS")
     card = page.locator(".health-card")
-    expect(card).to_contain_text("Mail from QAS fails since")
+    expect(card).to_contain_text("Mail from QAS/200 is not being sent")
+    expect(card).to_contain_text("Failing since")
     expect(card).to_contain_text("AADSTS7000222")
     shoot(page, "15-helpdesk-red-card")

@@ -20,8 +20,8 @@ def test_every_page_asks_for_a_login_first(client, prd):
         assert "/login/" in response["Location"]
 
 
-def test_a_user_signs_in_and_sees_the_systems_with_option_and_role(client, helpdesk, prd):
-    response = client.post("/login/", {"username": "helpdesk", "password": PASSWORD}, follow=True)
+def test_a_user_signs_in_and_sees_the_systems_with_option_and_role(client, basis_admin, prd):
+    response = client.post("/login/", {"username": "basis", "password": PASSWORD}, follow=True)
     page = response.content.decode()
     assert "PRD/100" in page
     assert "SMTP OAuth 2.0" in page
