@@ -52,13 +52,17 @@ def test_the_server_refuses_a_manager_on_every_edit_page(client, manager, prd, u
     assert client.post(url, {"sid": "NEW", "client": "100", "option": "oauth2"}).status_code == 403
 
 
-@pytest.mark.parametrize("url", ["/helpdesk/", "/dashboard/", "/systems/PRD/100/steps/", "/systems/new/"])
+NEW_PAGES = ["/helpdesk/", "/dashboard/", "/systems/PRD/100/steps/", "/systems/new/", "/helpdesk/cards/PRD/100/",
+             "/systems/PRD/100/steps/scripts/setup.ps1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("url", NEW_PAGES)
 def test_an_outsider_is_refused_everywhere(client, outsider, prd, url):
     client.force_login(outsider)
     assert client.get(url).status_code == 403
 
 
-@pytest.mark.parametrize("url", ["/helpdesk/", "/dashboard/", "/systems/PRD/100/steps/", "/systems/new/"])
+@pytest.mark.parametrize("url", NEW_PAGES)
 def test_every_new_page_asks_for_a_login(client, prd, url):
     response = client.get(url)
     assert response.status_code == 302 and "/login/" in response["Location"]

@@ -90,3 +90,10 @@ def test_a_placeholder_links_to_the_field_it_stands_for(client, basis_admin, hel
     page = client.get("/systems/PRD/100/steps/").content.decode()
     assert '<mark class="placeholder">&lt;service_principal_id: set' in page
     assert 'href="/systems/PRD/100/configuration/#id_' not in page
+
+
+def test_the_check_that_verifies_a_step_explains_itself(client, helpdesk, prd):
+    client.force_login(helpdesk)
+    page = client.get("/systems/PRD/100/steps/").content.decode()
+    assert 'aria-describedby="tip-step-exchange.service_principal"><code class="key">smtp.auth</code>' in page
+    assert "SMTP AUTH: the SAP system signing in to the mail server before it may send." in page
