@@ -266,3 +266,14 @@ def test_without_javascript_the_menu_folds_and_opens_on_a_phone(chromium, live_s
     page.reload()
     expect(systems_link).to_be_visible()  # wide screens show the navigation without a click
     context.close()
+
+
+def test_the_dashboard_gives_each_failing_system_its_reason_and_options_their_own_colours(page, manager, diagnosed):
+    sign_in(page, "manager")
+    page.goto("/dashboard/")
+    failing = page.locator("#blockers-title ~ ul").last
+    expect(failing).to_contain_text("QAS/200")
+    expect(failing).to_contain_text("Token: AADSTS7000222 The client secret has expired")
+    fills = page.locator("svg.chart rect").evaluate_all("rects => rects.map(r => r.getAttribute('fill'))")
+    assert fills and not {"#1e7b34", "#b3261e", "#8a5a00", "#8a94a3"} & set(fills)  # no health colour
+    shoot(page, "pages/dashboard-1366")

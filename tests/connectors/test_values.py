@@ -84,3 +84,18 @@ def test_clouds_know_their_hosts_and_tenants() -> None:
 def test_each_cloud_has_its_spf_include_and_token_endpoint(cloud: str, include: str, token: str) -> None:
     assert CLOUDS[cloud].spf_include == include
     assert CLOUDS[cloud].token_endpoint("t") == token
+
+
+def test_placeholders_are_cut_out_of_a_text_with_the_field_they_stand_for():
+    from connectors.placeholders import pieces, placeholder
+
+    text = f"New-ServicePrincipal -ObjectId '{placeholder('service_principal_id')}' -AppId '{placeholder('client_id')}'"
+    assert pieces(text) == [
+        ("New-ServicePrincipal -ObjectId '", ""),
+        (placeholder("service_principal_id"), "service_principal_id"),
+        ("' -AppId '", ""),
+        (placeholder("client_id"), "client_id"),
+        ("'", ""),
+    ]
+    assert "".join(piece for piece, _ in pieces(text)) == text
+    assert pieces("no placeholder here") == [("no placeholder here", "")]
