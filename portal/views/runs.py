@@ -57,9 +57,8 @@ def run_checks(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     run = _start(request, system)
     if run is None:
         return HttpResponseClientRedirect(system_url(system)) if request.htmx else redirect(system_url(system))
-    if (
-        request.POST.get("back") == "helpdesk"
-    ):  # a helpdesk card: it follows the run in place (or, without JS, on its page)
+    # A helpdesk card follows the run in place (without JavaScript: back to the card on its page).
+    if request.POST.get("back") == "helpdesk":
         return card_fragment(request, system.sid, system.client) if request.htmx else redirect(_card_url(system))
     if request.htmx:  # the Health tab swaps the new run in and follows it there, without a reload
         return _run_fragment(request, system, _run_for(system, run.pk))
