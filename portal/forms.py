@@ -46,13 +46,13 @@ class SystemFilterForm(forms.Form):
     role = forms.ChoiceField(label="Landscape role", required=False, choices=[("", "any role"), *Role.choices])
     health = forms.ChoiceField(label="Health", required=False, choices=[("", "any health"), *HEALTH_CHOICES])
     zone = forms.CharField(label="Network zone", required=False, max_length=40)
-    sort = forms.ChoiceField(
-        required=False, choices=[(f"{way}{key}", key) for key in SORTS for way in ("", "-")], widget=forms.HiddenInput
-    )
 
     @property
     def sort_key(self) -> str:
-        return (self.cleaned_data.get("sort") if self.is_valid() else "") or DEFAULT_SORT
+        """The column to sort by ("-" first: descending); a key that is not a column sorts by health.
+        Read apart from the filters, so a bad sort never drops a good filter."""
+        wanted = str(self.data.get("sort", ""))
+        return wanted if wanted.removeprefix("-") in SORTS else DEFAULT_SORT
 
     def order(self, systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
         """Order a ``most_urgent_first`` queryset by the chosen column; ties go by SID and client."""

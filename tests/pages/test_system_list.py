@@ -167,3 +167,11 @@ def test_the_why_column_needs_no_query_of_its_own(client, helpdesk, django_asser
     with django_assert_max_num_queries(6):
         page = _page(client, "/?health=red")
     assert page.count("The client secret has expired") == min(count, 50)
+
+
+def test_a_sort_that_is_not_a_column_sorts_by_health_and_keeps_the_filters(client, helpdesk, failing_prd):
+    make_system("DEV", "200", role="DEV")
+    client.force_login(helpdesk)
+    page = _page(client, "/?role=PRD&sort=--nonsense")
+    assert "PRD/100" in page and "DEV/200" not in page
+    assert "most urgent first" in page
