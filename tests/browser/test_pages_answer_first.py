@@ -77,8 +77,9 @@ def test_the_list_says_why_with_the_most_urgent_first(page, basis_admin, diagnos
     expect(rows.first.locator(".badge")).to_contain_text("Red")
     qas = page.locator("tr", has=page.get_by_role("link", name="QAS/200", exact=True))
     expect(qas.locator(".col-why")).to_have_text("Token: AADSTS7000222 The client secret has expired")
-    reds = [row.inner_text().split("\n")[0].split("\t")[0] for row in rows.filter(has=page.locator(".badge-red")).all()]
-    assert reds[:2] == ["BWP/100", "DEV/300"] or reds[0] == "BWP/100"  # production first among the red
+    reds = rows.filter(has=page.locator(".badge-red")).locator(".col-system").all_inner_texts()
+    assert reds == ["BWP/100", "QAS/200", "DEV/300"]  # production first, then quality assurance, then development
+    expect(rows.nth(3).locator(".badge")).to_contain_text("Amber")
     shoot(page, "pages/systems-list-1366")
     page.get_by_role("link", name="SAP_BASIS").click()
     expect(page.locator("th[aria-sort='ascending']")).to_have_text(re.compile("SAP_BASIS"))
