@@ -52,3 +52,13 @@ document.addEventListener("DOMContentLoaded", () => {
   target.scrollIntoView({ block: "center" });
   if (target.matches("input, select, textarea")) target.focus();
 });
+
+// A definition shown on hover or focus goes away with Escape (WCAG 1.4.13), until the next term.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") document.documentElement.classList.add("tips-hidden");
+});
+for (const type of ["focusin", "mouseover"]) {
+  document.addEventListener(type, (event) => {
+    if (event.target.closest && event.target.closest(".term-word")) document.documentElement.classList.remove("tips-hidden");
+  });
+}

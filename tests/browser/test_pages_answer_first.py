@@ -69,6 +69,8 @@ def test_a_check_key_explains_itself_on_hover_and_on_focus(page, basis_admin, di
     expect(tip).to_be_visible()
     expect(word).to_have_attribute("aria-describedby", "tip-oauth.token")
     shoot(page, "pages/jargon-tooltip", full_page=False)
+    page.keyboard.press("Escape")
+    expect(tip).to_be_hidden()  # dismissible without moving focus (WCAG 1.4.13)
 
 
 def test_the_list_says_why_with_the_most_urgent_first(page, basis_admin, diagnosed):
