@@ -24,6 +24,12 @@ WIDEST = """[...document.querySelectorAll('main *')].filter(e => e.getBoundingCl
   .slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
+def _settled(page, selector: str) -> None:
+    """htmx swaps new content in at once but wires its triggers only when it settles (a timer later):
+    a change made in between would go unheard, by a test far faster than any person."""
+    expect(page.locator(selector)).not_to_have_class(re.compile(r"\bhtmx-(added|settling)\b"))
+
+
 def _diagnose(*systems: tuple[str, str]) -> None:
     """Finished runs for these demo systems, made here rather than through the pages."""
     for sid, client in systems:
@@ -100,6 +106,7 @@ def test_the_configuration_form_shows_the_credential_s_fields_and_errors_at_the_
     expect(page.get_by_label("Certificate thumbprint")).to_be_visible()
     expect(page.get_by_label("New client secret")).to_have_count(0)
     expect(page.get_by_label("Credential")).to_be_focused()  # the swap kept the place
+    _settled(page, "#setup-fields")
     page.get_by_label("Credential").select_option("secret")
     expect(page.get_by_label("Secret expires")).to_be_visible()
     page.get_by_label("Client ID").fill("not-a-guid")
