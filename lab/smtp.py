@@ -309,6 +309,16 @@ class ReceivedMessage:
         return str(BytesHeaderParser().parsebytes(self.content).get("Message-ID", "")).strip()
 
 
+@dataclass(frozen=True)
+class AuthAttempt:
+    """What a client offered in AUTH, kept so a test can prove a secret never reached a listener."""
+
+    listener: str
+    mechanism: str
+    user: str
+    secret: str = field(repr=False)  # the password (LOGIN/PLAIN) or the bearer token (XOAUTH2)
+
+
 # -- the aiosmtpd side --------------------------------------------------------------------------
 class _ExchangeSMTP(SMTP):
     """aiosmtpd's SMTP with room for XOAUTH2 lines and Exchange's AUTH LOGIN prompts."""
@@ -375,7 +385,9 @@ class _Handler:
     def authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
         assert isinstance(data, LoginPassword)
         user = data.login.decode("utf-8", "replace")
-        return self._result(self.lab.directory.login(user, data.password.decode("utf-8", "replace")), user, session)
+        password = data.password.decode("utf-8", "replace")
+        self.lab.record_auth(AuthAttempt(self.listener.name, mechanism, user, password))
+        return self._result(self.lab.directory.login(user, password), user, session)
 
     async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802 - aiosmtpd's naming
         if len(args) > 1:
@@ -391,6 +403,7 @@ class _Handler:
             blob = answer  # type: ignore[assignment]
         fields = dict(part.split("=", 1) for part in blob.decode("utf-8", "replace").split("\x01") if "=" in part)
         user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ").strip()
+        self.lab.record_auth(AuthAttempt(self.listener.name, "XOAUTH2", user, token))
         try:
             claims = self.lab.validate_token(token)
         except Exception:  # noqa: BLE001 - any bad token is a 535, as at Exchange
@@ -498,6 +511,8 @@ class LabSmtp:
         self.listeners = {listener.name: listener for listener in listeners}
         self.directory = LabDirectory()
         self.messages: list[ReceivedMessage] = []
+        self.auth_attempts: list[AuthAttempt] = []
+        self.connects: collections.Counter[str] = collections.Counter()  # connections per listener
         self.ports: dict[str, int] = {}
         self._active: collections.Counter[str] = collections.Counter()  # authenticated connections per mailbox
         self._lock = threading.Lock()
@@ -566,6 +581,10 @@ class LabSmtp:
             self.messages.append(message)
         return message
 
+    def record_auth(self, attempt: AuthAttempt) -> None:
+        with self._lock:
+            self.auth_attempts.append(attempt)
+
     def received(self, message_id: str) -> ReceivedMessage | None:
         with self._lock:
             return next((m for m in self.messages if m.message_id == message_id), None)
@@ -613,6 +632,8 @@ class LabSmtp:
         return server.sockets[0].getsockname()[1]
 
     def _protocol(self, listener: Listener, handler: _Handler, context: ssl.SSLContext | None) -> _ExchangeSMTP:
+        with self._lock:
+            self.connects[listener.name] += 1
         now = format_datetime(dt.datetime.now(dt.UTC))
         ident = f"Microsoft ESMTP MAIL Service ready at {now}" if handler.exchange else "ESMTP Postfix (Debian/GNU)"
         offered = set(listener.mechanisms)
