@@ -402,7 +402,7 @@ def _sap_networks() -> Step:
         title="List the SAP application servers that may relay",
         why=(
             "Postfix relays only for the relay itself and the addresses in this table; anyone else gets "
-            "'Relay access denied'. The table starts with comments only, so Postfix runs before you fill it in."
+            "'554 5.7.1 ... Access denied'. The table starts with comments only, so Postfix runs before you fill it in."
         ),
         values=(
             Value("File", f"{postfix.CONFIG_DIRECTORY}/{postfix.SAP_NETWORKS_FILE}"),
