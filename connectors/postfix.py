@@ -218,6 +218,8 @@ def main_cf(config: MailConfig, *, certificate_name: str = "") -> str:
     lines += [
         "inet_interfaces = all",
         "# Nothing is delivered on the relay itself: no local domains, no aliases database to open.",
+        # alias_maps are the tables of local(8) delivery (postconf(5) alias_maps); the relay delivers nothing
+        # locally, so it needs none (and logs no error about a missing aliases database).
         "mydestination =",
         "alias_maps =",
         "alias_database =",
@@ -228,6 +230,7 @@ def main_cf(config: MailConfig, *, certificate_name: str = "") -> str:
         "# SAP -> relay: STARTTLS with the relay's certificate, which SAP trusts in STRUST.",
         f"smtpd_tls_cert_file = $config_directory/{TLS_DIRECTORY}/{names.server_certificate}.crt",
         f"smtpd_tls_key_file = $config_directory/{TLS_DIRECTORY}/{names.server_certificate}.key",
+        # may: STARTTLS offered, not required (postconf(5) smtpd_tls_security_level).
         "smtpd_tls_security_level = may",
         f"smtpd_tls_protocols = {MINIMUM_TLS}",
         f"smtpd_tls_mandatory_protocols = {MINIMUM_TLS}",
@@ -235,6 +238,12 @@ def main_cf(config: MailConfig, *, certificate_name: str = "") -> str:
         "# Relay -> Exchange Online: TLS 1.2 or later, the certificate must chain to a trusted CA and name",
         "# the upstream host; otherwise the mail stays in the queue (and no password is sent).",
         f"relayhost = {next_hop(names)}",
+        # 'secure': the chain must be trusted and a DNS name of the certificate (SAN, else CN) must match the
+        # list (TLS_README "Secure server certificate verification"; postconf(5) smtp_tls_security_level).
+        # The list is the upstream's own name rather than the default "nexthop": the check stays the same
+        # whatever relayhost says. Postfix hands the names to OpenSSL with whole-label wildcards allowed, so
+        # *.mail.protection.outlook.com matches contoso-com.mail.protection.outlook.com (src/tls/tls_client.c
+        # add_namechecks); tests/relay proves both with the lab's wildcard certificate.
         "smtp_tls_security_level = secure",
         f"smtp_tls_secure_cert_match = {names.upstream_host}",
         f"smtp_tls_mandatory_protocols = {MINIMUM_TLS}",

@@ -371,8 +371,9 @@ def _relay_certificate(names: postfix.RelayNames) -> Step:
         where=Where.RELAY,
         title="Give the relay a server certificate SAP can verify",
         why=(
+            # postconf(5): smtpd_tls_security_level is empty (no TLS) by default; smtpd_tls_cert_file.
             "SAP starts TLS to the relay and checks its certificate against the CA imported in STRUST. Postfix "
-            "offers STARTTLS only with a certificate and key (the server's TLS level is empty, i.e. off, by default)."
+            "offers STARTTLS only when configured with a certificate and key (it is off by default)."
         ),
         values=(
             Value("Certificate chain (PEM)", f"{directory}/{stem}.crt"),
@@ -389,7 +390,7 @@ def _relay_certificate(names: postfix.RelayNames) -> Step:
         notes=(
             # postconf(5) smtpd_tls_cert_file and smtpd_tls_key_file.
             "The chain file holds the server certificate first, then the intermediate CA certificates.",
-            "The key must not be encrypted; only root may read it (Postfix reads it before dropping privileges).",
+            "The key must not be encrypted, and only root may read it.",
             "Issue it from a CA SAP can trust (your internal CA): SAP imports that CA in STRUST, a step below.",
         ),
     )
@@ -424,8 +425,10 @@ def _postfix_notes(config: MailConfig) -> tuple[str, ...]:
         + "; ".join(f"{where}: {path}" for where, path in postfix.SYSTEM_CA_FILES)
         + ". Postfix reads it before entering its chroot (postconf(5) smtp_tls_CAfile).",
         *postfix.legacy_notes(),
-        "Debian's Postfix has no XOAUTH2 client: a Postfix relay reaches Exchange Online by a connector (IP or "
-        "certificate), Direct Send or, while it lasts, Basic authentication — never by OAuth 2.0.",
+        # Checked on Debian 12: libsasl2-modules installs ANONYMOUS, CRAM-MD5, DIGEST-MD5, LOGIN, NTLM, PLAIN,
+        # SASLDB and SCRAM plugins (/usr/lib/x86_64-linux-gnu/sasl2) - no XOAUTH2 for Postfix's client.
+        "Debian's Postfix has no XOAUTH2 client (its SASL modules offer none): a Postfix relay reaches Exchange "
+        "Online by a connector (IP or certificate), Direct Send or, while it lasts, Basic authentication.",
     ]
     if cloud_for(config.cloud).is_lab:
         notes[1] = (
