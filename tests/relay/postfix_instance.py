@@ -97,7 +97,9 @@ class PostfixInstance:
             + f"queue_directory = {self.queue_directory}\n"
             + f"data_directory = {self.data_directory}\n"
             + f"maillog_file = {self.maillog}\n"
-            + f"maillog_file_prefixes = {self.root}\n",
+            + f"maillog_file_prefixes = {self.root}\n"
+            # The lab is on IPv4 loopback; a CI container may have no IPv6, which Postfix would warn about.
+            + "inet_protocols = ipv4\n",
         )
 
     # -- commands ---------------------------------------------------------------------------
