@@ -1,7 +1,17 @@
 """Microsoft cloud endpoints per national cloud, plus the local lab.
 
-Values marked ``confirmed=False`` come from secondary sources; a MailSetup can always override the
-SMTP host, so a wrong default costs a field edit, not a release.
+Each cloud names in ``unconfirmed`` the values that could not be checked against Microsoft's own
+documentation (they come from secondary sources); guides show them flagged, never as certain. A
+MailSetup can always override the SMTP host, so a wrong default costs a field edit, not a release.
+
+Sources for the confirmed values:
+- Connect-ExchangeOnline -ExchangeEnvironmentName (O365USGovGCCHigh, O365USGovDoD, O365China):
+  https://learn.microsoft.com/powershell/module/exchangepowershell/connect-exchangeonline
+- GCC High and DoD MX endpoint <domain>.mail.protection.office365.us and SPF include
+  spf.protection.office365.us: Microsoft's DNS records for the US Government clouds
+  (reference/exchange-online.md, "Clouds").
+- GCC High Exchange admin center https://admin.exchange.office365.us: Exchange Online docs, "new EAC
+  generally available in GCC-H" (MicrosoftDocs/OfficeDocs-Exchange).
 """
 
 from __future__ import annotations
@@ -23,12 +33,25 @@ class Cloud:
     exchange_admin_center: str
     smtp_port: int = 587
     mx_port: int = 25
-    confirmed: bool = True
+    # Names of the fields above that Microsoft's own documentation did not confirm.
+    unconfirmed: tuple[str, ...] = ()
     is_lab: bool = False
     # Added for the generated steps; defaults are the global cloud's values.
     spf_include: str = "spf.protection.outlook.com"  # the include: term for the domain's SPF record
     m365_admin_center: str = "https://admin.microsoft.com"
     tenant_suffix: str = "onmicrosoft.com"  # initial domains: <name>.<tenant_suffix>
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.unconfirmed
+
+    def is_confirmed(self, name: str) -> bool:
+        return name not in self.unconfirmed
+
+    def flagged(self, name: str) -> str:
+        """A value to read (not to copy), marked when it is not confirmed by Microsoft's documentation."""
+        value = str(getattr(self, name))
+        return value if self.is_confirmed(name) else f"{value} (unconfirmed: check it in your tenant)"
 
     @property
     def login_base(self) -> str:
@@ -75,10 +98,11 @@ CLOUDS: dict[str, Cloud] = {
         entra_environment="USGov",
         entra_admin_center="https://entra.microsoft.us",
         exchange_admin_center="https://admin.exchange.office365.us",
-        confirmed=False,
         spf_include="spf.protection.office365.us",
         m365_admin_center="https://portal.office365.us",
         tenant_suffix="onmicrosoft.us",
+        # Admin center addresses seen in secondary lists only.
+        unconfirmed=("entra_admin_center", "m365_admin_center"),
     ),
     "dod": Cloud(
         code="dod",
@@ -90,11 +114,13 @@ CLOUDS: dict[str, Cloud] = {
         exchange_environment="O365USGovDoD",
         entra_environment="USGovDoD",
         entra_admin_center="https://entra.microsoft.us",
-        exchange_admin_center="https://admin.exchange.office365.us",
-        confirmed=False,
+        # DoD's Exchange Online PowerShell lives under apps.mil (webmail.apps.mil, Connect-ExchangeOnline
+        # docs); admin.exchange.apps.mil comes from a secondary endpoint list only.
+        exchange_admin_center="https://admin.exchange.apps.mil",
         spf_include="spf.protection.office365.us",
         m365_admin_center="https://portal.apps.mil",
         tenant_suffix="onmicrosoft.us",
+        unconfirmed=("smtp_host", "scope", "exchange_admin_center", "entra_admin_center", "m365_admin_center"),
     ),
     "china": Cloud(
         code="china",
@@ -110,6 +136,16 @@ CLOUDS: dict[str, Cloud] = {
         spf_include="spf.protection.partner.outlook.cn",
         m365_admin_center="https://portal.partner.microsoftonline.cn",
         tenant_suffix="partner.onmschina.cn",
+        # Only the PowerShell environment (O365China) is confirmed here; Microsoft's legacy-TLS page
+        # names smtp-legacy.partner.outlook.cn, which makes the submission host likely but not certain.
+        unconfirmed=(
+            "smtp_host",
+            "mx_suffix",
+            "spf_include",
+            "exchange_admin_center",
+            "entra_admin_center",
+            "m365_admin_center",
+        ),
     ),
     # The local stand-ins of diagnostics/lab on fixed loopback ports; used by the demo data.
     "lab": Cloud(

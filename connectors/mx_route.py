@@ -102,7 +102,7 @@ def mx_endpoint(config: MailConfig) -> Step:
         title=f"Look up the MX endpoint of {domain}",
         why="SAP delivers straight to the tenant's inbound servers; the domain's MX target is their address.",
         values=(
-            say("Admin center", cloud.m365_admin_center),
+            say("Admin center", cloud.flagged("m365_admin_center")),
             say("Path", f"Settings → Domains → {domain} → DNS records → MX → Points to address"),
             Value("Expected MX endpoint", computed),
             Value("Port", str(cloud.mx_port)),

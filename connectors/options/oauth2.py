@@ -312,7 +312,7 @@ def _entra_steps(config: MailConfig, cloud: Cloud, *, certificate: bool, btp: bo
             "app's client ID and credential."
         ),
         values=(
-            say("Admin center", cloud.entra_admin_center),
+            say("Admin center", cloud.flagged("entra_admin_center")),
             say("Path", "Applications → App registrations → New registration"),
             Value("Name", app_display_name(config)),
             say("Supported account types", "Accounts in this organizational directory only (single tenant)"),
@@ -479,7 +479,7 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
             ),
             check="smtp.auth",
             notes=(
-                f"Exchange admin center: {cloud.exchange_admin_center} (Cloud Shell works too).",
+                f"Exchange admin center: {cloud.flagged('exchange_admin_center')} (Cloud Shell works too).",
                 "If it was registered with the wrong Object ID: Remove-ServicePrincipal, then run this again.",
             ),
         ),

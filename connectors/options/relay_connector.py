@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from connectors import mx_route
+from connectors.addresses import parse_egress
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
 from connectors.endpoints import effective_endpoint
@@ -27,6 +28,11 @@ CODE = "relay_connector"
 LABEL = "Exchange Online relay connector"
 # MailConfig.extra key: the certificate name (CN/SAN) a certificate-based connector matches.
 CERTIFICATE_NAME_KEY = "tls_certificate_name"
+# New-InboundConnector -SenderIPAddresses takes IPv4 only: single addresses or CIDR ranges /24 to /32;
+# RestrictDomainsToIPAddresses / RestrictDomainsToCertificate apply to Partner connectors only.
+# https://learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector
+CONNECTOR_WIDEST_PREFIX = 24
+NEW_INBOUND_CONNECTOR_DOC = "https://learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector"
 
 FIELDS = (
     OptionField("sender", True, "Any address of an accepted domain; no mailbox needed."),
@@ -55,10 +61,40 @@ def certificate_name(config: MailConfig) -> str:
     return config.extra.get(CERTIFICATE_NAME_KEY) or config.sender_domain or placeholder("sender")
 
 
-def validate(config: MailConfig) -> list[Problem]:
-    certificate = uses_certificate(config)
-    problems = mx_route.common_problems(config, tls_required=certificate)
-    if not certificate and not config.egress_ips:
+def connector_ip_problem(address: str) -> str | None:
+    """Why ``address`` can't go into -SenderIPAddresses, or None (malformed values are the rules' job)."""
+    try:
+        network = parse_egress(address)
+    except ValueError:
+        return None
+    if network.version == 6:
+        return (
+            f"{address} is an IPv6 address: an inbound connector matches IPv4 addresses only "
+            "(-SenderIPAddresses), so it is left out of the connector; SPF still names it. The connector "
+            "needs the IPv4 address SAP's mail leaves from."
+        )
+    if network.prefixlen < CONNECTOR_WIDEST_PREFIX:
+        parts = list(network.subnets(new_prefix=CONNECTOR_WIDEST_PREFIX))
+        shown = ", ".join(str(part) for part in parts[:4]) + (" …" if len(parts) > 4 else "")
+        return (
+            f"{address} is wider than /{CONNECTOR_WIDEST_PREFIX}: an inbound connector accepts single addresses "
+            f"or ranges /{CONNECTOR_WIDEST_PREFIX} to /32, so it is left out of the connector. Enter the "
+            f"addresses SAP really sends from, or its {len(parts)} /{CONNECTOR_WIDEST_PREFIX} ranges ({shown})."
+        )
+    return None
+
+
+def connector_ips(config: MailConfig) -> tuple[str, ...]:
+    """The egress IPs an inbound connector can match (the others are refused by ``validate``)."""
+    return tuple(ip for ip in config.egress_ips if connector_ip_problem(ip) is None)
+
+
+def connector_ip_problems(config: MailConfig) -> list[Problem]:
+    """The connector's own rules for its addresses (also used by a relay server with a connector upstream)."""
+    if uses_certificate(config):
+        return []
+    problems = [warning("egress_ips", reason) for ip in config.egress_ips if (reason := connector_ip_problem(ip))]
+    if not config.egress_ips:
         problems.append(
             warning(
                 "egress_ips",
@@ -66,6 +102,21 @@ def validate(config: MailConfig) -> list[Problem]:
                 "leaves from (or use a certificate-based connector).",
             )
         )
+    elif not connector_ips(config):
+        problems.append(
+            warning(
+                "egress_ips",
+                "None of the egress IPs can be matched by an inbound connector: enter an IPv4 address or a /24 "
+                "to /32 range, or use a certificate-based connector.",
+            )
+        )
+    return problems
+
+
+def validate(config: MailConfig) -> list[Problem]:
+    certificate = uses_certificate(config)
+    problems = mx_route.common_problems(config, tls_required=certificate)
+    problems += connector_ip_problems(config)
     return dedupe(problems)
 
 
@@ -144,7 +195,7 @@ def connector_in_admin_center(config: MailConfig) -> Step:
             "Authenticating sent email",
             "By verifying that the IP address of the sending server matches one of these IP addresses, "
             "which belong exclusively to your organization: "
-            + (" ".join(config.egress_ips) or placeholder("egress_ips")),
+            + (" ".join(connector_ips(config)) or placeholder("egress_ips")),
         )
     return Step(
         key="exchange.connector",
@@ -155,7 +206,7 @@ def connector_in_admin_center(config: MailConfig) -> Step:
             "relay to outside recipients (550 5.7.64 TenantAttribution; Relay Access Denied)."
         ),
         values=(
-            say("Admin center", cloud.exchange_admin_center),
+            say("Admin center", cloud.flagged("exchange_admin_center")),
             say("Path", "Mail flow → Connectors → Add a connector"),
             say("Connection from", "Your organization's email server"),
             say("Connection to", "Office 365"),
@@ -169,17 +220,17 @@ def connector_in_admin_center(config: MailConfig) -> Step:
 
 def connector_in_powershell(config: MailConfig) -> Step:
     name = quote(connector_name(config))
+    # No -RestrictDomainsToIPAddresses / -RestrictDomainsToCertificate: they act on Partner
+    # connectors only, so on this OnPremises connector they would look like protection and be none.
     if uses_certificate(config):
         create = (
             f"New-InboundConnector -Name {name} -ConnectorType OnPremises -SenderDomains '*' "
-            f"-RequireTls $true -TlsSenderCertificateName {quote(certificate_name(config))} "
-            "-RestrictDomainsToCertificate $true"
+            f"-RequireTls $true -TlsSenderCertificateName {quote(certificate_name(config))}"
         )
     else:
-        ips = ",".join(quote(ip) for ip in config.egress_ips) or quote(placeholder("egress_ips"))
+        ips = ",".join(quote(ip) for ip in connector_ips(config)) or quote(placeholder("egress_ips"))
         create = (
-            f"New-InboundConnector -Name {name} -ConnectorType OnPremises -SenderDomains '*' "
-            f"-SenderIPAddresses {ips} -RestrictDomainsToIPAddresses $true"
+            f"New-InboundConnector -Name {name} -ConnectorType OnPremises -SenderDomains '*' -SenderIPAddresses {ips}"
         )
     return Step(
         key="exchange.connector_powershell",
@@ -190,10 +241,26 @@ def connector_in_powershell(config: MailConfig) -> Step:
             "powershell",
             f"{connect_exchange(cloud_for(config.cloud))}\n{create}\n"
             f"Get-InboundConnector -Identity {name} | Format-List Enabled,ConnectorType,SenderIPAddresses,"
-            "TlsSenderCertificateName,RestrictDomainsToIPAddresses,RestrictDomainsToCertificate",
+            "TlsSenderCertificateName,RequireTls",
         ),
         check="smtp.envelope",
+        notes=_powershell_notes(config),
     )
+
+
+def _powershell_notes(config: MailConfig) -> tuple[str, ...]:
+    notes = [
+        "-RestrictDomainsToIPAddresses and -RestrictDomainsToCertificate are not used: they act on Partner "
+        "connectors only (mail from partner organisations) and protect nothing on this OnPremises connector. "
+        f"Source: {NEW_INBOUND_CONNECTOR_DOC}",
+    ]
+    if not uses_certificate(config):
+        notes.append(
+            "-SenderIPAddresses takes IPv4 addresses only, single or CIDR /24 to /32; addresses outside that are "
+            "left out (the setup's problems name them)."
+        )
+        notes += [reason for ip in config.egress_ips if (reason := connector_ip_problem(ip))]
+    return tuple(notes)
 
 
 def _connector_notes(config: MailConfig) -> tuple[str, ...]:

@@ -90,6 +90,8 @@ def validate(config: MailConfig) -> list[Problem]:
         problems.append(warning("upstream_option", "A Direct Send upstream reaches only your own tenant's mailboxes."))
     elif config.credential != "certificate" and not config.egress_ips:
         problems.append(warning("egress_ips", "The relay's static public IP is not set: the connector matches on it."))
+    else:
+        problems += relay_connector.connector_ip_problems(config)
     if config.relay_host:
         problems += microsoft_host_rules(config, config.relay_host, field="relay_host")
         if config.relay_host.strip().lower() == cloud.smtp_host and option in ("relay_connector", "direct_send"):

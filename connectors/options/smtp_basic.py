@@ -232,7 +232,7 @@ def _inventory(config: MailConfig) -> Step:
             "whether Basic or OAuth was used, so nothing breaks unnoticed at the cut-over."
         ),
         values=(
-            say("Admin center", cloud.exchange_admin_center),
+            say("Admin center", cloud.flagged("exchange_admin_center")),
             say("Report", "Reports → Mail flow → SMTP AUTH clients submission report"),
             Value("This system's mailbox", value_of(config, "mailbox")),
         ),

@@ -56,17 +56,17 @@ def test_the_connector_is_created_in_the_admin_center_and_by_new_inboundconnecto
     assert f"Connect-ExchangeOnline -ExchangeEnvironmentName {environment}" in command.text
     assert (
         "New-InboundConnector -Name 'SAP PRD relay' -ConnectorType OnPremises -SenderDomains '*' "
-        "-SenderIPAddresses '20.31.40.50','20.31.40.51' -RestrictDomainsToIPAddresses $true"
+        "-SenderIPAddresses '20.31.40.50','20.31.40.51'"
     ) in command.text
+    assert "RestrictDomainsTo" not in command.text.split("\n")[1]  # Partner connectors only
 
 
 def test_a_certificate_connector_matches_the_certificate_name_and_requires_tls() -> None:
     guide = connector_guide(credential="certificate", tls="starttls", egress_ips=())
     command = guide.step("exchange.connector_powershell").command
     assert command is not None
-    assert (
-        "-RequireTls $true -TlsSenderCertificateName 'contoso.com' -RestrictDomainsToCertificate $true" in command.text
-    )
+    assert "-RequireTls $true -TlsSenderCertificateName 'contoso.com'" in command.text
+    assert "-RestrictDomainsToCertificate" not in command.text
     assert "-SenderIPAddresses" not in command.text
     assert "contoso.com" in values(guide, "sap.scot_node")["Client identity (TLS)"]
     assert "required" in values(guide, "sap.scot_node")["Security → Settings"]

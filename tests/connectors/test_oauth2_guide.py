@@ -282,8 +282,9 @@ def test_the_lab_cloud_says_it_is_for_the_demo() -> None:
 
 
 def test_unconfirmed_cloud_endpoints_are_flagged() -> None:
-    assert any("secondary sources" in n.text for n in guide(cloud="gcc-high").notices)
-    assert not any("secondary sources" in n.text for n in guide(cloud="china").notices)
+    assert any("secondary sources" in n.text for n in guide(cloud="dod").notices)
+    assert any("secondary sources" in n.text for n in guide(cloud="china").notices)
+    assert not any("secondary sources" in n.text for n in guide(cloud="global").notices)
 
 
 def test_btp_abap_scripts_check_a_certificate_and_the_summary_skips_the_release() -> None:

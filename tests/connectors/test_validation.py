@@ -40,7 +40,7 @@ def test_it_refuses_a_private_egress_ip_for_a_relay_connector_and_says_why(addre
 
 
 def test_a_public_egress_ip_or_range_is_accepted() -> None:
-    problems = validate(config(option="relay_connector", egress_ips=("20.50.1.7", "2a01:111:f400::/48")))
+    problems = validate(config(option="direct_send", egress_ips=("20.50.1.7", "2a01:111:f400::/48")))
     assert [p for p in problems if p.field == "egress_ips"] == []
 
 

@@ -1,0 +1,108 @@
+"""Facts the guides had wrong (issue 11, "Wrong today"), asserted per product × option × cloud with the
+system's own values."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.clouds import CLOUDS
+from connectors.guide import Guide
+from connectors.registry import guide_for, validate
+
+from .samples import TODAY, config
+
+CLOUDS_REAL = ("global", "gcc-high", "dod", "china")
+IPV4 = "20.31.40.50"
+IPV6 = "2a01:111:f400::25"
+WIDE = "20.31.40.0/22"
+
+
+def build(**changes: object) -> Guide:
+    return guide_for(config(**changes), today=TODAY)
+
+
+def text(guide: Guide) -> str:
+    return guide.to_markdown()
+
+
+def connector_command(guide: Guide, key: str = "exchange.connector_powershell") -> str:
+    command = guide.step(key).command
+    assert command is not None
+    return command.text
+
+
+# -- 6. New-InboundConnector -SenderIPAddresses: IPv4 only, /24 to /32 ----------------------------
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+def test_the_connector_cmdlet_never_gets_an_ipv6_address_or_a_range_wider_than_24(cloud: str) -> None:
+    guide = build(option="relay_connector", cloud=cloud, egress_ips=(IPV4, IPV6, WIDE))
+    create = next(line for line in connector_command(guide).splitlines() if line.startswith("New-InboundConnector"))
+    assert f"-SenderIPAddresses '{IPV4}'" in create
+    assert IPV6 not in create and WIDE not in create
+    matched = {v.label: v.value for v in guide.step("exchange.connector").values}["Authenticating sent email"]
+    assert IPV4 in matched and IPV6 not in matched and WIDE not in matched
+
+
+def test_the_connector_rules_refuse_ipv6_and_wide_ranges_with_the_reason() -> None:
+    problems = validate(config(option="relay_connector", egress_ips=(IPV4, IPV6, WIDE)))
+    messages = [p.message for p in problems if p.field == "egress_ips"]
+    assert any(IPV6 in m and "IPv4 addresses only" in m for m in messages)
+    assert any(WIDE in m and "/24 to /32" in m and "20.31.40.0/24" in m for m in messages)
+
+
+def test_a_relay_server_with_a_connector_upstream_gets_the_same_connector_rules() -> None:
+    problems = validate(config(option="relay_server", smtp_host="relay.contoso.com", egress_ips=(IPV6,)))
+    assert any("IPv4 addresses only" in p.message for p in problems)
+    guide = build(option="relay_server", smtp_host="relay.contoso.com", egress_ips=(IPV4, IPV6))
+    assert IPV6 not in connector_command(guide, "upstream.exchange.connector_powershell").splitlines()[1]
+
+
+def test_direct_send_keeps_an_ipv6_egress_address_for_spf() -> None:
+    problems = validate(config(option="direct_send", egress_ips=(IPV6,)))
+    assert not [p for p in problems if p.field == "egress_ips"]
+    assert f"ip6:{IPV6}" in build(option="direct_send", egress_ips=(IPV6,)).step("dns.spf").values[2].value
+
+
+# -- 7. RestrictDomainsTo* act on Partner connectors only -------------------------------------------
+@pytest.mark.parametrize("credential", ["secret", "certificate"])
+def test_the_onpremises_connector_is_not_shown_with_partner_only_restrictions(credential: str) -> None:
+    guide = build(option="relay_connector", credential=credential, tls="starttls", egress_ips=(IPV4,))
+    command = connector_command(guide)
+    assert "-RestrictDomainsToIPAddresses" not in command and "-RestrictDomainsToCertificate" not in command
+    assert any("Partner connectors only" in note for note in guide.step("exchange.connector_powershell").notes)
+
+
+# -- 8. Clouds: what Microsoft documents is shown plainly, the rest flagged --------------------------
+@pytest.mark.parametrize("cloud", ["gcc-high", "dod"])
+def test_us_government_mx_suffix_and_spf_include_are_no_longer_flagged(cloud: str) -> None:
+    guide = build(option="relay_connector", cloud=cloud, egress_ips=(IPV4,))
+    notices = " ".join(n.text for n in guide.notices)
+    assert "MX" not in notices and "SPF" not in notices
+    assert "contoso-com.mail.protection.office365.us" in text(guide)
+    assert "include:spf.protection.office365.us" in text(guide)
+
+
+def test_the_dod_exchange_admin_center_is_apps_mil_and_flagged_with_the_dod_smtp_host() -> None:
+    assert CLOUDS["dod"].exchange_admin_center == "https://admin.exchange.apps.mil"
+    guide = build(option="relay_connector", cloud="dod", egress_ips=(IPV4,))
+    admin = {v.label: v.value for v in guide.step("exchange.connector").values}["Admin center"]
+    assert admin.startswith("https://admin.exchange.apps.mil") and "unconfirmed" in admin
+    notice = next(n.text for n in guide.notices if "Not confirmed" in n.text)
+    assert "SMTP host outlook-dod.office365.us" in notice and "admin.exchange.apps.mil" in notice
+
+
+def test_gcc_high_keeps_its_own_exchange_admin_center_unflagged() -> None:
+    guide = build(option="relay_connector", cloud="gcc-high", egress_ips=(IPV4,))
+    admin = {v.label: v.value for v in guide.step("exchange.connector").values}["Admin center"]
+    assert admin == "https://admin.exchange.office365.us"
+
+
+@pytest.mark.parametrize("option", ["oauth2", "direct_send", "relay_connector"])
+def test_china_values_stay_flagged(option: str) -> None:
+    guide = build(option=option, cloud="china", egress_ips=(IPV4,))
+    notice = next(n.text for n in guide.notices if "Not confirmed" in n.text)
+    assert "smtp.partner.outlook.cn" in notice and "mail.protection.partner.outlook.cn" in notice
+
+
+def test_the_global_cloud_has_no_unconfirmed_values() -> None:
+    assert CLOUDS["global"].confirmed
+    assert not any("Not confirmed" in n.text for n in build(option="oauth2").notices)
