@@ -199,7 +199,8 @@ def _direct_send(facts: AdvisorInput) -> Verdict:
         against.append(reason + ".")
     if facts.external_recipients:
         against.append(
-            "It delivers only to mailboxes of your own tenant; external recipients are refused (550 5.7.64)."
+            "It delivers only to mailboxes of your own tenant; external recipients are refused (550 5.7.64) "
+            "or deferred (451 4.4.62)."
         )
     if not facts.outbound_25:
         against.append("Port 25 outbound is closed; Direct Send delivers to the MX endpoint on port 25.")

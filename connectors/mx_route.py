@@ -189,7 +189,7 @@ def blocklists(config: MailConfig) -> Step:
     )
 
 
-def sap_steps(config: MailConfig, *, why_node: str, client_certificate: str = "") -> tuple[Step, ...]:
+def sap_steps(config: MailConfig, *, why_node: str, path: str, client_certificate: str = "") -> tuple[Step, ...]:
     """``client_certificate``: the name a certificate-based connector matches; SAP must present it."""
     host, port, tls = effective_endpoint(config)
     node_host = host or placeholder("sender")
@@ -204,7 +204,7 @@ def sap_steps(config: MailConfig, *, why_node: str, client_certificate: str = ""
         tls_client_parameters(),
         *trust,
         scot_relay_node(config, host=node_host, port=port, tls=tls, why=why_node, client_identity=identity),
-        *sap_finish(config),
+        *sap_finish(config, path),
     )
 
 

@@ -9,6 +9,16 @@ from connectors.config import MailConfig
 from connectors.guide import Command, Step, Value, Where, say
 from connectors.placeholders import sender_domain_or_placeholder, sender_or_placeholder, value_of
 
+# How SAP's mail enters Exchange Online; some steps say different things per path. Only client
+# submission (SMTP AUTH, OAuth or Basic) runs through a mailbox: it alone leaves a copy in Sent Items
+# and is bound by the mailbox limits (3 concurrent connections, 432 4.3.2). Source: "Compare the
+# options" in https://learn.microsoft.com/exchange/mail-flow-best-practices/how-to-set-up-a-multifunction-device-or-application-to-send-email-using-microsoft-365-or-office-365
+SUBMISSION = "submission"  # oauth2, smtp_basic
+DIRECT_SEND = "direct_send"  # the MX endpoint, no connector
+CONNECTOR = "connector"  # the MX endpoint, an inbound connector relays
+RELAY = "relay"  # SAP hands the mail to an MTA of its own
+PATHS = (SUBMISSION, DIRECT_SEND, CONNECTOR, RELAY)
+
 ICM_PARAMETER_VALUE = "PROT=SMTP,PORT=25000,TIMEOUT=180,TLS=1"
 ROOT_CA = "DigiCert Global Root G2"
 ROOT_CA_SHA1 = "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4"
@@ -181,7 +191,13 @@ def scot_addressing(config: MailConfig) -> Step:
     )
 
 
-def send_job() -> Step:
+def send_job(path: str = SUBMISSION) -> Step:
+    notes = ["The job runs only on application servers where the ICM's SMTP service is active."]
+    if path == SUBMISSION:
+        notes.append(
+            "Exchange Online allows 3 concurrent SMTP connections per mailbox: do not run several "
+            "send processes in parallel for one mailbox (432 4.3.2 otherwise)."
+        )
     return Step(
         key="sap.send_job",
         where=Where.SAP_GUI,
@@ -192,11 +208,7 @@ def send_job() -> Step:
             Value("Variant", "SAP&CONNECTINT"),
             say("Period", "every 5–10 minutes (SCOT → Send Job → Schedule Job for INT)"),
         ),
-        notes=(
-            "The job runs only on application servers where the ICM's SMTP service is active.",
-            "Exchange Online allows 3 concurrent SMTP connections per mailbox: do not run several "
-            "send processes in parallel for one mailbox (432 4.3.2 otherwise).",
-        ),
+        notes=tuple(notes),
     )
 
 
@@ -215,17 +227,51 @@ def sbwp_test(config: MailConfig) -> Step:
     )
 
 
-def sost_status() -> Step:
+def sost_status(config: MailConfig, path: str = SUBMISSION) -> Step:
     return Step(
         key="sap.sost",
         where=Where.SAP_GUI,
         title="SOST: read the message status",
-        why="SOST shows whether Exchange Online took the message and, if not, what it answered.",
-        values=(say("Success", "status 'Sent' (green); the message appears in the mailbox's Sent Items"),),
-        notes=(
-            "Common SAPconnect errors: " + "; ".join(SOST_CODES) + ".",
-            "For details switch on the SAPconnect trace (SCOT → Utilities → Trace, SAP Note 1639935).",
+        why="SOST shows whether the next server took the message and, if not, what it answered.",
+        values=(
+            say("Sent", "the message left SAP; whether it reached the recipient is known only downstream"),
+            say("Proof of delivery", delivery_proof(config, path)),
         ),
+        notes=(
+            "Waiting for Retry: a temporary refusal (a 4xx reply such as 451 4.4.62): SAPconnect retries until the "
+            "node's maximum waiting time for repeat send attempts has passed, then sets Errors.",
+            "Still no entry in queue: the sending program never committed the message (no COMMIT WORK); "
+            "resend from SOST and look at the application.",
+            "Common SAPconnect errors: " + "; ".join(SOST_CODES) + ".",
+            "For details switch on the SAPconnect trace (SCOT → Utilities → Trace, SAP Note 1639935) and the "
+            "ICM trace (SMICM, SAP Note 2351619).",
+            "Status meanings: SAP's SOST documentation (wiki.scn.sap.com, SOST - Send Request Overview) and the "
+            "data elements SOST_STATUS_RETRY / SOST_STATUS_INCONS.",
+        ),
+    )
+
+
+def delivery_proof(config: MailConfig, path: str) -> str:
+    """What proves, after SOST says Sent, that the message really went through Exchange Online."""
+    recipient = value_of(config, "test_recipient")
+    if path == SUBMISSION:
+        return (
+            f"a copy in the Sent Items of {value_of(config, 'mailbox')} (only SMTP AUTH keeps one), the message "
+            f"in {recipient}'s mailbox, and message trace status Delivered"
+        )
+    if path == DIRECT_SEND:
+        return (
+            f"the message in {recipient}'s mailbox (your own tenant) and message trace status Delivered; "
+            "Direct Send uses no mailbox, so nothing appears in Sent Items"
+        )
+    if path == CONNECTOR:
+        return (
+            f"message trace for {sender_or_placeholder(config)} with status Delivered and the message at "
+            f"{recipient}; the connector uses no mailbox, so nothing appears in Sent Items"
+        )
+    return (
+        "the relay's log shows the message handed on (Postfix: status=sent with Exchange Online's 250 reply), then "
+        f"message trace status Delivered and the message at {recipient}; no mailbox, no Sent Items copy"
     )
 
 
@@ -233,5 +279,5 @@ def sap_prerequisites() -> tuple[Step, ...]:
     return (icm_smtp_service(), smicm_restart(), sicf_sapconnect())
 
 
-def sap_finish(config: MailConfig) -> tuple[Step, ...]:
-    return (scot_addressing(config), send_job(), sbwp_test(config), sost_status())
+def sap_finish(config: MailConfig, path: str = SUBMISSION) -> tuple[Step, ...]:
+    return (scot_addressing(config), send_job(path), sbwp_test(config), sost_status(config, path))

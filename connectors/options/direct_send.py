@@ -1,6 +1,6 @@
 """SMTP Direct Send: SAP delivers to the tenant's MX endpoint on port 25, unauthenticated.
 
-Only recipients in the organisation's own tenant (external ones: 550 5.7.64), any sender in an
+Only recipients in the organisation's own tenant (external ones: 550 5.7.64 or 451 4.4.62), any sender in an
 accepted domain, antispam applies, a static IP with SPF is recommended. Tenants can refuse Direct
 Send altogether (RejectDirectSend → 550 5.7.68).
 """
@@ -23,6 +23,7 @@ from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system
 from connectors.retirement import Milestone
+from connectors.sap_steps import DIRECT_SEND
 
 CODE = "direct_send"
 LABEL = "SMTP Direct Send"
@@ -51,7 +52,8 @@ def validate(config: MailConfig) -> list[Problem]:
             warning(
                 "test_recipient",
                 f"Direct Send delivers only to mailboxes of your own tenant; {config.test_recipient} is outside "
-                f"{config.sender_domain} and is refused (550 5.7.64) unless that domain is in the same tenant.",
+                f"{config.sender_domain} and is refused (550 5.7.64) or deferred (451 4.4.62) unless that domain is in "
+                "the same tenant.",
             )
         )
     return dedupe(problems)
@@ -81,6 +83,7 @@ def steps(
         mx_route.blocklists(config),
         *mx_route.sap_steps(
             config,
+            path=DIRECT_SEND,
             why_node=(
                 "Direct Send needs no authentication: SAP hands mail to the tenant's MX endpoint on port 25, "
                 "which accepts it for the tenant's own mailboxes."
@@ -102,7 +105,9 @@ def steps(
             Notice(
                 "warning",
                 "Direct Send reaches only mailboxes of your own tenant: mail to vendors or customers is "
-                "refused (550 5.7.64 TenantAttribution). For external recipients use SMTP OAuth 2.0 or a relay connector.",
+                "refused (550 5.7.64 TenantAttribution) or deferred (451 4.4.62 'Mail sent to the wrong Office "
+                "365 region', ATTR35: SAP retries and the message waits in SOST until it fails). For external "
+                "recipients use SMTP OAuth 2.0 or a relay connector.",
             ),
             *cloud_notices(config),
         ),

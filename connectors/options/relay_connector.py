@@ -23,6 +23,7 @@ from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system
 from connectors.retirement import Milestone
+from connectors.sap_steps import CONNECTOR
 
 CODE = "relay_connector"
 LABEL = "Exchange Online relay connector"
@@ -150,6 +151,7 @@ def steps(
         mx_route.blocklists(config),
         *mx_route.sap_steps(
             config,
+            path=CONNECTOR,
             why_node=(
                 "SAP hands mail to the tenant's MX endpoint on port 25; the connector recognises it "
                 f"by its {'certificate' if certificate else 'IP address'} and relays it to any recipient."
@@ -272,7 +274,8 @@ def _connector_notes(config: MailConfig) -> tuple[str, ...]:
         notes.append(
             "The certificate SAP presents (SCOT client identity PSE) must carry "
             f"{certificate_name(config)} in its CN or SAN, be an accepted domain of the tenant and come with its full "
-            "chain; a mismatch shows as 450 4.4.62 or 550 5.7.64."
+            "chain; a mismatch shows as 550 5.7.64, or as the deferral 451 4.4.62 (SAP retries, the message waits "
+            "in SOST as Waiting for Retry)."
         )
     else:
         notes.append(

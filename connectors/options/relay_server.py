@@ -28,7 +28,7 @@ from connectors.problems import Problem, dedupe, error, warning
 from connectors.products import describe_system
 from connectors.retirement import Milestone, retirement_summary
 from connectors.rules import malformed_values, microsoft_host_rules, missing, product_rules, sender_domain_rules
-from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node
+from connectors.sap_steps import RELAY, sap_finish, sap_prerequisites, scot_relay_node
 from connectors.smtp_chain import connection_checks, domain_records, egress_ip, envelope_and_send, keys
 
 CODE = "relay_server"
@@ -148,7 +148,7 @@ def steps(
             why="SAP hands every message to the relay, which queues it and sends it on to Exchange Online.",
             client_identity="SSL client Standard (trusting the relay's CA, previous step)",
         ),
-        *sap_finish(config),
+        *sap_finish(config, RELAY),
     )
     notices = [*_upstream_notices(config, option, today, milestones), *cloud_notices(config)]
     up_host, up_port, _ = upstream_endpoint(config)

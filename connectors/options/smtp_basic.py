@@ -32,7 +32,15 @@ from connectors.rules import (
     sender_domain_rules,
     submission_port_rules,
 )
-from connectors.sap_steps import sap_finish, sap_prerequisites, strust_root, tls_client_parameters
+from connectors.sap_steps import (
+    CONNECTOR,
+    SUBMISSION,
+    delivery_proof,
+    sap_finish,
+    sap_prerequisites,
+    strust_root,
+    tls_client_parameters,
+)
 from connectors.smtp_chain import connection_checks, domain_records, egress_ip, envelope_and_send
 
 CODE = "smtp_basic"
@@ -269,6 +277,7 @@ def _cutover(config: MailConfig, target: str) -> Step:
             say("Now sending through", new_path),
             say("SCOT → Security → Settings", "delete the stored user and password"),
             say("Test", f"SBWP to {value_of(config, 'test_recipient')}, then SOST: status 'Sent'"),
+            say("Proof of delivery", delivery_proof(config, SUBMISSION if target == "oauth2" else CONNECTOR)),
         ),
         check="smtp.auth" if target == "oauth2" else "smtp.envelope",
         notes=("If the test fails, SOST's message and the portal's diagnosis name the step to revisit.",),

@@ -235,10 +235,20 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "4.4.62",
-        "The certificate connector did not match.",
-        "The client certificate's CN/SAN is not in an accepted domain or the chain is incomplete.",
-        "Use a certificate whose subject is in an accepted domain with its full chain; match it in the connector.",
-        status=Status.FAIL,
+        "Exchange Online deferred the message: 'Mail sent to the wrong Office 365 region' (ATTR35). It is a "
+        "temporary refusal: SAP keeps retrying and the message waits in SOST (Waiting for Retry) until the node's "
+        "maximum waiting time has passed.",
+        "Exchange could not attribute the connection to your tenant: a wrong smart host (the legacy "
+        "mail.messaging.microsoft.com or an IP address instead of the tenant's MX endpoint), mail to external "
+        "recipients through the MX endpoint without a connector that matches (Direct Send to outside "
+        "recipients ends here too, not only in 550 5.7.64), or a connector whose IP address or certificate no "
+        "longer matches the sender (a changed egress IP, a renewed certificate with another name or chain).",
+        "SCOT / the relay: send to the tenant's MX endpoint by name (<domain-with-dashes>.mail.protection.outlook.com), "
+        "never an IP or mail.messaging.microsoft.com. Exchange admin center → Mail flow → Connectors: make the "
+        "inbound connector match the public IP Exchange sees (egress.ip) or the certificate SAP presents (CN/SAN in "
+        "an accepted domain, sent with its full chain). For external recipients without a connector, set one up "
+        "(Direct Send reaches only your own tenant).",
+        status=Status.WARN,
         source=_EXO,
     ),
     Entry(

@@ -106,3 +106,73 @@ def test_china_values_stay_flagged(option: str) -> None:
 def test_the_global_cloud_has_no_unconfirmed_values() -> None:
     assert CLOUDS["global"].confirmed
     assert not any("Not confirmed" in n.text for n in build(option="oauth2").notices)
+
+
+# -- 3. 451 4.4.62 is a temporary deferral, with three causes ---------------------------------------
+def test_451_4_4_62_is_a_deferral_that_waits_in_sost_not_a_certificate_failure() -> None:
+    from diagnostics.catalogue import explain
+    from diagnostics.findings import Status
+
+    entry = explain("4.4.62", "Mail sent to the wrong Office 365 region. ATTR35")
+    assert entry.status == Status.WARN
+    assert "temporary" in entry.meaning and "SOST" in entry.meaning
+    for cause in ("mail.messaging.microsoft.com", "IP address", "external recipients", "connector whose IP"):
+        assert cause in entry.cause
+    assert "MX endpoint by name" in entry.remedy
+
+
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+def test_direct_send_names_both_endings_for_outside_recipients(cloud: str) -> None:
+    guide = build(option="direct_send", cloud=cloud, egress_ips=(IPV4,), test_recipient="ap@fabrikam.com")
+    notice = next(n.text for n in guide.notices if "own tenant" in n.text)
+    assert "550 5.7.64" in notice and "451 4.4.62" in notice
+    problem = next(p.message for p in guide.problems if p.field == "test_recipient")
+    assert "550 5.7.64" in problem and "451 4.4.62" in problem
+
+
+# -- 4. Sent Items is the proof for SMTP AUTH only; 5. 432 4.3.2 is authenticated submission only ----
+SAP_GUI_PRODUCTS = ("ecc", "s4_onprem", "s4_private", "other_abap")
+OPTIONS = ("oauth2", "smtp_basic", "direct_send", "relay_connector", "relay_server")
+
+
+def option_config(option: str, **changes: object) -> dict[str, object]:
+    values: dict[str, object] = {"option": option, "egress_ips": (IPV4,)}
+    if option == "relay_server":
+        values["smtp_host"] = "relay.contoso.com"
+    return {**values, **changes}
+
+
+@pytest.mark.parametrize("product", SAP_GUI_PRODUCTS)
+@pytest.mark.parametrize("option", OPTIONS)
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+def test_only_smtp_auth_promises_a_sent_items_copy_and_the_connection_limit(
+    option: str, product: str, cloud: str
+) -> None:
+    guide = build(**option_config(option, product=product, cloud=cloud, basis_release=757))
+    sost = guide.step("sap.sost")
+    proof = {v.label: v.value for v in sost.values}["Proof of delivery"]
+    job_notes = " ".join(guide.step("sap.send_job").notes)
+    if option in ("oauth2", "smtp_basic"):
+        assert "Sent Items of sap-prd@contoso.com" in proof
+        assert "432 4.3.2" in job_notes
+    else:
+        assert "Sent Items of" not in proof
+        assert "no Sent Items copy" in proof or "nothing appears in Sent Items" in proof
+        assert "432 4.3.2" not in job_notes
+    assert "basis-team@contoso.com" in proof
+
+
+def test_each_path_has_its_own_proof() -> None:
+    assert (
+        "message trace for sap-prd@contoso.com"
+        in {v.label: v.value for v in build(**option_config("relay_connector")).step("sap.sost").values}[
+            "Proof of delivery"
+        ]
+    )
+    relay = build(**option_config("relay_server")).step("sap.sost")
+    assert "status=sent" in {v.label: v.value for v in relay.values}["Proof of delivery"]
+
+
+def test_no_mx_or_relay_guide_mentions_the_mailbox_connection_limit() -> None:
+    for option in ("direct_send", "relay_connector", "relay_server"):
+        assert "432 4.3.2" not in text(build(**option_config(option)))
