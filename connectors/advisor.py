@@ -124,9 +124,15 @@ def _volume_over_submission_limits(facts: AdvisorInput) -> str | None:
 
 def _sap_gui_only(facts: AdvisorInput) -> str | None:
     if is_managed_by_sap(facts.product):
-        return "S/4HANA Cloud Public Edition: SAP operates the mail integration; customers configure no option"
+        return (
+            "S/4HANA Cloud Public Edition has no SAP GUI: SAP operates the SAP side (SMTP OAuth 2.0 managed by SAP, "
+            "or SAP's own mail server)"
+        )
     if is_btp_abap(facts.product):
-        return f"{product_label(facts.product)} sends mail only through SAP_COM_0548 with OAuth 2.0"
+        return (
+            f"{product_label(facts.product)} sends mail only through SAP_COM_0548: OAuth 2.0 to Exchange Online, "
+            "or your relay through the Cloud Connector"
+        )
     return None
 
 
@@ -245,8 +251,20 @@ def _relay_connector(facts: AdvisorInput) -> Verdict:
 
 def _relay_server(facts: AdvisorInput) -> Verdict:
     label = LABELS["relay_server"]
-    if reason := _sap_gui_only(facts):
+    if is_managed_by_sap(facts.product) and (reason := _sap_gui_only(facts)):
         return Verdict("relay_server", label, False, (reason + ".",))
+    if is_btp_abap(facts.product):
+        # SAP Help, "Integrating Outbound Emails Using SMTP": an internal SMTP server through the Cloud Connector.
+        return Verdict(
+            "relay_server",
+            label,
+            True,
+            (
+                "The ABAP environment reaches a relay in your network through the Cloud Connector (SAP_COM_0548, "
+                "outbound user with user and password); the relay sends on to Exchange Online by a connector.",
+                "Mind the relay's allowlist: it sees the Cloud Connector's address, not SAP's.",
+            ),
+        )
     reasons = [
         "Works from any release: SAP talks plain SMTP to a relay in your network, the relay speaks TLS 1.2 to "
         "Exchange Online through a connector.",

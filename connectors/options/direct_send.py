@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import mx_route
+from connectors import mx_route, sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
 from connectors.endpoints import effective_endpoint
@@ -70,6 +70,8 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     host, port, tls = effective_endpoint(config)
     body = (
         mx_route.egress(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from connectors import sap_cloud
 from connectors.clouds import Cloud, cloud_for
 from connectors.config import MailConfig
 from connectors.endpoints import effective_endpoint
@@ -17,7 +18,7 @@ from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices, expiry_notices
 from connectors.oauth2_scripts import app_display_name, setup_script, verification_script
 from connectors.option import Option, OptionField
-from connectors.placeholders import hand_off, placeholder, value_of
+from connectors.placeholders import hand_off, value_of
 from connectors.plan import PlannedCheck
 from connectors.powershell import SEND_AS_APP_ROLE, connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
@@ -172,11 +173,11 @@ def steps(
             system=config.system_label,
             title=f"{LABEL} — {config.system_label}",
             summary=(
-                f"{config.system_label} is an S/4HANA Cloud Public Edition system: SAP operates its mail "
-                "integration with Exchange Online. There is nothing to set up on the SAP side."
+                f"{config.system_label} is an S/4HANA Cloud Public Edition system: SAP operates its SAP side and "
+                "manages the SMTP OAuth 2.0 configuration for your tenant. You ask SAP, prepare your domain and test."
             ),
-            steps=(_managed_by_sap(config),),
-            notices=tuple(notices),
+            steps=sap_cloud.public_edition_steps(config),
+            notices=(sap_cloud.public_edition_notice(), *notices),
             problems=problems,
         )
     btp = is_btp_abap(config.product)
@@ -201,7 +202,12 @@ def steps(
     if btp:
         # SAP runs the BTP network: no firewall or SAP Note steps for the customer.
         body = (*microsoft_steps[:3], *_btp_steps(config, cloud), *microsoft_steps[3:])
-        body = _move_btp_arrangement_last(body)
+        body = (
+            *_move_btp_arrangement_last(body),
+            sap_cloud.allowlist_step(config),
+            sap_cloud.monitor_test_step(config),
+        )
+        notices.append(sap_cloud.no_sap_gui_notice(config))
     else:
         body = (
             _network(config, cloud),
@@ -673,23 +679,6 @@ def _move_btp_arrangement_last(body: tuple[Step, ...]) -> tuple[Step, ...]:
     the certificate upload because the certificate is downloaded from it."""
     arrangement = [step for step in body if step.key == "btp.communication_arrangement"]
     return tuple(step for step in body if step.key != "btp.communication_arrangement") + tuple(arrangement)
-
-
-def _managed_by_sap(config: MailConfig) -> Step:
-    return Step(
-        key="sap_managed.nothing_to_configure",
-        where=Where.SAP_MANAGED,
-        title="Nothing to configure: SAP operates the Exchange Online integration",
-        why=(
-            "In S/4HANA Cloud Public Edition the customer has no SMTP or OAuth settings; SAP manages "
-            "the SMTP OAuth 2.0 configuration for your tenant."
-        ),
-        values=(
-            Value("System", config.system_label),
-            say("Questions or changes", "through your SAP support channel"),
-            Value("Mailbox on record", config.mailbox or placeholder("mailbox")),
-        ),
-    )
 
 
 OPTION = Option(

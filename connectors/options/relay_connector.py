@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import mx_route
+from connectors import mx_route, sap_cloud
 from connectors.addresses import parse_egress
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
@@ -132,6 +132,8 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     host, port, tls = effective_endpoint(config)
     certificate = uses_certificate(config)
     body = (

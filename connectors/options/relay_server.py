@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
+from connectors import sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
 from connectors.endpoints import UPSTREAM_OPTIONS, effective_endpoint, upstream_endpoint, upstream_option
@@ -25,7 +26,7 @@ from connectors.plan import PlannedCheck
 from connectors.postfix import SAP_NETWORKS, main_cf, sasl_passwd, supports_upstream
 from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, error, warning
-from connectors.products import describe_system
+from connectors.products import describe_system, is_btp_abap
 from connectors.retirement import Milestone, retirement_summary
 from connectors.rules import malformed_values, microsoft_host_rules, missing, product_rules, sender_domain_rules
 from connectors.sap_steps import RELAY, sap_finish, sap_prerequisites, scot_relay_node
@@ -123,6 +124,8 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     today = today or date.today()
     option = upstream_option(config)
     upstream = _upstream_guide(config, option, existing_spf=existing_spf, today=today)
@@ -137,7 +140,7 @@ def steps(
     relay_side += [_relay_test(config), _iis_notes(config, option)]
     host, port, tls = effective_endpoint(config)
     relay = host or placeholder("smtp_host")
-    sap_side = (
+    sap_side: tuple[Step, ...] = (
         *sap_prerequisites(),
         *((_strust_relay(relay),) if tls != "none" else ()),
         scot_relay_node(
@@ -151,6 +154,10 @@ def steps(
         *sap_finish(config, RELAY),
     )
     notices = [*_upstream_notices(config, option, today, milestones), *cloud_notices(config)]
+    if is_btp_abap(config.product):
+        # The ABAP environment reaches the relay through the Cloud Connector with SAP_COM_0548: no SAP GUI.
+        sap_side = sap_cloud.relay_steps(config, relay=relay, port=port)
+        notices.append(sap_cloud.no_sap_gui_notice(config))
     up_host, up_port, _ = upstream_endpoint(config)
     return Guide(
         option=CODE,
@@ -170,8 +177,11 @@ def steps(
 
 
 def _upstream_guide(config: MailConfig, option: str, *, existing_spf: str | Sequence[str] | None, today: date) -> Guide:
-    # The relay is the upstream option's client: its endpoint is relay_host, not smtp_host.
-    upstream_config = dataclasses.replace(config, option=option, smtp_host=config.relay_host, smtp_port=None, tls="")
+    # The relay is the upstream option's client: its endpoint is relay_host, not smtp_host, and it is
+    # no SAP product (a BTP ABAP system's relay may well use a connector).
+    upstream_config = dataclasses.replace(
+        config, option=option, smtp_host=config.relay_host, smtp_port=None, tls="", product=""
+    )
     if option == "oauth2":
         return oauth2.steps(upstream_config, today=today)
     if option == "direct_send":
@@ -254,7 +264,8 @@ def _relay_network(config: MailConfig, option: str) -> Step:
         why="SAP reaches only the relay; the relay alone needs the way out to Exchange Online.",
         values=(
             Value(
-                "SAP application servers → relay", f"{value_of(config, 'smtp_host')}:{effective_endpoint(config).port}"
+                "Cloud Connector → relay" if is_btp_abap(config.product) else "SAP application servers → relay",
+                f"{value_of(config, 'smtp_host')}:{effective_endpoint(config).port}",
             ),
             Value("Relay → Exchange Online", f"{host or placeholder('sender')}:{port}"),
             Value("Relay's static public IP(s)", value_of(config, "egress_ips")),

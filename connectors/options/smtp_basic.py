@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
+from connectors import sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
 from connectors.endpoints import effective_endpoint
@@ -123,6 +124,8 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     today = today or date.today()
     chosen = tuple(milestones) if milestones else DEFAULT_MILESTONES
     target = migration_target(config)

@@ -95,12 +95,13 @@ def test_the_three_connection_limit_is_mentioned_for_oauth() -> None:
     assert any("3 concurrent connections" in note for note in advise(facts()).notes)
 
 
-def test_btp_abap_gets_oauth_with_jwt_and_nothing_else() -> None:
+def test_btp_abap_gets_oauth_with_jwt_or_a_relay_through_the_cloud_connector() -> None:
     advice = advise(facts(product="btp_abap", basis_release=None, outbound_587=False, tls12=False))
     assert advice.recommended is not None and advice.recommended.option == "oauth2"
     assert "SAP_COM_0548" in advice.recommended.reasons[0]
     assert advice.credential == "certificate"
-    assert all(not v.suitable for v in advice.alternatives)
+    assert [v.option for v in advice.alternatives if v.suitable] == ["relay_server"]
+    assert "Cloud Connector" in advice.verdict("relay_server").reasons[1]
 
 
 def test_s4hana_cloud_public_edition_is_managed_by_sap() -> None:
@@ -111,10 +112,10 @@ def test_s4hana_cloud_public_edition_is_managed_by_sap() -> None:
     assert all(not v.suitable for v in advice.alternatives)
 
 
-def test_mass_mail_from_btp_has_no_option_and_says_so() -> None:
+def test_mass_mail_from_btp_goes_through_a_relay_not_the_mailbox() -> None:
     advice = advise(facts(product="btp_abap", messages_per_day=100_000))
-    assert advice.recommended is None
-    assert any("No option fits" in note for note in advice.notes)
+    assert advice.recommended is not None and advice.recommended.option == "relay_server"
+    assert not advice.verdict("oauth2").suitable
 
 
 def test_basic_authentication_is_never_recommended() -> None:

@@ -176,3 +176,73 @@ def test_each_path_has_its_own_proof() -> None:
 def test_no_mx_or_relay_guide_mentions_the_mailbox_connection_limit() -> None:
     for option in ("direct_send", "relay_connector", "relay_server"):
         assert "432 4.3.2" not in text(build(**option_config(option)))
+
+
+# -- 1./2. S/4HANA Cloud Public Edition and BTP ABAP: no SAP GUI step, ever ---------------------------
+SAP_GUI_TRANSACTIONS = ("RZ10", "SMICM", "SICF", "STRUST", "SCOT", "SBWP", "SOST", "SBCS", "OA2C", "SNOTE", "SOAUTH2")
+
+
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+@pytest.mark.parametrize("option", OPTIONS)
+@pytest.mark.parametrize("product", ["s4_public", "btp_abap"])
+def test_products_without_sap_gui_never_get_a_sap_gui_step(product: str, option: str, cloud: str) -> None:
+    guide = build(**option_config(option, product=product, cloud=cloud, basis_release=None, credential="certificate"))
+    for step in guide.steps:
+        assert step.where.value != "sap_gui", step.key
+        assert not step.title.startswith(SAP_GUI_TRANSACTIONS), step.title
+    assert "nothing to configure" not in guide.summary.lower() and "nothing to set up" not in guide.summary.lower()
+
+
+@pytest.mark.parametrize("option", ["smtp_basic", "direct_send", "relay_connector", "relay_server"])
+def test_public_edition_refuses_the_options_it_cannot_use_with_the_reason(option: str) -> None:
+    guide = build(**option_config(option, product="s4_public"))
+    assert [s.key for s in guide.steps] == ["refused.option"]
+    assert guide.steps[0].values[0].value == "oauth2"
+    error = next(n for n in guide.notices if n.level == "error")
+    assert "no SAP GUI" in error.text and "SAP's own mail server" in error.text
+
+
+@pytest.mark.parametrize("option", ["smtp_basic", "direct_send", "relay_connector"])
+def test_btp_abap_refuses_the_options_it_cannot_use_and_names_the_two_that_work(option: str) -> None:
+    guide = build(**option_config(option, product="btp_abap"))
+    assert [s.key for s in guide.steps] == ["refused.option"]
+    assert guide.steps[0].values[0].value == "oauth2, relay_server"
+
+
+def test_public_edition_oauth_is_a_request_to_sap_dns_for_sap_mail_and_the_test_app() -> None:
+    guide = build(option="oauth2", product="s4_public")
+    keys = [s.key for s in guide.steps]
+    assert keys == ["sap_managed.exchange_online", "sap_managed.sap_mail_server", "btp.monitor_email_transmissions"]
+    request = guide.step("sap_managed.exchange_online")
+    assert any(note.startswith("Unverified:") and "Fiori launchpad" in note for note in request.notes)
+    assert "sap-prd@contoso.com" in [v.value for v in request.values]
+    assert "3231960" in " ".join(guide.step("sap_managed.sap_mail_server").notes)
+
+
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+def test_btp_abap_can_use_a_relay_server_through_the_cloud_connector(cloud: str) -> None:
+    guide = build(**option_config("relay_server", product="btp_abap", cloud=cloud, smtp_host="mailrelay.corp.local"))
+    keys = [s.key for s in guide.steps]
+    for key in ("btp.cloud_connector", "btp.communication_system", "btp.communication_arrangement"):
+        assert key in keys
+    system = {v.label: v.value for v in guide.step("btp.communication_system").values}
+    assert system["Host name"] == "mailrelay.corp.local" and system["Port"] == "25"
+    assert "enabled" in system["Cloud Connector"] and "User and Password" in system["Outbound user"]
+    assert {v.label: v.value for v in guide.step("btp.communication_arrangement").values}["Scenario"] == "SAP_COM_0548"
+    assert "relay.install" in keys and "upstream.exchange.connector" in keys  # the relay still needs its connector
+    assert "Cloud Connector → relay" in {v.label for v in guide.step("relay.network").values}
+
+
+@pytest.mark.parametrize("option", ["oauth2", "relay_server"])
+def test_btp_abap_guides_end_with_the_recipient_allowlist_and_monitor_email_transmissions(option: str) -> None:
+    guide = build(
+        **option_config(option, product="btp_abap", credential="certificate", test_recipient="ap@fabrikam.com")
+    )
+    assert [s.key for s in guide.steps][-2:] == ["btp.email_allowlist", "btp.monitor_email_transmissions"]
+    allowlist = {v.label: v.value for v in guide.step("btp.email_allowlist").values}
+    assert allowlist["Allowed recipient domain(s)"] == "fabrikam.com"
+    assert allowlist["Allowed sender domain"] == "contoso.com"
+    assert "SMAIL_VM_RCV_DOM" in allowlist["Where"]
+    assert "not allowed" in guide.step("btp.email_allowlist").why
+    test_step = guide.step("btp.monitor_email_transmissions")
+    assert {v.label: v.value for v in test_step.values}["Recipient"] == "ap@fabrikam.com"

@@ -227,7 +227,7 @@ def test_btp_abap_uses_a_communication_system_and_sap_com_0548_with_the_clouds_s
     assert not [s for s in g.steps if s.where == Where.SAP_GUI]
     keys = [s.key for s in g.steps]
     assert keys.index("btp.communication_system") < keys.index("entra.certificate_upload")
-    assert keys[-1] == "btp.communication_arrangement"
+    assert keys[-3:] == ["btp.communication_arrangement", "btp.email_allowlist", "btp.monitor_email_transmissions"]
     command = g.step("exchange.service_principal").command
     assert command is not None and environment in command.text
 
@@ -238,12 +238,16 @@ def test_btp_abap_is_jwt_even_when_the_setup_says_secret() -> None:
     assert any(p.field == "credential" for p in g.problems)
 
 
-def test_s4hana_cloud_public_edition_has_nothing_to_configure() -> None:
+def test_s4hana_cloud_public_edition_is_set_up_by_sap_and_tested_in_its_app() -> None:
     g = guide(product="s4_public")
-    assert [s.key for s in g.steps] == ["sap_managed.nothing_to_configure"]
-    assert g.steps[0].where == Where.SAP_MANAGED
+    assert [s.key for s in g.steps] == [
+        "sap_managed.exchange_online",
+        "sap_managed.sap_mail_server",
+        "btp.monitor_email_transmissions",
+    ]
+    assert {s.where for s in g.steps} == {Where.SAP_MANAGED}
     assert g.scripts == ()
-    assert "nothing to set up" in g.summary
+    assert "SAP operates its SAP side" in g.summary
 
 
 def test_missing_ids_become_placeholders_naming_the_field() -> None:
