@@ -27,7 +27,7 @@ from connectors.rules import (
 )
 from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node, strust_root, tls_client_parameters
 from connectors.smtp_chain import connection_checks, egress_ip, envelope_and_send
-from connectors.spf import build_spf
+from connectors.spf import build_spf, is_spf, unquote
 
 
 def common_problems(config: MailConfig, *, tls_required: bool) -> list[Problem]:
@@ -134,8 +134,15 @@ def spf(config: MailConfig, existing_spf: str | Sequence[str] | None) -> Step:
             "domain has one, merge the terms above into it instead of adding a second record (two SPF "
             "records break SPF for the whole domain); the spf.record check shows the current one.",
         )
-    notes.append(
-        f"The record needs {result.lookups} DNS lookup(s) of the 10 SPF allows (its own terms; included records add theirs)."
+    current: list[Value] = []
+    if existing_spf is not None:
+        # The portal read the live record: show it beside the merged one.
+        texts = [existing_spf] if isinstance(existing_spf, str) else list(existing_spf)
+        published = " | ".join(unquote(text) for text in texts if is_spf(text))
+        current.append(Value("Current record", published) if published else say("Current record", "none published"))
+    lookups = say(
+        "DNS lookups",
+        f"{result.lookups} of the 10 SPF allows (its own terms; the records it includes add theirs)",
     )
     return Step(
         key="dns.spf",
@@ -149,7 +156,9 @@ def spf(config: MailConfig, existing_spf: str | Sequence[str] | None) -> Step:
             Value("Name", domain),
             Value("Type", "TXT"),
             Value("Value", record),
+            *current,
             Value("Added", ", ".join(result.added) or "nothing — the record already covers it"),
+            lookups,
         ),
         command=Command("dns", f"{domain}. 3600 IN TXT {zone}"),
         check="spf.egress_ip",
