@@ -68,6 +68,15 @@ class Cloud:
         """The classic MX endpoint of an accepted domain (dots become dashes)."""
         return f"{domain.strip().rstrip('.').lower().replace('.', '-')}.{self.mx_suffix}"
 
+    @property
+    def server_domains(self) -> tuple[str, ...]:
+        """Domains of the servers that answer for this cloud: the submission host's parent (…office365.com
+        greets as <name>.outlook.office365.com) and the MX suffix; the global cloud's servers also name
+        themselves in prod.outlook.com (e.g. in 5.7.3 replies)."""
+        parent = self.smtp_host.split(".", 1)[1]
+        extra = ("prod.outlook.com",) if self.code == "global" else ()
+        return (parent, self.mx_suffix, *extra)
+
     def owns_host(self, host: str) -> bool:
         """True when ``host`` is this cloud's client-submission host or one of its MX endpoints."""
         name = host.strip().rstrip(".").lower()
@@ -177,6 +186,18 @@ def microsoft_cloud_of_host(host: str) -> Cloud | None:
     """The Microsoft cloud a host name belongs to (the lab excluded), or None for other hosts."""
     for cloud in CLOUDS.values():
         if not cloud.is_lab and cloud.owns_host(host):
+            return cloud
+    return None
+
+
+def exchange_online_cloud_of_server(name: str) -> Cloud | None:
+    """The cloud (the lab included) whose Exchange Online servers carry a name like ``name``, or None.
+
+    An on-premises or hybrid Exchange greets with the same 'Microsoft ESMTP MAIL Service' text, but with
+    a name in the customer's own domain."""
+    server = name.strip().rstrip(".").lower()
+    for cloud in CLOUDS.values():
+        if any(server == domain or server.endswith("." + domain) for domain in cloud.server_domains):
             return cloud
     return None
 

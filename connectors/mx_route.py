@@ -111,6 +111,10 @@ def mx_endpoint(config: MailConfig) -> Step:
         notes=(
             "If the admin center shows another target (newer tenants can get one ending in mx.microsoft), "
             "use that value and enter it in the SMTP host field.",
+            f"If {domain} is a subdomain without an MX record of its own, Exchange Online gives it an endpoint only "
+            "when it is an accepted domain. Otherwise use the MX endpoint of its accepted parent domain as smart "
+            "host, and add the subdomain as an accepted domain or send from an address of the parent (550 5.7.64 "
+            "otherwise); the dns.mx check tells which case applies.",
         ),
     )
 

@@ -60,6 +60,14 @@ ENTRIES: dict[str, dict[str, Any]] = {
         "remedy": "In SCOT (SMTP node → Mail host) or SBCS_MAIL_CONFIGSMTP enter <expected>, port 25, and "
         "delete any old logon data under Security.",
     },
+    "dns.mx_subdomain": {
+        "meaning": "The sender domain <domain> has no MX record and no Exchange Online MX endpoint of its own: it is "
+        "not an accepted domain of the tenant. Its computed endpoint does not exist, and mail relayed with it as "
+        "sender is not attributed to the tenant (550 5.7.64).",
+        "remedy": "Smart host in SCOT / on the relay: <expected>, the tenant's MX endpoint (of <parent>). Then either "
+        "add <domain> as an accepted domain (Microsoft 365 admin center → Settings → Domains) or send from an "
+        "address in <parent>.",
+    },
     "dns.mx_missing": {
         "meaning": "The sender domain has no MX record, so its Exchange Online MX endpoint cannot be confirmed.",
         "remedy": "Publish the domain's MX record as shown in Microsoft 365 admin center → Settings → Domains "

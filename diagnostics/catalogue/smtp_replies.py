@@ -136,13 +136,32 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "5.7.64",
-        "Relay access denied: no connector matched and the recipient is outside the tenant.",
-        "Direct Send only reaches the tenant's own recipients; a relay connector did not match this "
-        "connection (the public IP Exchange sees is not in the connector, or the certificate does not match).",
-        "Exchange admin center → Mail flow → Connectors: inbound connector from 'Your organization's email "
-        "server', verified by the static egress IP(s) (New-InboundConnector -SenderIPAddresses <ip>); or send "
-        "only to internal recipients (Direct Send).",
-        source=_EXO,
+        "Relay access denied: Exchange Online did not attribute this message to your tenant, and the recipient "
+        "is outside it.",
+        "The MAIL FROM domain is not an accepted domain of the tenant (then even a connector whose IP matches "
+        "does not relay: a sender in a subdomain or another domain needs that domain accepted too); or no "
+        "inbound connector matched the connection (the public IP Exchange sees, or the certificate's CN/SAN); "
+        "or Direct Send was used for an outside recipient.",
+        "First the sender: Microsoft 365 admin center → Settings → Domains — the sender's domain must be an "
+        "accepted (verified) domain, or use a sender address in one. Then the connector: Exchange admin center → "
+        "Mail flow → Connectors → the inbound connector from 'Your organization's email server', matching the "
+        "static egress IP(s) (New-InboundConnector -SenderIPAddresses <ip>) or SAP's certificate. Direct Send "
+        "reaches internal recipients only.",
+        source="https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/"
+        "fix-error-code-5-7-64-in-exchange-online; tenant attribution of relayed mail (MC1226222, "
+        "reference/exchange-online.md)",
+    ),
+    Entry(
+        "5.4.1",
+        "Recipient address rejected: the recipient does not exist in the tenant (Directory-Based Edge Blocking).",
+        "Exchange Online refuses, already at RCPT TO, an address of its own accepted domains that no mailbox, "
+        "group or contact carries: a typo in SAP's recipient, a mailbox that was deleted or renamed, or a "
+        "test recipient that was never created.",
+        "Check the recipient in SAP (SOST → the send request, SU01 / business partner e-mail) and in the "
+        "Microsoft 365 admin center → Users / Teams & groups. For a domain whose mailboxes live elsewhere as "
+        "well, set the accepted domain to Internal relay (Exchange admin center → Mail flow → Accepted domains).",
+        match=r"Recipient address rejected: Access denied",
+        source="https://learn.microsoft.com/exchange/mail-flow-best-practices/use-directory-based-edge-blocking",
     ),
     Entry(
         "5.7.68",
