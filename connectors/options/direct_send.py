@@ -13,6 +13,7 @@ from datetime import date
 from connectors import mx_route, sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
+from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where
 from connectors.notices import cloud_notices
@@ -91,6 +92,7 @@ def steps(
                 "which accepts it for the tenant's own mailboxes."
             ),
         ),
+        *confirm_delivery(config),
     )
     return Guide(
         option=CODE,

@@ -13,6 +13,7 @@ from datetime import date
 from connectors import sap_cloud
 from connectors.clouds import Cloud, cloud_for
 from connectors.config import MailConfig
+from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices, expiry_notices
@@ -176,7 +177,7 @@ def steps(
                 f"{config.system_label} is an S/4HANA Cloud Public Edition system: SAP operates its SAP side and "
                 "manages the SMTP OAuth 2.0 configuration for your tenant. You ask SAP, prepare your domain and test."
             ),
-            steps=sap_cloud.public_edition_steps(config),
+            steps=(*sap_cloud.public_edition_steps(config), *confirm_delivery(config)),
             notices=(sap_cloud.public_edition_notice(), *notices),
             problems=problems,
         )
@@ -215,6 +216,7 @@ def steps(
             *microsoft_steps,
             *_sap_gui_steps(config, cloud),
         )
+    body = (*body, *confirm_delivery(config))
     credential_text = "JWT bearer (certificate)" if certificate else "client secret"
     return Guide(
         option=CODE,

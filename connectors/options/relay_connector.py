@@ -13,6 +13,7 @@ from connectors import mx_route, sap_cloud
 from connectors.addresses import parse_egress
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
+from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
@@ -160,6 +161,7 @@ def steps(
             ),
             client_certificate=certificate_name(config) if certificate else "",
         ),
+        *confirm_delivery(config),
     )
     notices = list(cloud_notices(config))
     notices.append(

@@ -16,6 +16,7 @@ from datetime import date
 from connectors import sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
+from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import UPSTREAM_OPTIONS, effective_endpoint, upstream_endpoint, upstream_option
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
@@ -133,7 +134,7 @@ def steps(
     upstream_steps = tuple(
         _as_upstream(step, plan_keys)
         for step in upstream.steps
-        if step.where not in (Where.SAP_GUI, Where.BTP) and step.key not in {"network.egress_ip", "network.outbound"}
+        if step.where not in (Where.SAP_GUI, Where.BTP) and step.key not in _NOT_FOR_THE_RELAY
     )
     relay_side: list[Step] = [_install(config, option), _relay_network(config, option), *upstream_steps]
     relay_side += _relay_configuration(config, option)
@@ -169,11 +170,17 @@ def steps(
             f"the relay sends it on to {up_host or placeholder('sender')}:{up_port} by {upstream.option_label}. "
             "Useful in a DMZ or hub network, for several SAP hosts, central routing or old TLS on the SAP side."
         ),
-        steps=(*relay_side, *sap_side),
+        steps=(*relay_side, *sap_side, *confirm_delivery(config)),
         notices=tuple(notices),
         problems=tuple(validate(config)),
         scripts=upstream.scripts,
     )
+
+
+# The upstream's own network step is the relay's, and delivery is confirmed once, at the end.
+_NOT_FOR_THE_RELAY = frozenset(
+    {"network.egress_ip", "network.outbound", "exchange.message_trace", "m365.mail_flow_diagnostic"}
+)
 
 
 def _upstream_guide(config: MailConfig, option: str, *, existing_spf: str | Sequence[str] | None, today: date) -> Guide:

@@ -13,6 +13,7 @@ from datetime import date
 from connectors import sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
+from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
@@ -64,7 +65,15 @@ _ALREADY_DONE = frozenset(
     {"sap.icm_parameter", "sap.smicm", "sap.sicf", "sap.tls_parameters", "sap.scot_address_types", "sap.send_job"}
 )
 # The target's own test steps: the cut-over step tests once the password is gone.
-_TESTED_AT_CUTOVER = frozenset({"sap.sbwp_test", "sap.sost"})
+_TESTED_AT_CUTOVER = frozenset(
+    {
+        "sap.sbwp_test",
+        "sap.sost",
+        "btp.monitor_email_transmissions",
+        "exchange.message_trace",
+        "m365.mail_flow_diagnostic",
+    }
+)
 
 
 def migration_target(config: MailConfig) -> str:
@@ -147,6 +156,7 @@ def steps(
         _inventory(config),
         *[_as_migration(step, target, config) for step in target_guide.steps if step.key not in skipped],
         _cutover(config, target),
+        *[_as_migration(step, target, config) for step in confirm_delivery(config)],
         _block_basic(config, target),
     )
     return Guide(

@@ -212,7 +212,7 @@ def test_btp_abap_refuses_the_options_it_cannot_use_and_names_the_two_that_work(
 def test_public_edition_oauth_is_a_request_to_sap_dns_for_sap_mail_and_the_test_app() -> None:
     guide = build(option="oauth2", product="s4_public")
     keys = [s.key for s in guide.steps]
-    assert keys == ["sap_managed.exchange_online", "sap_managed.sap_mail_server", "btp.monitor_email_transmissions"]
+    assert keys[:3] == ["sap_managed.exchange_online", "sap_managed.sap_mail_server", "btp.monitor_email_transmissions"]
     request = guide.step("sap_managed.exchange_online")
     assert any(note.startswith("Unverified:") and "Fiori launchpad" in note for note in request.notes)
     assert "sap-prd@contoso.com" in [v.value for v in request.values]
@@ -238,7 +238,7 @@ def test_btp_abap_guides_end_with_the_recipient_allowlist_and_monitor_email_tran
     guide = build(
         **option_config(option, product="btp_abap", credential="certificate", test_recipient="ap@fabrikam.com")
     )
-    assert [s.key for s in guide.steps][-2:] == ["btp.email_allowlist", "btp.monitor_email_transmissions"]
+    assert [s.key for s in guide.steps][-4:-2] == ["btp.email_allowlist", "btp.monitor_email_transmissions"]
     allowlist = {v.label: v.value for v in guide.step("btp.email_allowlist").values}
     assert allowlist["Allowed recipient domain(s)"] == "fabrikam.com"
     assert allowlist["Allowed sender domain"] == "contoso.com"
@@ -246,3 +246,31 @@ def test_btp_abap_guides_end_with_the_recipient_allowlist_and_monitor_email_tran
     assert "not allowed" in guide.step("btp.email_allowlist").why
     test_step = guide.step("btp.monitor_email_transmissions")
     assert {v.label: v.value for v in test_step.values}["Recipient"] == "ap@fabrikam.com"
+
+
+# -- 10. Confirm delivery: message trace filled in, Microsoft's diagnostic, what each status means ----
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+@pytest.mark.parametrize("option", OPTIONS)
+def test_every_guide_ends_with_a_filled_in_message_trace_and_microsofts_diagnostic(option: str, cloud: str) -> None:
+    guide = build(**option_config(option, cloud=cloud, sender="invoices@contoso.com"))
+    keys = [s.key for s in guide.steps]
+    trace_key = "migrate.exchange.message_trace" if option == "smtp_basic" else "exchange.message_trace"
+    assert keys.count(trace_key) == 1
+    command = connector_command(guide, trace_key)
+    assert f"-ExchangeEnvironmentName {CLOUDS[cloud].exchange_environment}" in command
+    assert (
+        "Get-MessageTraceV2 -SenderAddress 'invoices@contoso.com' -RecipientAddress 'basis-team@contoso.com' "
+        "-StartDate (Get-Date).AddHours(-24) -EndDate (Get-Date)"
+    ) in command
+    assert "Get-MessageTraceDetailV2" in command
+    statuses = {v.label for v in guide.step(trace_key).values}
+    assert {"Status Delivered", "Status Pending", "Status Failed", "Status FilteredAsSpam"} <= statuses
+    diagnostic = "migrate.m365.mail_flow_diagnostic" if option == "smtp_basic" else "m365.mail_flow_diagnostic"
+    assert "https://aka.ms/smtprelay" in [v.value for v in guide.step(diagnostic).values]
+    flagged = any("Unverified" in note for note in guide.step(diagnostic).notes)
+    assert flagged == (cloud != "global")
+
+
+def test_the_trace_uses_the_mailbox_when_no_separate_sender_is_set() -> None:
+    guide = build(option="oauth2", sender="", mailbox="sap-prd@contoso.com")
+    assert "-SenderAddress 'sap-prd@contoso.com'" in connector_command(guide, "exchange.message_trace")

@@ -143,7 +143,7 @@ def test_egress_blocklists_and_dmarc_are_covered_with_their_checks() -> None:
     assert guide.step("m365.mx_endpoint").check == "dns.mx"
 
 
-def test_steps_are_grouped_network_m365_exchange_dns_then_sap() -> None:
+def test_steps_are_grouped_network_m365_exchange_dns_then_sap_then_the_proof() -> None:
     wheres = [where for where, _ in connector_guide().groups()]
     assert wheres == [
         Where.NETWORK,
@@ -153,6 +153,8 @@ def test_steps_are_grouped_network_m365_exchange_dns_then_sap() -> None:
         Where.DNS,
         Where.NETWORK,
         Where.SAP_GUI,
+        Where.EXCHANGE_POWERSHELL,  # message trace of the test message
+        Where.M365_ADMIN,  # Microsoft's own send-mail diagnostic
     ]
 
 
