@@ -35,6 +35,10 @@ CERTIFICATE_NAME_KEY = "tls_certificate_name"
 # https://learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector
 CONNECTOR_WIDEST_PREFIX = 24
 NEW_INBOUND_CONNECTOR_DOC = "https://learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector"
+# Tenant attribution of relayed mail: Microsoft 365 message center MC1226222 (reference/exchange-online.md);
+# "the CN or SAN in the certificate should contain a domain name that you have registered": Learn, "How to set
+# up a multifunction device or application to send email using Microsoft 365", certificate-based connector.
+ATTRIBUTION_SOURCE = "Microsoft 365 message center MC1226222; Microsoft Learn, certificate-based connector"
 
 FIELDS = (
     OptionField("sender", True, "Any address of an accepted domain; no mailbox needed."),
@@ -119,6 +123,16 @@ def validate(config: MailConfig) -> list[Problem]:
     certificate = uses_certificate(config)
     problems = mx_route.common_problems(config, tls_required=certificate)
     problems += connector_ip_problems(config)
+    name = config.extra.get(CERTIFICATE_NAME_KEY, "").lower().removeprefix("*.")
+    domain = config.sender_domain
+    if certificate and name and domain and not (name == domain or name.endswith("." + domain)):
+        problems.append(
+            warning(
+                "credential",
+                f"The certificate name {name} is not in the sender's domain {domain}: the connector attributes mail "
+                "only for a certificate whose CN/SAN is an accepted domain of the tenant — make sure it is one.",
+            )
+        )
     return dedupe(problems)
 
 
@@ -164,6 +178,7 @@ def steps(
         *confirm_delivery(config),
     )
     notices = list(cloud_notices(config))
+    notices.append(attribution_notice(config))
     notices.append(
         Notice(
             "info",
@@ -186,6 +201,30 @@ def steps(
         steps=body,
         notices=tuple(notices),
         problems=tuple(validate(config)),
+    )
+
+
+def attribution_notice(config: MailConfig) -> Notice:
+    """Microsoft's 2025 tenant attribution of relayed mail (message center MC1226222)."""
+    sender_domain = config.sender_domain or placeholder("sender")
+    common = (
+        f"Exchange Online attributes relayed mail to your tenant only when the MAIL FROM domain ({sender_domain}) "
+        "is an accepted domain of the tenant"
+    )
+    if uses_certificate(config):
+        return Notice(
+            "info",
+            f"{common} and the certificate SAP presents names an accepted domain in its CN or SAN "
+            f"({certificate_name(config)}); otherwise the mail is refused (550 5.7.64) or deferred (451 4.4.62).",
+            ATTRIBUTION_SOURCE,
+        )
+    return Notice(
+        "warning",
+        f"{common} and the connection matches the connector. An egress IP shared with other organisations (a "
+        "hosting provider's or cloud NAT pool) cannot attribute mail to one tenant: Microsoft steers customers to "
+        "certificate-based connectors. Where SAP can present a certificate for an accepted domain, set Credential "
+        "to certificate.",
+        ATTRIBUTION_SOURCE,
     )
 
 

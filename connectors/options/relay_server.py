@@ -243,6 +243,8 @@ def _upstream_notices(
         return [Notice("warning", retirement_summary(milestones, today) + " Move the relay to a connector upstream.")]
     if option == "direct_send":
         return [Notice("warning", "A Direct Send upstream reaches only mailboxes of your own tenant.")]
+    if option == "relay_connector":
+        return [relay_connector.attribution_notice(config)]
     return []
 
 

@@ -274,3 +274,35 @@ def test_every_guide_ends_with_a_filled_in_message_trace_and_microsofts_diagnost
 def test_the_trace_uses_the_mailbox_when_no_separate_sender_is_set() -> None:
     guide = build(option="oauth2", sender="", mailbox="sap-prd@contoso.com")
     assert "-SenderAddress 'sap-prd@contoso.com'" in connector_command(guide, "exchange.message_trace")
+
+
+# -- 11. Tenant attribution of relayed mail (MC1226222) ---------------------------------------------
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+def test_an_ip_connector_warns_that_a_shared_egress_ip_breaks_attribution_and_recommends_a_certificate(
+    cloud: str,
+) -> None:
+    guide = build(option="relay_connector", cloud=cloud, egress_ips=(IPV4,), sender="invoices@contoso.com")
+    notice = next(n for n in guide.notices if "attributes relayed mail" in n.text)
+    assert notice.level == "warning" and "MC1226222" in notice.source
+    assert "(contoso.com) is an accepted domain" in notice.text
+    assert "shared with other organisations" in notice.text and "certificate-based connectors" in notice.text
+
+
+def test_a_certificate_connector_needs_its_cn_or_san_in_an_accepted_domain() -> None:
+    guide = build(
+        option="relay_connector",
+        credential="certificate",
+        tls="starttls",
+        extra={"tls_certificate_name": "sap.contoso.com"},
+    )
+    notice = next(n for n in guide.notices if "attributes relayed mail" in n.text)
+    assert "CN or SAN" in notice.text and "sap.contoso.com" in notice.text
+    other = validate(
+        config(option="relay_connector", credential="certificate", extra={"tls_certificate_name": "sap.fabrikam.net"})
+    )
+    assert any(p.field == "credential" and "accepted domain" in p.message for p in other)
+
+
+def test_a_relay_server_with_a_connector_upstream_carries_the_attribution_rule_too() -> None:
+    guide = build(**option_config("relay_server"))
+    assert any("attributes relayed mail" in n.text and n.level == "warning" for n in guide.notices)
