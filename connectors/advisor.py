@@ -13,14 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Exchange Online's client-submission limits per mailbox, with their sources, live in connectors/limits.py.
+from connectors.limits import (
+    CONNECTIONS_PER_MAILBOX,
+    MESSAGES_PER_MINUTE,
+    RECIPIENTS_PER_DAY,
+    RECIPIENTS_PER_MESSAGE,
+    big_run_advice,
+)
 from connectors.products import is_btp_abap, is_managed_by_sap, product_label
 from connectors.releases import OAUTH_JWT_MIN, OAUTH_SECRET_MIN, release_label
-
-# Exchange Online client-submission limits, per mailbox.
-MESSAGES_PER_MINUTE = 30
-RECIPIENTS_PER_DAY = 10_000
-RECIPIENTS_PER_MESSAGE = 500
-CONNECTIONS_PER_MAILBOX = 3
 
 LABELS = {
     "oauth2": "SMTP OAuth 2.0",
@@ -296,9 +298,8 @@ def _notes(facts: AdvisorInput, recommended: Verdict | None) -> list[str]:
     volume = _volume_over_submission_limits(facts)
     if volume:
         notes.append(
-            f"Volume: {volume}. Exchange Online is not for mass mail (it also caps {RECIPIENTS_PER_MESSAGE} recipients "
-            "per message). Newsletters and mass mailing belong with a bulk e-mail provider such as SendGrid; "
-            "keep Exchange Online for transactional mail."
+            f"Volume: {volume} (and {RECIPIENTS_PER_MESSAGE} recipients per message by default). "
+            + big_run_advice(external_recipients=facts.external_recipients)
         )
     if recommended is not None and recommended.option == "oauth2" and not is_managed_by_sap(facts.product):
         notes.append(

@@ -16,6 +16,7 @@ from connectors.config import MailConfig
 from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
+from connectors.limits import submission_limits_notice
 from connectors.notices import cloud_notices, expiry_notices
 from connectors.oauth2_scripts import app_display_name, setup_script, verification_script
 from connectors.option import Option, OptionField
@@ -191,6 +192,7 @@ def steps(
                 "to production; it needs SAP_BASIS 7.51 and SAP Note 3592080.",
             )
         )
+    notices.append(submission_limits_notice())
     notices.append(
         Notice(
             "info",

@@ -16,6 +16,7 @@ from connectors.config import MailConfig
 from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
+from connectors.limits import submission_limits_notice
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
 from connectors.options import oauth2, relay_connector
@@ -145,6 +146,7 @@ def steps(
         Notice("warning", retirement_summary(chosen, today), source),
         *[Notice("info", f"{m.date.isoformat()}: {m.what}", m.source) for m in chosen if m != upcoming],
         Notice("info", _target_reason(config, target)),
+        submission_limits_notice(),
         *cloud_notices(config),
     ]
     host, port, _ = effective_endpoint(config)

@@ -286,10 +286,14 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "5.7.233",
-        "The tenant exceeded its external-recipient limit.",
-        "Too many external recipients in 24 hours.",
-        "Reduce external volume; use a bulk provider for mass mail.",
-        source=_EXO,
+        "The tenant exceeded its daily limit for sending to external recipients (tenant external recipient rate "
+        "limit).",
+        "Every mailbox, application and relay of the tenant counts together: recipients outside the accepted "
+        "domains in a rolling 24 hours, per message-recipient pair; the limit grows with the number of licences.",
+        "Wait until the count of the last 24 hours falls below the limit; find who sent most (Exchange admin center "
+        "→ Reports → Mail flow, and message trace); move mass mail to a bulk provider.",
+        source="https://learn.microsoft.com/exchange/troubleshoot/email-delivery/ndr/non-delivery-reports-in-"
+        "exchange-online; https://learn.microsoft.com/defender-office-365/outbound-spam-sending-limits-troubleshoot",
     ),
     Entry(
         "5.2.2",

@@ -138,3 +138,16 @@ def test_advice_renders_as_json_ready_data() -> None:
     assert data["recommended"]["option"] == "oauth2"
     assert len(data["alternatives"]) == 4
     assert isinstance(data["notes"], list)
+
+
+def test_a_big_external_run_goes_through_a_relay_connector_and_names_the_tenants_external_limit() -> None:
+    advice = advise(facts(messages_per_day=40_000))
+    note = next(note for note in advice.notes if note.startswith("Volume:"))
+    assert "relay connector" in note and "550 5.7.233" in note and "500 recipients per message" in note
+
+
+def test_a_big_internal_run_is_pointed_at_high_volume_email_with_its_unverified_parts_flagged() -> None:
+    advice = advise(facts(external_recipients=False, messages_per_day=40_000))
+    note = next(note for note in advice.notes if note.startswith("Volume:"))
+    assert "High Volume Email" in note and "cannot leave Basic authentication" in note
+    assert "Unverified" in note and "high-volume-mails-m365" in note

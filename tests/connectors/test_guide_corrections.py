@@ -306,3 +306,18 @@ def test_a_certificate_connector_needs_its_cn_or_san_in_an_accepted_domain() -> 
 def test_a_relay_server_with_a_connector_upstream_carries_the_attribution_rule_too() -> None:
     guide = build(**option_config("relay_server"))
     assert any("attributes relayed mail" in n.text and n.level == "warning" for n in guide.notices)
+
+
+# -- 12. Sending limits in the guides --------------------------------------------------------------
+@pytest.mark.parametrize("option", ["oauth2", "smtp_basic"])
+def test_smtp_auth_guides_state_the_mailbox_and_tenant_limits_and_the_way_out(option: str) -> None:
+    notice = next(n for n in build(option=option).notices if "Limits of the sending mailbox" in n.text)
+    for fact in ("30 messages a minute", "10,000 recipients", "500 recipients per message", "550 5.7.233"):
+        assert fact in notice.text
+    assert "relay connector" in notice.text and "High Volume Email" in notice.text
+    assert "outbound-spam-sending-limits" in notice.source
+
+
+@pytest.mark.parametrize("option", ["direct_send", "relay_connector"])
+def test_mx_guides_do_not_claim_the_mailbox_limits(option: str) -> None:
+    assert not any("Limits of the sending mailbox" in n.text for n in build(**option_config(option)).notices)
