@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from connectors import domain_auth
 from connectors.addresses import domain_of, egress_ip_problem, is_ip_literal
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
@@ -171,20 +172,7 @@ def spf(config: MailConfig, existing_spf: str | Sequence[str] | None) -> Step:
 
 
 def dmarc(config: MailConfig) -> Step:
-    domain = sender_domain_or_placeholder(config)
-    return Step(
-        key="dns.dmarc",
-        where=Where.DNS,
-        title=f"Make sure {domain} has a DMARC record",
-        why="Receivers apply the domain's DMARC policy to SAP's mail; none at all makes the domain easy to spoof and mail less trusted.",
-        values=(
-            Value("Name", f"_dmarc.{domain}"),
-            Value("Type", "TXT"),
-            Value("Minimal value if none exists", "v=DMARC1; p=none"),
-        ),
-        check="dmarc.record",
-        notes=("Tighten to p=quarantine or p=reject once the reports show all legitimate senders pass.",),
-    )
+    return domain_auth.dmarc(config)
 
 
 def blocklists(config: MailConfig) -> Step:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import sap_cloud
+from connectors import domain_auth, sap_cloud
 from connectors.clouds import Cloud, cloud_for
 from connectors.config import MailConfig
 from connectors.confirm_delivery import confirm_delivery
@@ -178,7 +178,12 @@ def steps(
                 f"{config.system_label} is an S/4HANA Cloud Public Edition system: SAP operates its SAP side and "
                 "manages the SMTP OAuth 2.0 configuration for your tenant. You ask SAP, prepare your domain and test."
             ),
-            steps=(*sap_cloud.public_edition_steps(config), *confirm_delivery(config)),
+            steps=(
+                *sap_cloud.public_edition_steps(config),
+                domain_auth.dkim(config),
+                domain_auth.dmarc(config),
+                *confirm_delivery(config),
+            ),
             notices=(sap_cloud.public_edition_notice(), *notices),
             problems=problems,
         )
@@ -218,7 +223,7 @@ def steps(
             *microsoft_steps,
             *_sap_gui_steps(config, cloud),
         )
-    body = (*body, *confirm_delivery(config))
+    body = (*body, domain_auth.dkim(config), domain_auth.dmarc(config), *confirm_delivery(config))
     credential_text = "JWT bearer (certificate)" if certificate else "client secret"
     return Guide(
         option=CODE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import mx_route, sap_cloud
+from connectors import domain_auth, mx_route, sap_cloud
 from connectors.addresses import parse_egress
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
@@ -137,7 +137,8 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return mx_route.plan(config, send_to=send_to)
+    # Exchange Online signs what the connector relays outward: the sender domain's DKIM matters here.
+    return (*mx_route.plan(config, send_to=send_to), PlannedCheck("dkim.record"))
 
 
 def steps(
@@ -165,6 +166,7 @@ def steps(
         connector_in_powershell(config),
         mx_route.spf(config, existing_spf),
         mx_route.dmarc(config),
+        domain_auth.dkim(config),
         mx_route.blocklists(config),
         *mx_route.sap_steps(
             config,

@@ -238,7 +238,8 @@ def test_btp_abap_guides_end_with_the_recipient_allowlist_and_monitor_email_tran
     guide = build(
         **option_config(option, product="btp_abap", credential="certificate", test_recipient="ap@fabrikam.com")
     )
-    assert [s.key for s in guide.steps][-4:-2] == ["btp.email_allowlist", "btp.monitor_email_transmissions"]
+    btp_keys = [s.key for s in guide.steps if s.key.startswith("btp.")]
+    assert btp_keys[-2:] == ["btp.email_allowlist", "btp.monitor_email_transmissions"]
     allowlist = {v.label: v.value for v in guide.step("btp.email_allowlist").values}
     assert allowlist["Allowed recipient domain(s)"] == "fabrikam.com"
     assert allowlist["Allowed sender domain"] == "contoso.com"
@@ -321,3 +322,38 @@ def test_smtp_auth_guides_state_the_mailbox_and_tenant_limits_and_the_way_out(op
 @pytest.mark.parametrize("option", ["direct_send", "relay_connector"])
 def test_mx_guides_do_not_claim_the_mailbox_limits(option: str) -> None:
     assert not any("Limits of the sending mailbox" in n.text for n in build(**option_config(option)).notices)
+
+
+# -- 13. DKIM and DMARC alignment -------------------------------------------------------------------
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+@pytest.mark.parametrize("option", ["oauth2", "relay_connector", "relay_server"])
+def test_guides_whose_mail_leaves_exchange_online_set_up_dkim_and_its_check_is_planned(option: str, cloud: str) -> None:
+    from connectors.registry import plan_for
+
+    initial = f"contoso.{CLOUDS[cloud].tenant_suffix}"
+    guide = build(**option_config(option, cloud=cloud, tenant=initial))
+    key = "upstream.dns.dkim" if option == "relay_server" else "dns.dkim"
+    step = guide.step(key)
+    assert step.check == "dkim.record"
+    values = {v.label: v.value for v in step.values}
+    assert values["Name"] == "selector1._domainkey.contoso.com"
+    assert values["Value (classic form)"].startswith(f"selector1-contoso-com._domainkey.{initial}")
+    assert "dkim.mail.microsoft" in values["Value (domains set up from 2025)"]
+    assert "Set-DkimSigningConfig -Identity 'contoso.com' -Enabled $true" in step.command.text
+    assert "dkim.record" in {check.key for check in plan_for(config(**option_config(option)))}
+
+
+def test_direct_send_has_no_dkim_step_or_check_its_mail_stays_in_the_tenant() -> None:
+    from connectors.registry import plan_for
+
+    assert not build(**option_config("direct_send")).has_step("dns.dkim")
+    assert "dkim.record" not in {check.key for check in plan_for(config(option="direct_send"))}
+
+
+@pytest.mark.parametrize("option", ["oauth2", "direct_send", "relay_connector"])
+def test_dmarc_guidance_goes_beyond_p_none_to_quarantine_and_reject(option: str) -> None:
+    step = build(**option_config(option)).step("dns.dmarc")
+    values = {v.label: v.value for v in step.values}
+    assert values["Start with (if none exists)"].startswith("v=DMARC1; p=none; rua=mailto:")
+    assert "p=quarantine; pct=25" in values["Then"] and "p=reject" in values["Finally"]
+    assert any("aligned with the From domain" in note for note in step.notes)
