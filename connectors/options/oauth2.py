@@ -547,16 +547,21 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
             command=Command(
                 "powershell",
                 f"Set-CASMailbox -Identity {quote(mailbox)} -SmtpClientAuthenticationDisabled $false\n"
+                f"Get-CASMailbox -Identity {quote(mailbox)} | Format-List SmtpClientAuthenticationDisabled\n"
                 "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled",
             ),
             check="smtp.auth",
             notes=(
                 "Same setting in the Microsoft 365 admin center: Users → Active users → the mailbox → Mail → "
                 "Manage email apps → Authenticated SMTP.",
+                "An empty mailbox value means the tenant's setting decides; organisations created after January 2020 "
+                "have SMTP AUTH off tenant-wide (SmtpClientAuthenticationDisabled $true). Source: "
+                "https://learn.microsoft.com/powershell/module/exchangepowershell/set-transportconfig",
                 "An authentication policy that blocks Basic authentication for SMTP blocks only Basic, not OAuth.",
                 "Refused AUTH shows as 535 5.7.139 … SmtpClientAuthentication is disabled for the Tenant/Mailbox.",
             ),
         ),
+        _conditional_access(config),
         Step(
             key="exchange.verify_script",
             where=Where.EXCHANGE_POWERSHELL,
@@ -570,6 +575,38 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
         ),
     ]
     return tuple(steps)
+
+
+def _conditional_access(config: MailConfig) -> Step:
+    """What else can stop the app's token: Conditional Access for workload identities (security defaults and
+    legacy-authentication policies block only Basic SMTP AUTH, not the app's OAuth sign-in)."""
+    return Step(
+        key="entra.conditional_access",
+        where=Where.ENTRA,
+        title="Make sure no Conditional Access policy for workload identities blocks the app",
+        why=(
+            "The app signs in as itself (client credentials): user policies, MFA and security defaults do not "
+            "apply to it, but a Conditional Access policy that targets service principals can block its token "
+            "by location or risk (AADSTS53003)."
+        ),
+        values=(
+            say(
+                "Policies",
+                "Entra admin center → Protection → Conditional Access → policies whose assignment is "
+                "'Workload identities'",
+            ),
+            say("Allow", "SAP's egress IP(s) in the named location such a policy permits, or exclude the app"),
+            say("Evidence", "Sign-in logs → Service principal sign-ins → the app → Conditional Access tab"),
+            Value("App (client) ID", value_of(config, "client_id")),
+        ),
+        check="oauth.token",
+        notes=(
+            "Policies for workload identities need Workload Identities Premium and cover single-tenant apps.",
+            "The portal's oauth.token check asks from its worker's address, not SAP's: a location policy can let "
+            "one through and stop the other.",
+            "Source: https://learn.microsoft.com/entra/identity/conditional-access/workload-identity",
+        ),
+    )
 
 
 def _sap_gui_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:

@@ -217,10 +217,18 @@ def _current_setup(config: MailConfig) -> tuple[Step, ...]:
             command=Command(
                 "powershell",
                 f"{connect_exchange(cloud_for(config.cloud))}\nGet-CASMailbox -Identity {quote(mailbox)} | Format-List SmtpClientAuthenticationDisabled\n"
-                "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled",
+                "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled\n"
+                f"Get-User -Identity {quote(mailbox)} | Format-List AuthenticationPolicy\n"
+                "Get-AuthenticationPolicy | Format-List Name,AllowBasicAuthSmtp",
             ),
             check="smtp.auth",
             notes=(
+                "Besides the mailbox switch, four things stop a Basic login: the tenant-wide "
+                "SmtpClientAuthenticationDisabled (an empty mailbox value inherits it), an authentication policy "
+                "without AllowBasicAuthSmtp, security defaults (they disable SMTP AUTH with a password) and a "
+                "Conditional Access policy that blocks legacy authentication.",
+                "Security defaults: Entra admin center → Overview → Properties → Manage security defaults. Source: "
+                "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
                 "535 5.7.139 … basic authentication is disabled: Basic is blocked (retirement or policy).",
                 "535 5.7.139 … the request did not meet the criteria: Conditional Access or security defaults; see the sign-in logs.",
             ),

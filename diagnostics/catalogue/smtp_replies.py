@@ -12,8 +12,9 @@ from diagnostics.findings import Status
 _EXO = "Exchange Online reply (reference/exchange-online.md)"
 _SMTP_AUTH_ON = (
     "Exchange Online PowerShell: Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false "
-    "(the mailbox setting wins over the tenant's); for the whole tenant: Set-TransportConfig "
-    "-SmtpClientAuthenticationDisabled $false. Then wait up to an hour and run the diagnosis again."
+    "(the mailbox setting wins over the tenant's; an empty value means the tenant's Set-TransportConfig "
+    "-SmtpClientAuthenticationDisabled applies, $true by default for organisations created after January 2020). "
+    "Then wait up to an hour and run the diagnosis again."
 )
 _TO_OAUTH = (
     "Move the system to SMTP OAuth 2.0 (SAP_BASIS ≥ 7.50): Entra ID app with SMTP.SendAsApp, "
@@ -56,7 +57,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         "5.7.139",
         "The sign-in did not meet the criteria to be authenticated.",
-        "Conditional Access, security defaults or a locked / password-expired account stopped the sign-in.",
+        "Conditional Access, security defaults or a locked / password-expired account stopped the sign-in. With "
+        "security defaults on, SMTP AUTH with a password (Basic) is disabled altogether; a Conditional Access "
+        "policy that blocks legacy authentication does the same for the users it covers.",
         "Entra admin center → Sign-in logs for the mailbox user: see which policy blocked it; exclude the "
         "workload or fix the account. Better: move to OAuth 2.0.",
         match=r"did not meet the criteria",

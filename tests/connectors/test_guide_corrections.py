@@ -357,3 +357,38 @@ def test_dmarc_guidance_goes_beyond_p_none_to_quarantine_and_reject(option: str)
     assert values["Start with (if none exists)"].startswith("v=DMARC1; p=none; rua=mailto:")
     assert "p=quarantine; pct=25" in values["Then"] and "p=reject" in values["Finally"]
     assert any("aligned with the From domain" in note for note in step.notes)
+
+
+# -- 14. What blocks SMTP AUTH besides the mailbox switch -------------------------------------------
+def test_the_oauth_guide_checks_the_mailbox_and_tenant_switch_and_workload_identity_policies() -> None:
+    guide = build(option="oauth2")
+    smtp_auth = guide.step("exchange.smtp_auth")
+    assert "Get-CASMailbox -Identity 'sap-prd@contoso.com' | Format-List SmtpClientAuthenticationDisabled" in (
+        smtp_auth.command.text
+    )
+    assert any("empty mailbox value means the tenant's setting decides" in note for note in smtp_auth.notes)
+    policy = guide.step("entra.conditional_access")
+    assert "AADSTS53003" in policy.why and policy.check == "oauth.token"
+    assert "Workload identities" in {v.label: v.value for v in policy.values}["Policies"]
+
+
+def test_the_basic_guide_names_all_four_blockers_with_their_commands() -> None:
+    step = build(option="smtp_basic").step("current.smtp_auth")
+    assert "Get-AuthenticationPolicy | Format-List Name,AllowBasicAuthSmtp" in step.command.text
+    notes = " ".join(step.notes)
+    for blocker in (
+        "SmtpClientAuthenticationDisabled",
+        "AllowBasicAuthSmtp",
+        "security defaults",
+        "Conditional Access",
+    ):
+        assert blocker in notes
+
+
+def test_each_blocker_has_its_code_in_the_catalogue() -> None:
+    from diagnostics.catalogue import explain
+
+    assert "Set-TransportConfig" in explain("5.7.139", "SmtpClientAuthentication is disabled for the Tenant").remedy
+    assert "OAuth 2.0" in explain("5.7.139", "basic authentication is disabled").remedy
+    assert "security defaults" in explain("5.7.139", "the request did not meet the criteria").cause
+    assert "Workload Identities Premium" in explain("AADSTS53003").meaning
