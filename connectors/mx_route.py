@@ -202,7 +202,7 @@ def sap_steps(config: MailConfig, *, why_node: str, path: str, client_certificat
     )
     return (
         *sap_prerequisites(),
-        tls_client_parameters(),
+        tls_client_parameters(config.cloud, submission=False),
         *trust,
         scot_relay_node(config, host=node_host, port=port, tls=tls, why=why_node, client_identity=identity),
         *sap_finish(config, path),

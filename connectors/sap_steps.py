@@ -114,7 +114,36 @@ def strust_root(*, hosts: tuple[str, ...], token_host: str = "") -> Step:
     )
 
 
-def tls_client_parameters() -> Step:
+# Microsoft's opt-in endpoint for SMTP AUTH clients that cannot do TLS 1.2 (not in GCC, GCC High, DoD):
+# https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/opt-in-exchange-online-endpoint-for-legacy-tls-using-smtp-auth
+LEGACY_TLS_DOC = (
+    "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/"
+    "opt-in-exchange-online-endpoint-for-legacy-tls-using-smtp-auth"
+)
+LEGACY_TLS_HOSTS = {"global": "smtp-legacy.office365.com", "china": "smtp-legacy.partner.outlook.cn"}
+
+
+def legacy_tls_notes(cloud_code: str, *, submission: bool) -> tuple[str, ...]:
+    """What a system whose CommonCryptoLib cannot do TLS 1.2 can do, best first."""
+    notes = [
+        "If the SAP side cannot speak TLS 1.2 (421 4.7.66): update CommonCryptoLib per SAP Note 510007 — "
+        "CommonCryptoLib 8 runs on 7.0x/7.1x only with a 7.20 kernel of patch level 88 or later, and not on "
+        "6.40 — or put a relay server in between that speaks TLS 1.2 to Exchange Online.",
+    ]
+    legacy_host = LEGACY_TLS_HOSTS.get(cloud_code)
+    if submission and legacy_host:
+        notes.append(
+            f"Microsoft's opt-in endpoint for SMTP AUTH clients with TLS 1.0/1.1: {legacy_host}, after "
+            "Set-TransportConfig -AllowLegacyTLSClients $true (Exchange admin center → Settings → Mail flow → "
+            "'Turn on use of legacy TLS clients'); not offered in GCC, GCC High or DoD. Unverified: whether "
+            f"Microsoft still offers it today — check {LEGACY_TLS_DOC} before relying on it."
+        )
+    elif submission and cloud_code in ("gcc-high", "dod"):
+        notes.append("Microsoft's opt-in legacy-TLS endpoint is not offered in GCC, GCC High or DoD.")
+    return tuple(notes)
+
+
+def tls_client_parameters(cloud_code: str = "global", *, submission: bool = True) -> Step:
     return Step(
         key="sap.tls_parameters",
         where=Where.SAP_GUI,
@@ -132,7 +161,10 @@ def tls_client_parameters() -> Step:
             "icm/HTTPS/client_sni_enabled = TRUE",
         ),
         check="tls.starttls",
-        notes=("Recommended values from SAP Note 510007, section 7; restart the ICM afterwards.",),
+        notes=(
+            "Recommended values from SAP Note 510007, section 7; restart the ICM afterwards.",
+            *legacy_tls_notes(cloud_code, submission=submission),
+        ),
     )
 
 

@@ -670,7 +670,7 @@ def _sap_gui_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
         icm_smtp_service(),
         smicm_restart(),
         sicf_sapconnect(),
-        tls_client_parameters(),
+        tls_client_parameters(config.cloud),
         strust_root(hosts=(host,), token_host=cloud.login_host),
         oa2c,
         smtp_config,

@@ -150,7 +150,7 @@ def steps(
         *cloud_notices(config),
     ]
     host, port, _ = effective_endpoint(config)
-    in_place = (*sap_prerequisites(), tls_client_parameters(), strust_root(hosts=(host,)))
+    in_place = (*sap_prerequisites(), tls_client_parameters(config.cloud), strust_root(hosts=(host,)))
     current = (*[_as_current(step) for step in in_place], *_current_setup(config))
     # The MX endpoint's certificate chains to the same root as the submission host's: trusted already.
     skipped = _ALREADY_DONE | _TESTED_AT_CUTOVER | ({"sap.strust"} if target != "oauth2" else set())

@@ -252,7 +252,10 @@ ENTRIES: tuple[Entry, ...] = (
         "The client offered TLS below 1.2, which Exchange Online refuses.",
         "SAP's CommonCryptoLib or its cipher settings offer only TLS 1.0/1.1.",
         "SAP Note 510007 §7: ssl/client_ciphersuites = 150:PFS:HIGH::EC_P256:EC_HIGH, CommonCryptoLib ≥ "
-        "8.4.38, restart ICM (SMICM).",
+        "8.4.38, restart ICM (SMICM); CommonCryptoLib 8 needs a 7.20 kernel ≥ patch level 88 on 7.0x/7.1x. "
+        "Otherwise a relay server that speaks TLS 1.2 upstream. For SMTP AUTH only, Microsoft documented an "
+        "opt-in endpoint smtp-legacy.office365.com (Set-TransportConfig -AllowLegacyTLSClients $true; not in "
+        "GCC, GCC High or DoD) — unverified whether it is still offered.",
         source=_EXO,
     ),
     Entry(

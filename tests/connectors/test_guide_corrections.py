@@ -392,3 +392,34 @@ def test_each_blocker_has_its_code_in_the_catalogue() -> None:
     assert "OAuth 2.0" in explain("5.7.139", "basic authentication is disabled").remedy
     assert "security defaults" in explain("5.7.139", "the request did not meet the criteria").cause
     assert "Workload Identities Premium" in explain("AADSTS53003").meaning
+
+
+# -- 15. Legacy TLS ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("cloud", "endpoint"),
+    [
+        ("global", "smtp-legacy.office365.com"),
+        ("china", "smtp-legacy.partner.outlook.cn"),
+        ("gcc-high", None),
+        ("dod", None),
+    ],
+)
+def test_the_tls_step_says_what_an_old_commoncryptolib_can_do_per_cloud(cloud: str, endpoint: str | None) -> None:
+    notes = " ".join(build(option="oauth2", cloud=cloud).step("sap.tls_parameters").notes)
+    assert "SAP Note 510007" in notes and "patch level 88" in notes and "relay server" in notes
+    if endpoint:
+        assert endpoint in notes and "AllowLegacyTLSClients $true" in notes and "Unverified" in notes
+    else:
+        assert "smtp-legacy" not in notes and "not offered in GCC, GCC High or DoD" in notes
+
+
+def test_the_legacy_endpoint_is_never_offered_to_mx_options_it_is_for_smtp_auth_only() -> None:
+    notes = " ".join(build(**option_config("relay_connector")).step("sap.tls_parameters").notes)
+    assert "smtp-legacy" not in notes and "relay server" in notes
+
+
+def test_421_4_7_66_names_the_update_the_relay_and_the_flagged_legacy_endpoint() -> None:
+    from diagnostics.catalogue import explain
+
+    remedy = explain("4.7.66", "TLS 1.0 and 1.1 are not supported").remedy
+    assert "patch level 88" in remedy and "relay server" in remedy and "unverified" in remedy
