@@ -223,7 +223,13 @@ def steps(
             *microsoft_steps,
             *_sap_gui_steps(config, cloud),
         )
-    body = (*body, domain_auth.dkim(config), domain_auth.dmarc(config), *confirm_delivery(config))
+    body = (
+        *body,
+        domain_auth.dkim(config),
+        domain_auth.dmarc(config),
+        *confirm_delivery(config),
+        _credential_rotation(config, certificate=certificate, btp=btp),
+    )
     credential_text = "JWT bearer (certificate)" if certificate else "client secret"
     return Guide(
         option=CODE,
@@ -575,6 +581,56 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
         ),
     ]
     return tuple(steps)
+
+
+def _credential_rotation(config: MailConfig, *, certificate: bool, btp: bool) -> Step:
+    """Renewing the credential without an outage: Entra ID holds old and new side by side."""
+    if not certificate:
+        return Step(
+            key="entra.credential_rotation",
+            where=Where.ENTRA,
+            title="Later: renew the client secret before it expires, without a gap",
+            why="An app can hold several secrets at once: the new one works before the old one goes.",
+            values=(
+                Value("Current expiry (portal field Secret expires)", value_of(config, "secret_expires")),
+                say("1. Entra", "Certificates & secrets → New client secret; note its expiry"),
+                say("2. SAP", "OA2C_CONFIG: enter the new secret's Value in the client configuration"),
+                say("3. Portal", "store the new secret and its expiry; run the checks (oauth.token)"),
+                say("4. Entra", "delete the old secret once SAP has sent with the new one"),
+            ),
+            check="secret.expiry",
+            notes=("The portal warns 30 days before the recorded expiry (secret.expiry, and on this page).",),
+        )
+    source = "the communication system's outbound user (Download Certificate)" if btp else "SAP (SSF OA2CJC)"
+    return Step(
+        key="entra.credential_rotation",
+        where=Where.ENTRA,
+        title="Later: renew the JWT certificate before it expires, with both certificates on the app",
+        why=(
+            "The app accepts every certificate registered on it: upload the new one next to the old, switch SAP, "
+            "then remove the old — token requests never meet an unknown certificate (AADSTS700027)."
+        ),
+        values=(
+            Value(
+                "Current certificate (portal field Certificate thumbprint)", value_of(config, "certificate_thumbprint")
+            ),
+            Value("Expires (portal field Certificate expires)", value_of(config, "certificate_expires")),
+            say("1. SAP", f"create the new signing certificate and export it (Base64) from {source}"),
+            say("2. Entra", "Certificates & secrets → Certificates → Upload certificate: the old one stays"),
+            say("3. SAP", "sign with the new key (the renewed certificate becomes active in SAP)"),
+            say("4. Portal", "record the new thumbprint and expiry; run the checks"),
+            say("5. Entra", "delete the old certificate once SAP's mail went out with the new one"),
+        ),
+        check="secret.expiry",
+        notes=(
+            "Upload the new certificate before SAP signs with it: until Entra ID knows it, token requests fail "
+            "with AADSTS700027. If SAP activates a renewed key at once, upload right after the renewal, in a quiet "
+            "window.",
+            "Unverified: the exact SAP screens for renewing the JWT key (STRUST SSF OA2CJC, SOAUTH2_CLIENT → "
+            "Global Settings, or the BTP outbound user) — follow SAP Note 3592080 and SAP's documentation.",
+            "The portal warns 30 days before the recorded expiry (secret.expiry, and on this page).",
+        ),
+    )
 
 
 def _conditional_access(config: MailConfig) -> Step:

@@ -423,3 +423,30 @@ def test_421_4_7_66_names_the_update_the_relay_and_the_flagged_legacy_endpoint()
 
     remedy = explain("4.7.66", "TLS 1.0 and 1.1 are not supported").remedy
     assert "patch level 88" in remedy and "relay server" in remedy and "unverified" in remedy
+
+
+# -- 16. Credential rotation with overlap -------------------------------------------------------------
+def test_a_certificate_is_rotated_with_old_and_new_on_the_app_and_the_sap_details_flagged() -> None:
+    from datetime import date
+
+    guide = build(
+        option="oauth2",
+        credential="certificate",
+        certificate_thumbprint="AB12CD",
+        certificate_expires=date(2026, 12, 20),
+    )
+    step = guide.step("entra.credential_rotation")
+    values = {v.label: v.value for v in step.values}
+    assert values["Current certificate (portal field Certificate thumbprint)"] == "AB12CD"
+    assert values["Expires (portal field Certificate expires)"] == "2026-12-20"
+    assert "the old one stays" in values["2. Entra"] and "delete the old certificate" in values["5. Entra"]
+    assert any(note.startswith("Unverified:") for note in step.notes)
+    assert step.check == "secret.expiry"
+    assert any(n.level == "warning" and "expires on 2026-12-20, in 20 days" in n.text for n in guide.notices)
+
+
+def test_a_secret_is_rotated_by_adding_the_new_one_before_deleting_the_old() -> None:
+    step = build(option="oauth2", credential="secret").step("entra.credential_rotation")
+    values = {v.label: v.value for v in step.values}
+    assert "New client secret" in values["1. Entra"] and "OA2C_CONFIG" in values["2. SAP"]
+    assert "delete the old secret" in values["4. Entra"]

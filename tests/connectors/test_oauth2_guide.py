@@ -230,7 +230,7 @@ def test_btp_abap_uses_a_communication_system_and_sap_com_0548_with_the_clouds_s
     btp_tail = ["btp.communication_arrangement", "btp.email_allowlist", "btp.monitor_email_transmissions"]
     assert [key for key in keys if key.startswith("btp.")][-3:] == btp_tail
     assert keys.index("btp.monitor_email_transmissions") < keys.index("exchange.message_trace")
-    assert keys[-2:] == ["exchange.message_trace", "m365.mail_flow_diagnostic"]
+    assert keys[-3:] == ["exchange.message_trace", "m365.mail_flow_diagnostic", "entra.credential_rotation"]
     command = g.step("exchange.service_principal").command
     assert command is not None and environment in command.text
 
