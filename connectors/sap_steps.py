@@ -53,6 +53,8 @@ def icm_smtp_service() -> Step:
             "no mail); outbound TLS is set in SCOT or SBCS_MAIL_CONFIGSMTP.",
             "Put it in the profile of every application server that runs the SAPconnect send job (or in DEFAULT.PFL).",
             "SMTP with TLS and AUTH needs kernel 7.21 patch level 33 or 7.31 SP6 or later (SAP Note 1747180).",
+            "SAP Note 455140 (Configuration of e-mail via SMTP) describes the whole SAPconnect SMTP setup these "
+            "steps follow.",
         ),
     )
 
@@ -207,6 +209,12 @@ def scot_relay_node(
     )
 
 
+# SCOT's SMTP node: "Node in use" must be set, and the maximum waiting time for repeat send attempts
+# bounds how long a temporary refusal is retried. SAP Help, "The SMTP Node":
+# https://help.sap.com/saphelp_nw70/helpdata/en/1b/b8e93a2876a81ae10000000a11402f/content.htm
+SMTP_NODE_DOC = "https://help.sap.com/saphelp_nw70/helpdata/en/1b/b8e93a2876a81ae10000000a11402f/content.htm"
+
+
 def scot_addressing(config: MailConfig) -> Step:
     domain = sender_domain_or_placeholder(config)
     return Step(
@@ -218,8 +226,16 @@ def scot_addressing(config: MailConfig) -> Step:
             say("Supported address types", "Internet → Set → address area *"),
             Value("Default domain", domain),
             Value("Sender address", sender_or_placeholder(config)),
+            say("Node in use", "checked on the SMTP node — without it SAPconnect sends nothing through the node"),
+            say(
+                "Maximum waiting time for repeat send attempt procedure",
+                "how long SAPconnect retries a temporary refusal (451 4.4.62, 4.7.5xx throttling) before Errors",
+            ),
         ),
-        notes=("SCOT → Settings → Default Domain. A * address area sends to every domain; narrow it if you must.",),
+        notes=(
+            "SCOT → Settings → Default Domain. A * address area sends to every domain; narrow it if you must.",
+            f"SAP Help, The SMTP Node: {SMTP_NODE_DOC}",
+        ),
     )
 
 

@@ -53,7 +53,11 @@ BTP_SCENARIO = "SAP_COM_0548"
 FIELDS = (
     OptionField("tenant", True, "Directory (tenant) ID or a verified domain of the Entra ID tenant."),
     OptionField("client_id", True, "Application (client) ID of the app registered for this SAP system."),
-    OptionField("mailbox", True, "The Exchange Online mailbox SAP sends as; its primary SMTP address."),
+    OptionField(
+        "mailbox",
+        True,
+        "The Exchange Online mailbox SAP sends as (a shared mailbox needs no licence); its primary address.",
+    ),
     OptionField("sender", False, "MAIL FROM, if not the mailbox itself (needs Send As)."),
     OptionField("credential", True, "secret (from 7.50) or certificate (JWT bearer, from 7.51; BTP ABAP: only this)."),
     OptionField("secret_expires", False, "When the client secret expires; the portal warns ahead."),
@@ -206,7 +210,11 @@ def steps(
         )
     )
     host, port, _ = effective_endpoint(config)
-    microsoft_steps = _entra_steps(config, cloud, certificate=certificate, btp=btp) + _exchange_steps(config, cloud)
+    microsoft_steps = (
+        *_entra_steps(config, cloud, certificate=certificate, btp=btp),
+        _shared_mailbox(config, cloud),
+        *_exchange_steps(config, cloud),
+    )
     if btp:
         # SAP runs the BTP network: no firewall or SAP Note steps for the customer.
         body = (*microsoft_steps[:3], *_btp_steps(config, cloud), *microsoft_steps[3:])
@@ -629,6 +637,35 @@ def _credential_rotation(config: MailConfig, *, certificate: bool, btp: bool) ->
             "Unverified: the exact SAP screens for renewing the JWT key (STRUST SSF OA2CJC, SOAUTH2_CLIENT → "
             "Global Settings, or the BTP outbound user) — follow SAP Note 3592080 and SAP's documentation.",
             "The portal warns 30 days before the recorded expiry (secret.expiry, and on this page).",
+        ),
+    )
+
+
+def _shared_mailbox(config: MailConfig, cloud: Cloud) -> Step:
+    """The mailbox SAP sends as: a shared mailbox needs no licence (Microsoft Learn, "Remove a license from a
+    shared mailbox": Exchange Online Plan 2 only above 50 GB, with archiving or litigation hold); Microsoft's SAP
+    guide speaks of the SAP mailbox as a shared mailbox."""
+    mailbox = value_of(config, "mailbox")
+    return Step(
+        key="m365.shared_mailbox",
+        where=Where.M365_ADMIN,
+        title=f"Create {mailbox} as a shared mailbox, if it does not exist",
+        why=(
+            "SAP needs a mailbox to send as, not a person: a shared mailbox has no password to expire or leak, "
+            "and needs no licence."
+        ),
+        values=(
+            say("Admin center", cloud.flagged("m365_admin_center")),
+            say("Path", "Teams & groups → Shared mailboxes → Add a shared mailbox"),
+            Value("Email", mailbox),
+            say("Licence", "none below 50 GB, without archive or litigation hold (otherwise Exchange Online Plan 2)"),
+        ),
+        notes=(
+            "SMTP AUTH keeps a copy of every message in the mailbox's Sent Items: give it a retention policy so it "
+            "stays below 50 GB (and 5.2.2 'mailbox full' away).",
+            "An existing user mailbox works as well; the next steps are the same.",
+            "Sources: https://learn.microsoft.com/microsoft-365/admin/email/remove-license-from-shared-mailbox; "
+            "Microsoft's SAP guide (Exchange Online integration for email outbound from SAP), OAuth limitations.",
         ),
     )
 

@@ -450,3 +450,22 @@ def test_a_secret_is_rotated_by_adding_the_new_one_before_deleting_the_old() -> 
     values = {v.label: v.value for v in step.values}
     assert "New client secret" in values["1. Entra"] and "OA2C_CONFIG" in values["2. SAP"]
     assert "delete the old secret" in values["4. Entra"]
+
+
+# -- 18. SAP Note 455140, SCOT's "Node in use", a shared mailbox as the OAuth sender -----------------
+@pytest.mark.parametrize("option", ["oauth2", "smtp_basic", "direct_send", "relay_connector", "relay_server"])
+def test_sap_gui_guides_name_note_455140_and_the_node_in_use_flag(option: str) -> None:
+    guide = build(**option_config(option))
+    assert any("SAP Note 455140" in note for note in guide.step("sap.icm_parameter").notes)
+    addressing = {v.label: v.value for v in guide.step("sap.scot_address_types").values}
+    assert addressing["Node in use"].startswith("checked")
+    assert "Maximum waiting time for repeat send attempt procedure" in addressing
+
+
+@pytest.mark.parametrize("cloud", CLOUDS_REAL)
+def test_the_oauth_sender_can_be_a_shared_mailbox_without_a_licence(cloud: str) -> None:
+    step = build(option="oauth2", cloud=cloud).step("m365.shared_mailbox")
+    values = {v.label: v.value for v in step.values}
+    assert values["Path"] == "Teams & groups → Shared mailboxes → Add a shared mailbox"
+    assert values["Email"] == "sap-prd@contoso.com" and "50 GB" in values["Licence"]
+    assert values["Admin center"].startswith(CLOUDS[cloud].m365_admin_center)
