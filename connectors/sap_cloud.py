@@ -201,7 +201,7 @@ def relay_steps(config: MailConfig, *, relay: str, port: int) -> tuple[Step, ...
             title=f"Cloud Connector: map a virtual host to the relay {relay}:{port} (TCP)",
             why="The ABAP environment reaches servers in your network only through the Cloud Connector.",
             values=(
-                say("Cloud Connector", "Cloud To On-Premise → Access Control → Add: back-end type Non-SAP System"),
+                say("Cloud Connector", "Cloud To On-Premise → Access Control: a mapping to the relay"),
                 Value("Protocol", "TCP"),
                 Value("Internal host and port", f"{relay}:{port}"),
                 say("Virtual host", "the same name as the internal host keeps the relay's certificate name valid"),
@@ -209,6 +209,8 @@ def relay_steps(config: MailConfig, *, relay: str, port: int) -> tuple[Step, ...
             notes=(
                 "The relay sees the Cloud Connector's address, not SAP's: let the relay accept mail from it "
                 "(the relay's mynetworks, or the SMTP AUTH account of the outbound user below).",
+                "A TCP mapping whose virtual host is the relay's own name keeps STARTTLS certificate checks valid "
+                "(SAP Community, connecting to an on-premise mail server through the Cloud Connector).",
             ),
         ),
         Step(
