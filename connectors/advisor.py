@@ -13,14 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Exchange Online's client-submission limits per mailbox, with their sources, live in connectors/limits.py.
+from connectors.limits import (
+    CONNECTIONS_PER_MAILBOX,
+    MESSAGES_PER_MINUTE,
+    RECIPIENTS_PER_DAY,
+    RECIPIENTS_PER_MESSAGE,
+    big_run_advice,
+)
 from connectors.products import is_btp_abap, is_managed_by_sap, product_label
 from connectors.releases import OAUTH_JWT_MIN, OAUTH_SECRET_MIN, release_label
-
-# Exchange Online client-submission limits, per mailbox.
-MESSAGES_PER_MINUTE = 30
-RECIPIENTS_PER_DAY = 10_000
-RECIPIENTS_PER_MESSAGE = 500
-CONNECTIONS_PER_MAILBOX = 3
 
 LABELS = {
     "oauth2": "SMTP OAuth 2.0",
@@ -124,9 +126,15 @@ def _volume_over_submission_limits(facts: AdvisorInput) -> str | None:
 
 def _sap_gui_only(facts: AdvisorInput) -> str | None:
     if is_managed_by_sap(facts.product):
-        return "S/4HANA Cloud Public Edition: SAP operates the mail integration; customers configure no option"
+        return (
+            "S/4HANA Cloud Public Edition has no SAP GUI: SAP operates the SAP side (SMTP OAuth 2.0 managed by SAP, "
+            "or SAP's own mail server)"
+        )
     if is_btp_abap(facts.product):
-        return f"{product_label(facts.product)} sends mail only through SAP_COM_0548 with OAuth 2.0"
+        return (
+            f"{product_label(facts.product)} sends mail only through SAP_COM_0548: OAuth 2.0 to Exchange Online, "
+            "or your relay through the Cloud Connector"
+        )
     return None
 
 
@@ -199,7 +207,8 @@ def _direct_send(facts: AdvisorInput) -> Verdict:
         against.append(reason + ".")
     if facts.external_recipients:
         against.append(
-            "It delivers only to mailboxes of your own tenant; external recipients are refused (550 5.7.64)."
+            "It delivers only to mailboxes of your own tenant; external recipients are refused (550 5.7.64) "
+            "or deferred (451 4.4.62)."
         )
     if not facts.outbound_25:
         against.append("Port 25 outbound is closed; Direct Send delivers to the MX endpoint on port 25.")
@@ -244,8 +253,20 @@ def _relay_connector(facts: AdvisorInput) -> Verdict:
 
 def _relay_server(facts: AdvisorInput) -> Verdict:
     label = LABELS["relay_server"]
-    if reason := _sap_gui_only(facts):
+    if is_managed_by_sap(facts.product) and (reason := _sap_gui_only(facts)):
         return Verdict("relay_server", label, False, (reason + ".",))
+    if is_btp_abap(facts.product):
+        # SAP Help, "Integrating Outbound Emails Using SMTP": an internal SMTP server through the Cloud Connector.
+        return Verdict(
+            "relay_server",
+            label,
+            True,
+            (
+                "The ABAP environment reaches a relay in your network through the Cloud Connector (SAP_COM_0548, "
+                "outbound user with user and password); the relay sends on to Exchange Online by a connector.",
+                "Mind the relay's allowlist: it sees the Cloud Connector's address, not SAP's.",
+            ),
+        )
     reasons = [
         "Works from any release: SAP talks plain SMTP to a relay in your network, the relay speaks TLS 1.2 to "
         "Exchange Online through a connector.",
@@ -277,9 +298,8 @@ def _notes(facts: AdvisorInput, recommended: Verdict | None) -> list[str]:
     volume = _volume_over_submission_limits(facts)
     if volume:
         notes.append(
-            f"Volume: {volume}. Exchange Online is not for mass mail (it also caps {RECIPIENTS_PER_MESSAGE} recipients "
-            "per message). Newsletters and mass mailing belong with a bulk e-mail provider such as SendGrid; "
-            "keep Exchange Online for transactional mail."
+            f"Volume: {volume} (and {RECIPIENTS_PER_MESSAGE} recipients per message by default). "
+            + big_run_advice(external_recipients=facts.external_recipients)
         )
     if recommended is not None and recommended.option == "oauth2" and not is_managed_by_sap(facts.product):
         notes.append(

@@ -27,9 +27,10 @@ from connectors.guide import Guide
 from connectors.option import StepsFunction
 from connectors.placeholders import FIELD_LABELS
 from connectors.problems import Problem, error, warning
-from connectors.products import is_btp_abap, is_managed_by_sap, product_label
+from connectors.products import is_managed_by_sap
 from connectors.quoting import describe_character, unsafe_character
 from connectors.retirement import Milestone
+from connectors.sap_cloud import refusal
 
 _CONFIG_FIELDS = frozenset(item.name for item in dataclasses.fields(MailConfig))
 # Fields that never reach generated text: free text there (a multi-line description) is fine.
@@ -189,20 +190,15 @@ def missing(config: MailConfig, fields: Iterable[str], why: str) -> list[Problem
 
 
 def product_rules(config: MailConfig) -> list[Problem]:
+    """Products without SAP GUI: an option they cannot use is refused with the reason (sap_cloud)."""
+    if reason := refusal(config):
+        return [warning("option", reason)]
     if is_managed_by_sap(config.product):
         return [
             warning(
                 "product",
-                "S/4HANA Cloud Public Edition: SAP operates the mail integration with Exchange Online; "
-                "there is nothing to configure on the SAP side. Recorded here for inventory only.",
-            )
-        ]
-    if is_btp_abap(config.product) and config.option != "oauth2":
-        return [
-            warning(
-                "option",
-                f"{product_label(config.product)} sends mail through communication arrangement "
-                "SAP_COM_0548 with OAuth 2.0 (JWT bearer); choose the oauth2 option.",
+                "S/4HANA Cloud Public Edition has no SAP GUI and no profile access: SAP manages the SMTP OAuth 2.0 "
+                "configuration for your tenant, or SAP's own mail server sends. The guide lists your part.",
             )
         ]
     return []

@@ -28,9 +28,10 @@ from email.parser import BytesHeaderParser
 from email.utils import format_datetime
 from typing import Any
 
+import trustme
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session, TLSSetupException
 
-from .pki import LabPki
+from .pki import LAB_CA_ORGANIZATION, LabPki
 
 # aiosmtpd itself sets the attribute it deprecated on every successful AUTH and logs a warning each
 # time: not ours to fix, and noise in the demo's log.
@@ -267,7 +268,7 @@ class Listener:
     role: str
     host: str  # the lab DNS name that points at it
     tls: str = "starttls"  # starttls | implicit | none
-    certificate: str = "good"  # good | expired | wrong_name | untrusted
+    certificate: str = "good"  # good | expired | wrong_name | untrusted | no_intermediate
     max_tls: ssl.TLSVersion | None = None
     mechanisms: tuple[str, ...] = ()  # AUTH mechanisms offered (after TLS)
     what: str = ""
@@ -291,6 +292,8 @@ LISTENERS: tuple[Listener, ...] = (
              mechanisms=("LOGIN", "XOAUTH2"), what=f"a relay whose certificate names {WRONG_CERT_NAME}"),
     Listener("untrusted", 2530, "relay", "relay-untrusted.lab.test", certificate="untrusted",
              mechanisms=("LOGIN", "XOAUTH2"), what="a relay with a certificate from an untrusted CA"),
+    Listener("no_intermediate", 2534, "relay", "relay-nochain.lab.test", certificate="no_intermediate",
+             what="a relay that sends its certificate without the intermediate CA"),
     Listener("silent", 2531, "silent", "relay-silent.lab.test", what="accepts TCP, never greets"),
     Listener("closed", 2532, "closed", "relay-closed.lab.test", what="nothing listens: connect is refused"),
     Listener("filtered", 2533, "filtered", "relay-filtered.lab.test",
@@ -538,7 +541,9 @@ class LabSmtp:
         self._servers: list[asyncio.AbstractServer] = []
         self._sockets: list[socket.socket] = []  # closed / filtered listeners and the filler connection
         self._open: set[asyncio.BaseTransport] = set()
-        self._issuing = pki.ca.create_child_ca()  # good certificates come with an intermediate, like Exchange's
+        # Good certificates come with an intermediate, like Exchange's; like a public CA's issuing CA it
+        # carries its root's organisation name.
+        self._issuing = trustme.CA(parent_cert=pki.ca, path_length=8, organization_name=LAB_CA_ORGANIZATION)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> LabSmtp:
@@ -678,6 +683,13 @@ class LabSmtp:
                 # accept clients without one.
                 context.verify_mode = ssl.CERT_OPTIONAL
                 self.pki.ca.configure_trust(context)
+            return context
+        if listener.certificate == "no_intermediate":
+            # The leaf alone, without the issuing CA that every client needs to reach the trusted root.
+            leaf = self._issuing.issue_cert(*GOOD_CERT_NAMES, common_name=GOOD_CERT_NAMES[0])
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            with leaf.cert_chain_pems[0].tempfile() as cert, leaf.private_key_pem.tempfile() as key:
+                context.load_cert_chain(cert, key)
             return context
         names = (WRONG_CERT_NAME,) if listener.certificate == "wrong_name" else GOOD_CERT_NAMES
         return self.pki.server_context(

@@ -324,3 +324,15 @@ class AdvisorForm(forms.Form):
 class ApplyAdviceForm(forms.Form):
     option = forms.ChoiceField(choices=Option.choices)
     credential = forms.ChoiceField(choices=[("", ""), *Credential.choices], required=False)
+
+
+class ExplainForm(forms.Form):
+    """The error lookup: one text box, read with GET so a link can carry the text."""
+
+    text = forms.CharField(
+        label="Error text",
+        max_length=8000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="A SOST status text, an SMICM trace line, an SAPconnect message (XS…), an SMTP reply or an AADSTS error.",
+    )

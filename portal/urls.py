@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from portal.views import advisor, dashboard, helpdesk, runs, setup, systems
+from portal.views import advisor, dashboard, explain, helpdesk, runs, setup, systems
 
 
 class SidConverter:
@@ -42,6 +42,7 @@ urlpatterns = [
     path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard_export"),
     path("helpdesk/", helpdesk.helpdesk, name="helpdesk"),
     path("advisor/", advisor.advisor, name="advisor"),
+    path("explain/", explain.explain, name="explain"),
     path(f"{system}advisor/apply/", advisor.advisor_apply, name="advisor_apply"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

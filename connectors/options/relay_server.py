@@ -13,9 +13,10 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import postfix
+from connectors import postfix, sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
+from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import UPSTREAM_OPTIONS, effective_endpoint, upstream_endpoint, upstream_option
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
@@ -26,7 +27,7 @@ from connectors.plan import PlannedCheck
 from connectors.postfix import supports_upstream
 from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, error, warning
-from connectors.products import describe_system
+from connectors.products import describe_system, is_btp_abap
 from connectors.quoting import powershell_literal, shell_command, shell_word
 from connectors.retirement import Milestone, retirement_summary
 from connectors.rules import (
@@ -37,7 +38,7 @@ from connectors.rules import (
     refuses_unsafe_text,
     sender_domain_rules,
 )
-from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node
+from connectors.sap_steps import RELAY, sap_finish, sap_prerequisites, scot_relay_node
 from connectors.smtp_chain import connection_checks, domain_records, egress_ip, envelope_and_send, keys
 
 CODE = "relay_server"
@@ -99,6 +100,8 @@ def validate(config: MailConfig) -> list[Problem]:
         problems.append(warning("upstream_option", "A Direct Send upstream reaches only your own tenant's mailboxes."))
     elif config.credential != "certificate" and not config.egress_ips:
         problems.append(warning("egress_ips", "The relay's static public IP is not set: the connector matches on it."))
+    else:
+        problems += relay_connector.connector_ip_problems(config)
     if config.relay_host:
         problems += microsoft_host_rules(config, config.relay_host, field="relay_host")
         if config.relay_host.strip().lower() == cloud.smtp_host and option in ("relay_connector", "direct_send"):
@@ -136,6 +139,8 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     today = today or date.today()
     option = upstream_option(config)
     upstream = _upstream_guide(config, option, existing_spf=existing_spf, today=today)
@@ -143,14 +148,14 @@ def steps(
     upstream_steps = tuple(
         _as_upstream(step, plan_keys)
         for step in upstream.steps
-        if step.where not in (Where.SAP_GUI, Where.BTP) and step.key not in {"network.egress_ip", "network.outbound"}
+        if step.where not in (Where.SAP_GUI, Where.BTP) and step.key not in _NOT_FOR_THE_RELAY
     )
     relay_side: list[Step] = [_install(config, option), _relay_network(config, option), *upstream_steps]
     relay_side += _relay_configuration(config, option)
     relay_side += [_relay_test(config, option), _iis_notes(config, option)]
     host, port, tls = effective_endpoint(config)
     relay = host or placeholder("smtp_host")
-    sap_side = (
+    sap_side: tuple[Step, ...] = (
         *sap_prerequisites(),
         *((_strust_relay(relay),) if tls != "none" else ()),
         scot_relay_node(
@@ -161,9 +166,13 @@ def steps(
             why="SAP hands every message to the relay, which queues it and sends it on to Exchange Online.",
             client_identity="SSL client Standard (trusting the relay's CA, previous step)",
         ),
-        *sap_finish(config),
+        *sap_finish(config, RELAY),
     )
     notices = [*_upstream_notices(config, option, today, milestones), *cloud_notices(config)]
+    if is_btp_abap(config.product):
+        # The ABAP environment reaches the relay through the Cloud Connector with SAP_COM_0548: no SAP GUI.
+        sap_side = sap_cloud.relay_steps(config, relay=relay, port=port)
+        notices.append(sap_cloud.no_sap_gui_notice(config))
     up_host, up_port, _ = upstream_endpoint(config)
     return Guide(
         option=CODE,
@@ -175,16 +184,25 @@ def steps(
             f"the relay sends it on to {up_host or placeholder('sender')}:{up_port} by {upstream.option_label}. "
             "Useful in a DMZ or hub network, for several SAP hosts, central routing or old TLS on the SAP side."
         ),
-        steps=(*relay_side, *sap_side),
+        steps=(*relay_side, *sap_side, *confirm_delivery(config)),
         notices=tuple(notices),
         problems=tuple(validate(config)),
         scripts=upstream.scripts,
     )
 
 
+# The upstream's own network step is the relay's, and delivery is confirmed once, at the end.
+_NOT_FOR_THE_RELAY = frozenset(
+    {"network.egress_ip", "network.outbound", "exchange.message_trace", "m365.mail_flow_diagnostic"}
+)
+
+
 def _upstream_guide(config: MailConfig, option: str, *, existing_spf: str | Sequence[str] | None, today: date) -> Guide:
-    # The relay is the upstream option's client: its endpoint is relay_host, not smtp_host.
-    upstream_config = dataclasses.replace(config, option=option, smtp_host=config.relay_host, smtp_port=None, tls="")
+    # The relay is the upstream option's client: its endpoint is relay_host, not smtp_host, and it is
+    # no SAP product (a BTP ABAP system's relay may well use a connector).
+    upstream_config = dataclasses.replace(
+        config, option=option, smtp_host=config.relay_host, smtp_port=None, tls="", product=""
+    )
     if option == "oauth2":
         return oauth2.steps(upstream_config, today=today)
     if option == "direct_send":
@@ -239,6 +257,8 @@ def _upstream_notices(
         return [Notice("warning", retirement_summary(milestones, today) + " Move the relay to a connector upstream.")]
     if option == "direct_send":
         return [Notice("warning", "A Direct Send upstream reaches only mailboxes of your own tenant.")]
+    if option == "relay_connector":
+        return [relay_connector.attribution_notice(config)]
     return []
 
 
@@ -267,7 +287,8 @@ def _relay_network(config: MailConfig, option: str) -> Step:
         why="SAP reaches only the relay; the relay alone needs the way out to Exchange Online.",
         values=(
             Value(
-                "SAP application servers → relay", f"{value_of(config, 'smtp_host')}:{effective_endpoint(config).port}"
+                "Cloud Connector → relay" if is_btp_abap(config.product) else "SAP application servers → relay",
+                f"{value_of(config, 'smtp_host')}:{effective_endpoint(config).port}",
             ),
             Value("Relay → Exchange Online", f"{host or placeholder('sender')}:{port}"),
             Value("Relay's static public IP(s)", value_of(config, "egress_ips")),

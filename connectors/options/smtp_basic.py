@@ -10,10 +10,13 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
+from connectors import sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
+from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
+from connectors.limits import submission_limits_notice
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
 from connectors.options import oauth2, relay_connector
@@ -34,7 +37,15 @@ from connectors.rules import (
     sender_domain_rules,
     submission_port_rules,
 )
-from connectors.sap_steps import sap_finish, sap_prerequisites, strust_root, tls_client_parameters
+from connectors.sap_steps import (
+    CONNECTOR,
+    SUBMISSION,
+    delivery_proof,
+    sap_finish,
+    sap_prerequisites,
+    strust_root,
+    tls_client_parameters,
+)
 from connectors.smtp_chain import connection_checks, domain_records, egress_ip, envelope_and_send
 
 CODE = "smtp_basic"
@@ -57,7 +68,15 @@ _ALREADY_DONE = frozenset(
     {"sap.icm_parameter", "sap.smicm", "sap.sicf", "sap.tls_parameters", "sap.scot_address_types", "sap.send_job"}
 )
 # The target's own test steps: the cut-over step tests once the password is gone.
-_TESTED_AT_CUTOVER = frozenset({"sap.sbwp_test", "sap.sost"})
+_TESTED_AT_CUTOVER = frozenset(
+    {
+        "sap.sbwp_test",
+        "sap.sost",
+        "btp.monitor_email_transmissions",
+        "exchange.message_trace",
+        "m365.mail_flow_diagnostic",
+    }
+)
 
 
 def migration_target(config: MailConfig) -> str:
@@ -118,6 +137,8 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     today = today or date.today()
     chosen = tuple(milestones) if milestones else DEFAULT_MILESTONES
     target = migration_target(config)
@@ -128,10 +149,11 @@ def steps(
         Notice("warning", retirement_summary(chosen, today), source),
         *[Notice("info", f"{m.date.isoformat()}: {m.what}", m.source) for m in chosen if m != upcoming],
         Notice("info", _target_reason(config, target)),
+        submission_limits_notice(),
         *cloud_notices(config),
     ]
     host, port, _ = effective_endpoint(config)
-    in_place = (*sap_prerequisites(), tls_client_parameters(), strust_root(hosts=(host,)))
+    in_place = (*sap_prerequisites(), tls_client_parameters(config.cloud), strust_root(hosts=(host,)))
     current = (*[_as_current(step) for step in in_place], *_current_setup(config))
     # The MX endpoint's certificate chains to the same root as the submission host's: trusted already.
     skipped = _ALREADY_DONE | _TESTED_AT_CUTOVER | ({"sap.strust"} if target != "oauth2" else set())
@@ -139,6 +161,7 @@ def steps(
         _inventory(config),
         *[_as_migration(step, target, config) for step in target_guide.steps if step.key not in skipped],
         _cutover(config, target),
+        *[_as_migration(step, target, config) for step in confirm_delivery(config)],
         _block_basic(config, target),
     )
     return Guide(
@@ -197,10 +220,18 @@ def _current_setup(config: MailConfig) -> tuple[Step, ...]:
             command=Command(
                 "powershell",
                 f"{connect_exchange(cloud_for(config.cloud))}\nGet-CASMailbox -Identity {powershell_literal(mailbox)} | Format-List SmtpClientAuthenticationDisabled\n"
-                "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled",
+                "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled\n"
+                f"Get-User -Identity {powershell_literal(mailbox)} | Format-List AuthenticationPolicy\n"
+                "Get-AuthenticationPolicy | Format-List Name,AllowBasicAuthSmtp",
             ),
             check="smtp.auth",
             notes=(
+                "Besides the mailbox switch, four things stop a Basic login: the tenant-wide "
+                "SmtpClientAuthenticationDisabled (an empty mailbox value inherits it), an authentication policy "
+                "without AllowBasicAuthSmtp, security defaults (they disable SMTP AUTH with a password) and a "
+                "Conditional Access policy that blocks legacy authentication.",
+                "Security defaults: Entra admin center → Overview → Properties → Manage security defaults. Source: "
+                "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
                 "535 5.7.139 … basic authentication is disabled: Basic is blocked (retirement or policy).",
                 "535 5.7.139 … the request did not meet the criteria: Conditional Access or security defaults; see the sign-in logs.",
             ),
@@ -235,7 +266,7 @@ def _inventory(config: MailConfig) -> Step:
             "whether Basic or OAuth was used, so nothing breaks unnoticed at the cut-over."
         ),
         values=(
-            say("Admin center", cloud.exchange_admin_center),
+            say("Admin center", cloud.flagged("exchange_admin_center")),
             say("Report", "Reports → Mail flow → SMTP AUTH clients submission report"),
             Value("This system's mailbox", value_of(config, "mailbox")),
         ),
@@ -272,6 +303,7 @@ def _cutover(config: MailConfig, target: str) -> Step:
             say("Now sending through", new_path),
             say("SCOT → Security → Settings", "delete the stored user and password"),
             say("Test", f"SBWP to {value_of(config, 'test_recipient')}, then SOST: status 'Sent'"),
+            say("Proof of delivery", delivery_proof(config, SUBMISSION if target == "oauth2" else CONNECTOR)),
         ),
         check="smtp.auth" if target == "oauth2" else "smtp.envelope",
         notes=("If the test fails, SOST's message and the portal's diagnosis name the step to revisit.",),

@@ -60,10 +60,47 @@ ENTRIES: dict[str, dict[str, Any]] = {
         "remedy": "In SCOT (SMTP node → Mail host) or SBCS_MAIL_CONFIGSMTP enter <expected>, port 25, and "
         "delete any old logon data under Security.",
     },
+    "dns.mx_subdomain": {
+        "meaning": "The sender domain <domain> has no MX record and no Exchange Online MX endpoint of its own: it is "
+        "not an accepted domain of the tenant. Its computed endpoint does not exist, and mail relayed with it as "
+        "sender is not attributed to the tenant (550 5.7.64).",
+        "remedy": "Smart host in SCOT / on the relay: <expected>, the tenant's MX endpoint (of <parent>). Then either "
+        "add <domain> as an accepted domain (Microsoft 365 admin center → Settings → Domains) or send from an "
+        "address in <parent>.",
+    },
     "dns.mx_missing": {
         "meaning": "The sender domain has no MX record, so its Exchange Online MX endpoint cannot be confirmed.",
         "remedy": "Publish the domain's MX record as shown in Microsoft 365 admin center → Settings → Domains "
         "(<expected>).",
+    },
+    # -- DKIM (source: https://learn.microsoft.com/defender-office-365/email-authentication-dkim-configure) ----
+    "dkim.missing": {
+        "status": Status.WARN,
+        "meaning": "<domain> publishes no DKIM selector for Exchange Online: its mail is signed with the tenant's "
+        "onmicrosoft.com domain, which does not align with the From address, so DMARC can pass only on SPF.",
+        "remedy": "Microsoft Defender portal → Email & collaboration → Policies & rules → Threat policies → Email "
+        "authentication settings → DKIM → <domain>: publish the two CNAMEs shown (selector1._domainkey and "
+        "selector2._domainkey) at your DNS host, then switch 'Sign messages for this domain with DKIM signatures' "
+        "on. PowerShell: Get-DkimSigningConfig -Identity <domain> | Format-List Selector1CNAME,Selector2CNAME.",
+    },
+    "dkim.selector_missing": {
+        "status": Status.WARN,
+        "meaning": "Only one of the two DKIM selectors of <domain> points at Exchange Online: signing breaks at the "
+        "next key rotation, when Microsoft switches to the other selector.",
+        "remedy": "Publish the missing CNAME exactly as the Defender portal (Email authentication settings → DKIM) "
+        "or Get-DkimSigningConfig shows it.",
+    },
+    "dkim.other_signer": {
+        "status": Status.WARN,
+        "meaning": "The DKIM selectors of <domain> point at another service, not at Exchange Online: mail SAP sends "
+        "through Exchange Online is not signed with <domain>.",
+        "remedy": "If Exchange Online sends for <domain>, set up its DKIM (Defender portal → Email authentication "
+        "settings → DKIM); the other service can keep its own selector names.",
+    },
+    "dkim.lookup_failed": {
+        "status": Status.ERROR,
+        "meaning": "The DKIM selectors of <domain> could not be looked up (DNS timeout or failure).",
+        "remedy": "Check the DNS servers the portal uses (PORTAL_DNS_NAMESERVERS) and run the check again.",
     },
     # -- SPF ------------------------------------------------------------------------------------------
     "spf.missing": {

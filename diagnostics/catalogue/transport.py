@@ -162,7 +162,7 @@ ENTRIES: tuple[Entry, ...] = (
         "tls.certificate_expired",
         "The server's certificate has expired.",
         "The certificate was not renewed in time.",
-        "Renew the server's certificate; SAP refuses expired certificates (SSSLERR_CERT_EXPIRED in the ICM trace).",
+        "Renew the server's certificate; SAP refuses expired certificates (SSSLERR_PEER_CERT_EXPIRED in the ICM trace, SAP KBA 3391859).",
     ),
     Entry(
         "tls.certificate_name_mismatch",
@@ -178,6 +178,16 @@ ENTRIES: tuple[Entry, ...] = (
         "A private or unknown CA, a missing intermediate, or a TLS-inspecting proxy that replaces the "
         "server's certificate. Missing trust shows in ICM traces as SSSLERR_PEER_CERT_UNTRUSTED.",
         _STRUST,
+    ),
+    Entry(
+        "tls.chain_incomplete",
+        "The server sends its certificate without the intermediate CA certificate(s): SAP (and any client) "
+        "cannot build the chain to a trusted root.",
+        "The server's certificate file holds only the server certificate. Importing the intermediate into "
+        "STRUST would hide the fault for SAP alone; every other client still fails.",
+        "On the server: configure the full chain — the server certificate followed by its intermediates (Postfix: "
+        "smtpd_tls_chain_files, or the intermediates appended to smtpd_tls_cert_file; IIS: the intermediate in "
+        "the computer's Intermediate Certification Authorities store). SAP's STRUST needs only the root.",
     ),
     Entry(
         "tls.certificate_invalid",

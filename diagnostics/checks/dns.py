@@ -130,6 +130,8 @@ def check_dns_mx(
     best = microsoft[0] if microsoft else computed
     finding = finding_builder("dns.mx", expected=best, domain=domain)
     configured = host.lower().rstrip(".")
+    if not records and (parent := _parent_endpoint(domain, computed, cloud, resolver, timeout)):
+        return _subdomain_finding(host, domain, computed, parent, evidence)
     if configured in (computed, *microsoft):
         return finding(Status.PASS, f"{host} is the MX endpoint of {domain}", None, evidence)
     if not records:
@@ -138,6 +140,42 @@ def check_dns_mx(
         )
     summary = f"{host or 'The configured host'} is not the MX endpoint of {domain}; expected {best}"
     return finding(Status.FAIL, summary, "dns.mx_mismatch", evidence)
+
+
+def _parent_endpoint(
+    domain: str, computed: str, cloud: Cloud, resolver: dns.resolver.Resolver, timeout: float
+) -> tuple[str, str] | None:
+    """(accepted parent domain, its Microsoft MX host) when ``domain`` has no MX and its own computed
+    endpoint does not exist: then the domain is no accepted domain, and the smart host is the tenant's
+    MX endpoint of the parent. None when the computed endpoint exists or no parent has a Microsoft MX."""
+    try:
+        resolver.resolve(computed, "A", lifetime=timeout)
+        return None  # Exchange publishes an endpoint for every accepted domain: this one is accepted
+    except dns.exception.DNSException:
+        pass
+    labels = domain.split(".")
+    for start in range(1, len(labels) - 1):
+        parent = ".".join(labels[start:])
+        try:
+            answer = resolver.resolve(parent, "MX", lifetime=timeout)
+        except dns.exception.DNSException:
+            continue
+        for record in sorted(answer, key=lambda r: r.preference):
+            name = record.exchange.to_text(omit_final_dot=True).lower()
+            if name.endswith(f".{cloud.mx_suffix}") or name.endswith(NEW_MX_SUFFIX):
+                return parent, name
+    return None
+
+
+def _subdomain_finding(host: str, domain: str, computed: str, parent: tuple[str, str], evidence: str) -> Finding:
+    accepted, endpoint = parent
+    finding = finding_builder("dns.mx_subdomain", expected=endpoint, domain=domain, parent=accepted)
+    evidence = f"{evidence}; {computed} does not exist; MX {accepted}: {endpoint}"
+    if host.lower().rstrip(".") == endpoint:
+        summary = f"{host} is the tenant's MX endpoint (of {accepted}); {domain} itself has no endpoint"
+        return finding(Status.WARN, summary, "dns.mx_subdomain", evidence)
+    summary = f"{domain} has no MX and no endpoint of its own; the smart host is {endpoint}, the MX of {accepted}"
+    return finding(Status.FAIL, summary, "dns.mx_subdomain", evidence)
 
 
 def _is_ip(host: str) -> bool:

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from connectors.clouds import exchange_online_cloud_of_server
 from connectors.endpoints import effective_endpoint
 
 from ..catalogue import finding
@@ -73,11 +74,16 @@ def check_banner(
         )
     evidence = session.transcript.since(mark)
     if reply.code == 220:
-        exchange = EXCHANGE_BANNER in reply.text
         server = reply.first_line.split(" ", 1)[0]
-        facts = {"banner": reply.first_line, "exchange": exchange, "server": server}
-        summary = f"Greeted by {server}" + (" (Exchange Online)" if exchange else "")
-        return Finding(key, Status.PASS, summary, evidence=evidence, facts=facts)
+        microsoft = EXCHANGE_BANNER in reply.text
+        # Exchange Server on-premises greets with the same words; only the server's name tells them apart.
+        exchange = microsoft and exchange_online_cloud_of_server(server) is not None
+        facts = {"banner": reply.first_line, "exchange": exchange, "exchange_server": microsoft and not exchange}
+        facts["server"] = server
+        what = " (Exchange Online)" if exchange else ""
+        if microsoft and not exchange:
+            what = " (Microsoft Exchange Server, not Exchange Online: its name is not one of Microsoft's)"
+        return Finding(key, Status.PASS, f"Greeted by {server}{what}", evidence=evidence, facts=facts)
     if reply.code < 0:
         return finding(
             key, "smtp.not_smtp", summary=f"{session.host}:{session.port} does not speak SMTP", evidence=evidence

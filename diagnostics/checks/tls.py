@@ -127,12 +127,25 @@ def _root(certs: list[x509.Certificate], *, verified: bool) -> tuple[str, str]:
     return issuer, KNOWN_ROOTS.get(issuer, "")
 
 
-def check_certificate(tls: TlsResult | None, *, host: str, now: dt.datetime) -> Finding:
+def check_certificate(
+    tls: TlsResult | None, *, host: str, now: dt.datetime, trusted_organizations: frozenset[str] = frozenset()
+) -> Finding:
+    """``trusted_organizations``: the O= of the CAs this worker trusts, to tell a missing intermediate
+    (its organisation's root is trusted) from an unknown root."""
     key = "tls.certificate"
     if tls is None or not tls.established or not tls.chain:
         return Finding(key, Status.SKIPPED, "No TLS session, so no certificate to check.")
     certs = [x509.load_der_x509_certificate(der) for der in tls.chain]
     leaf = certs[0]
+    if not tls.verified and tls.verify_code in _UNTRUSTED and _missing_intermediate(certs, trusted_organizations):
+        issuer = _name(certs[-1], "issuer")
+        facts = {"chain": [_name(c) for c in certs], "root": "", "root_sha1": "", "names": _names(leaf)}
+        summary = (
+            f"{host} sends its certificate without the intermediate CA '{issuer}' that issued it: the chain "
+            "cannot be built to a root. The fix is on that server (send the full chain), not in STRUST"
+        )
+        evidence = f"{tls.verify_message}\nchain as presented by the server:\n{_describe(certs)}"
+        return finding(key, "tls.chain_incomplete", summary=summary, evidence=evidence, facts=facts)
     root, root_sha1 = _root(certs, verified=tls.verified)
     thumb = f" (SHA-1 {root_sha1})" if root_sha1 else ""
     facts = {"chain": [_name(c) for c in certs], "root": root, "root_sha1": root_sha1, "names": _names(leaf)}
@@ -165,6 +178,14 @@ def _verification_failure(
         )
     if tls.verify_code in _NAME:
         return "tls.certificate_name_mismatch", f"The certificate names {', '.join(_names(leaf))}, not {host}"
+    if tls.verify_code in _UNTRUSTED and not thumb and root not in KNOWN_ROOTS:
+        # The server did not send the certificate it stops at: it may be a root or a missing intermediate.
+        return (
+            "tls.certificate_untrusted",
+            f"The chain {host} sends stops at '{root}', which it did not send and this worker does not trust: if "
+            f"'{root}' is a root CA and the server is genuine, SAP needs it in STRUST; if it is an intermediate, the "
+            "server must send it with its certificate",
+        )
     if tls.verify_code in _UNTRUSTED:
         return (
             "tls.certificate_untrusted",
@@ -175,6 +196,32 @@ def _verification_failure(
 
 
 _G2 = "DigiCert Global Root G2"
+
+
+def _missing_intermediate(certs: list[x509.Certificate], trusted_organizations: frozenset[str]) -> bool:
+    """The server sent no CA certificate at all, and the one that issued its certificate belongs to an
+    organisation whose root this worker trusts (or the certificate says where its issuer is published):
+    then the issuer is an intermediate the server should have sent."""
+    top = certs[-1]
+    if len(certs) != 1 or top.issuer == top.subject:
+        return False
+    organizations = top.issuer.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    if organizations and str(organizations[0].value) in trusted_organizations:
+        return True
+    try:
+        access = top.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return False
+    return any(item.access_method == x509.AuthorityInformationAccessOID.CA_ISSUERS for item in access)
+
+
+def trusted_organizations(context: ssl.SSLContext) -> frozenset[str]:
+    """O= of the CA certificates loaded into ``context`` (the system bundle and PORTAL_EXTRA_CA_BUNDLE)."""
+    found: set[str] = set()
+    for cert in context.get_ca_certs():
+        for rdn in cert.get("subject", ()):
+            found.update(value for name, value in rdn if name == "organizationName")
+    return frozenset(found)
 
 
 # -- adapters ---------------------------------------------------------------------------------
@@ -203,7 +250,11 @@ def _run_certificate(ctx: RunContext) -> Finding:
     session = ctx.shared.get(SESSION)
     tls = ctx.facts("tls.starttls").get("tls") or (session.tls if session else None)
     host = session.host if session else effective_endpoint(ctx.target.config).host
-    return check_certificate(tls, host=host, now=ctx.env.now())
+    try:
+        organizations = trusted_organizations(ctx.ssl_context())
+    except (OSError, ssl.SSLError):
+        organizations = frozenset()
+    return check_certificate(tls, host=host, now=ctx.env.now(), trusted_organizations=organizations)
 
 
 CHECKS = {"tls.starttls": _run_starttls, "tls.certificate": _run_certificate}

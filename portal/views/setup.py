@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import FieldDoesNotExist
@@ -15,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from connectors.guide import Guide
 from connectors.problems import Problem
 from connectors.registry import OPTIONS
-from connectors.retirement import parse_milestones
 from portal.forms import SetupForm, uses_secret
+from portal.guides import guide_for_setup
 from portal.models import AuditEvent, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
 from portal.views.queries import latest_run, system_for
 
@@ -41,8 +40,7 @@ def _problems(setup: MailSetup) -> list[Any]:
 
 
 def _guide(setup: MailSetup) -> Guide:
-    milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or []) or None
-    return OPTIONS[setup.option].steps(setup.to_config(), milestones=milestones)
+    return guide_for_setup(setup.to_config())
 
 
 def _valid_for_connector(form: SetupForm) -> bool:

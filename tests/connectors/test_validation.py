@@ -40,7 +40,7 @@ def test_it_refuses_a_private_egress_ip_for_a_relay_connector_and_says_why(addre
 
 
 def test_a_public_egress_ip_or_range_is_accepted() -> None:
-    problems = validate(config(option="relay_connector", egress_ips=("20.50.1.7", "2a01:111:f400::/48")))
+    problems = validate(config(option="direct_send", egress_ips=("20.50.1.7", "2a01:111:f400::/48")))
     assert [p for p in problems if p.field == "egress_ips"] == []
 
 
@@ -163,14 +163,23 @@ def test_btp_abap_needs_the_jwt_bearer_grant() -> None:
     assert not [p for p in validate(config(product="btp_abap", basis_release=None)) if p.field == "basis_release"]
 
 
-@pytest.mark.parametrize("option", ["smtp_basic", "direct_send", "relay_connector", "relay_server"])
-def test_btp_abap_with_another_option_is_told_to_use_oauth2(option: str) -> None:
+@pytest.mark.parametrize("option", ["direct_send", "relay_connector", "smtp_basic"])
+def test_btp_abap_with_an_option_it_cannot_use_is_told_which_ones_work(option: str) -> None:
     _find(validate(config(option=option, product="btp_abap", smtp_host="relay.corp.local")), "option", "oauth2")
 
 
+def test_btp_abap_may_use_a_relay_server_through_the_cloud_connector() -> None:
+    problems = validate(config(option="relay_server", product="btp_abap", smtp_host="relay.corp.local"))
+    assert not [p for p in problems if p.field == "option"]
+
+
 @pytest.mark.parametrize("option", sorted(OPTIONS))
-def test_s4hana_cloud_public_edition_is_managed_by_sap_whatever_the_option(option: str) -> None:
-    problem = _find(validate(config(option=option, product="s4_public")), "product", "SAP operates")
+def test_s4hana_cloud_public_edition_is_run_by_sap_and_refuses_the_other_options(option: str) -> None:
+    problems = validate(config(option=option, product="s4_public", smtp_host="relay.corp.local"))
+    if option == "oauth2":
+        problem = _find(problems, "product", "SAP manages")
+    else:
+        problem = _find(problems, "option", "no SAP GUI")
     assert problem.level == "warning"
 
 
