@@ -23,7 +23,7 @@ UPSTREAM_OPTIONS = ("relay_connector", "direct_send", "oauth2", "smtp_basic")
 class Endpoint(NamedTuple):
     host: str  # "" when it can't be known yet (e.g. no sender domain for the MX endpoint)
     port: int
-    tls: str  # one of connectors.config.TLS_CODES
+    tls: str  # a key of connectors.config.TLS_MODES
 
 
 def effective_endpoint(config: MailConfig) -> Endpoint:

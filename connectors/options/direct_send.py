@@ -25,7 +25,7 @@ from connectors.products import describe_system
 from connectors.retirement import Milestone
 
 CODE = "direct_send"
-LABEL = "SMTP Direct Send"
+LABEL = "Direct Send"
 
 FIELDS = (
     OptionField("sender", True, "Any address of an accepted domain; its domain gives the MX endpoint."),

@@ -705,4 +705,5 @@ OPTION = Option(
     validate=validate,
     plan=plan,
     steps=steps,
+    secret="client secret",
 )

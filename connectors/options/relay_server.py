@@ -19,7 +19,7 @@ from connectors.endpoints import UPSTREAM_OPTIONS, effective_endpoint, upstream_
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
-from connectors.options import direct_send, oauth2, relay_connector
+from connectors.options import direct_send, oauth2, relay_connector, smtp_basic
 from connectors.placeholders import placeholder, sender_or_placeholder, value_of
 from connectors.plan import PlannedCheck
 from connectors.postfix import SAP_NETWORKS, main_cf, sasl_passwd, supports_upstream
@@ -194,8 +194,8 @@ def _basic_upstream_guide(config: MailConfig) -> Guide:
         check="smtp.auth",
     )
     return Guide(
-        option="smtp_basic",
-        option_label="SMTP AUTH with Basic authentication (retiring)",
+        option=smtp_basic.CODE,
+        option_label=smtp_basic.LABEL,
         system=config.system_label,
         title="",
         summary="",

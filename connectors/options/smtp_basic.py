@@ -23,7 +23,7 @@ from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system, is_btp_abap, is_managed_by_sap
 from connectors.releases import OAUTH_SECRET_MIN, release_label
-from connectors.retirement import DEFAULT_MILESTONES, REMOVED_REPLY, Milestone, next_milestone, retirement_summary
+from connectors.retirement import REMOVED_REPLY, Milestone, next_milestone, or_default, retirement_summary
 from connectors.rules import (
     malformed_values,
     microsoft_host_rules,
@@ -116,7 +116,7 @@ def steps(
     today: date | None = None,
 ) -> Guide:
     today = today or date.today()
-    chosen = tuple(milestones) if milestones else DEFAULT_MILESTONES
+    chosen = or_default(milestones)
     target = migration_target(config)
     target_guide = _target_guide(config, target, existing_spf=existing_spf, today=today)
     source = next((milestone.source for milestone in chosen if milestone.source), "")
@@ -322,4 +322,6 @@ OPTION = Option(
     validate=validate,
     plan=plan,
     steps=steps,
+    secret="password",
+    retiring=True,
 )

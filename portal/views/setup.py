@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import FieldDoesNotExist
@@ -14,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connectors.guide import Guide
 from connectors.problems import Problem
-from connectors.registry import OPTIONS
-from connectors.retirement import parse_milestones
-from portal.forms import SetupForm, uses_secret
-from portal.models import AuditEvent, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
+from connectors.registry import DEFAULT_OPTION, OPTIONS
+from diagnostics.milestones import configured_milestones
+from portal.forms import SetupForm, secret_name
+from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes, setup_snapshot
 from portal.views.queries import latest_run, system_for
 
 SECRET_FIELDS = {"client_secret", "private_key"}
@@ -33,7 +32,7 @@ def field_label(name: str) -> str:
 
 def _option_from(data: Any, setup: MailSetup | None) -> str:
     wanted = data.get("option", "")
-    return wanted if wanted in Option.values else (setup.option if setup else Option.OAUTH2)
+    return wanted if wanted in OPTIONS else (setup.option if setup else DEFAULT_OPTION)
 
 
 def _problems(setup: MailSetup) -> list[Any]:
@@ -41,8 +40,7 @@ def _problems(setup: MailSetup) -> list[Any]:
 
 
 def _guide(setup: MailSetup) -> Guide:
-    milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or []) or None
-    return OPTIONS[setup.option].steps(setup.to_config(), milestones=milestones)
+    return OPTIONS[setup.option].steps(setup.to_config(), milestones=configured_milestones())
 
 
 def _valid_for_connector(form: SetupForm) -> bool:
@@ -89,7 +87,7 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     warnings = [p for p in _problems(existing) if not p.is_error] if shows_saved else []
     events = system.audit_events.select_related("actor")[:10]
     context = {"system": system, "setup": existing, "form": form, "problems": _listed(form, warnings), "tab": "configuration",
-               "events": events, "uses_secret": uses_secret(option)}  # fmt: skip
+               "events": events, "secret_name": secret_name(option)}  # fmt: skip
     template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"
     return render(request, template, context)
 
