@@ -193,6 +193,27 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.system_label}"
 
+    @classmethod
+    def record(
+        cls,
+        action: str,
+        *,
+        source: str,
+        system: SapSystem | None = None,
+        actor: Any = None,
+        changes: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """One audited change. The system's label is kept, so the trail outlives a deleted system;
+        ``changes`` comes from ``audit_changes`` (secrets only as set/replaced/cleared)."""
+        return cls.objects.create(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            source=source,
+            action=action,
+            system=system,
+            system_label=str(system) if system else "",
+            changes=changes or {},
+        )
+
 
 class WorkerHeartbeat(models.Model):
     """Last sign of life of each Celery worker, per zone: shows where checks can run from."""

@@ -331,14 +331,8 @@ def import_systems(data: bytes | str, *, actor: Any = None) -> ImportReport:
             else:
                 report.unchanged.append(label)
             if created or changes:
-                AuditEvent.objects.create(
-                    actor=actor,
-                    source=AuditEvent.Source.CSV,
-                    action="system.imported" if created else "system.updated",
-                    system=system,
-                    system_label=label,
-                    changes=changes,
-                )
+                action = "system.imported" if created else "system.updated"
+                AuditEvent.record(action, source=AuditEvent.Source.CSV, system=system, actor=actor, changes=changes)
         if problems:
             transaction.set_rollback(True)
             raise ImportRefused(problems)

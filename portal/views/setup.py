@@ -60,11 +60,13 @@ def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: Ma
     form.apply_secret(setup)
     form.apply_certificate(setup)
     setup.save()
-    AuditEvent.objects.create(
-        actor=request.user, source=AuditEvent.Source.WEB, system=system, system_label=str(system),
-        action="mail_setup.updated" if existing else "mail_setup.created",
+    AuditEvent.record(
+        "mail_setup.updated" if existing else "mail_setup.created",
+        source=AuditEvent.Source.WEB,
+        system=system,
+        actor=request.user,
         changes=audit_changes(before, setup_snapshot(setup), SECRET_FIELDS),
-    )  # fmt: skip
+    )
     return setup
 
 
