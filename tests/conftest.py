@@ -10,44 +10,36 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from portal.roles import BASIS_ADMIN, HELPDESK, MANAGER
+from tests.support.users import make_user
 
-PASSWORD = "correct horse battery staple"
 
-
-def free_port() -> int:
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _user(username: str, group: str | None) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def basis_admin(db: None) -> User:
-    return _user("basis", BASIS_ADMIN)
+    return make_user("basis", BASIS_ADMIN)
 
 
 @pytest.fixture
 def helpdesk(db: None) -> User:
-    return _user("helpdesk", HELPDESK)
+    return make_user("helpdesk", HELPDESK)
 
 
 @pytest.fixture
 def manager(db: None) -> User:
-    return _user("manager", MANAGER)
+    return make_user("manager", MANAGER)
 
 
 @pytest.fixture
 def outsider(db: None) -> User:
-    return _user("outsider", None)
+    return make_user("outsider", None)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +47,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on a free loopback port for this test session (make test installs it)."""
     binary = shutil.which("redis-server")
     assert binary, "redis-server is not installed: run the tests through `make test`"
-    port = free_port()
+    port = _free_port()
     workdir: Path = tmp_path_factory.mktemp("redis")
     subprocess.run(
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",

@@ -9,8 +9,7 @@ import pytest
 from connectors.oauth2_scripts import setup_script, verification_script
 from connectors.options.oauth2 import steps
 from connectors.powershell import quote
-
-from .samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
+from tests.support.samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
 
 ENVIRONMENTS = {
     "global": ("Global", "O365Default"),

@@ -7,8 +7,7 @@ import pytest
 from connectors.endpoints import Endpoint, effective_endpoint, upstream_endpoint
 from connectors.plan import PlannedCheck
 from connectors.registry import OPTIONS, plan_for
-
-from .samples import config
+from tests.support.samples import config
 
 CONNECTION = {
     "dns.host": (),

@@ -6,7 +6,7 @@ import base64
 from diagnostics.checks.smtp import check_auth_mechanisms
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import lab_config, make_context, run_chain
+from tests.support.lab_checks import lab_config, make_context, run_chain
 
 TO_AUTH = ("tcp.connect", "smtp.banner", "smtp.ehlo", "tls.starttls", "smtp.auth_mechanisms", "smtp.auth")
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from diagnostics.checks.smtp import parse_seen_ip
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import TIMEOUT_CASE, lab_config, make_context, run_chain
+from tests.support.lab_checks import TIMEOUT_CASE, lab_config, make_context, run_chain
 
 GREETING = ("tcp.connect", "smtp.banner", "smtp.ehlo")
 

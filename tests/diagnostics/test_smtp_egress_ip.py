@@ -3,7 +3,7 @@
 from diagnostics.checks.egress import check_egress_ip
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import lab_config, make_context, run_chain
+from tests.support.lab_checks import lab_config, make_context, run_chain
 
 TO_EGRESS = ("tcp.connect", "smtp.banner", "smtp.ehlo", "egress.ip")
 

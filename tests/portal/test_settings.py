@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.checks import ERROR
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, parse_nameservers
@@ -95,7 +96,7 @@ def test_malformed_milestones_are_a_system_error_that_names_the_milestone(settin
 
     settings.PORTAL_BASIC_AUTH_MILESTONES = [{"date": "2027-03-01", "what": "ok"}, {"date": "2027-13-01", "what": "x"}]
     [error] = basic_auth_milestones(None)
-    assert error.id == "portal.E002"
+    assert (error.id, error.level) == ("portal.E002", ERROR)
     assert error.msg.startswith("PORTAL_BASIC_AUTH_MILESTONES: milestone 2")
     settings.PORTAL_BASIC_AUTH_MILESTONES = [{"date": "2027-03-01", "what": "Removal announced"}]
     assert basic_auth_milestones(None) == []
