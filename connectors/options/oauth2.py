@@ -12,13 +12,13 @@ from datetime import date
 
 from connectors.clouds import Cloud, cloud_for
 from connectors.config import MailConfig
-from connectors.endpoints import effective_endpoint
+from connectors.endpoints import effective_endpoint, submission_expectations
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices, expiry_notices
 from connectors.oauth2_scripts import app_display_name, setup_script, verification_script
 from connectors.option import Option, OptionField
 from connectors.placeholders import hand_off, placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.powershell import SEND_AS_APP_ROLE, connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import NOTE_3581654_PRODUCTS, describe_system, is_btp_abap, is_managed_by_sap
@@ -141,7 +141,8 @@ def _release_rules(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
+    expect = submission_expectations(config, auth="xoauth2", credential=config.credential, expiry_required=True)
+    checks = (
         *connection_checks(),
         PlannedCheck("smtp.auth_mechanisms", after=("tls.starttls",)),
         PlannedCheck("oauth.token"),
@@ -152,6 +153,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
         *domain_records(),
         PlannedCheck("secret.expiry"),
     )
+    return expecting(expect, checks)
 
 
 def steps(

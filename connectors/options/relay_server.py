@@ -15,13 +15,19 @@ from datetime import date
 
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
-from connectors.endpoints import UPSTREAM_OPTIONS, effective_endpoint, upstream_endpoint, upstream_option
+from connectors.endpoints import (
+    UPSTREAM_OPTIONS,
+    effective_endpoint,
+    relay_expectations,
+    upstream_endpoint,
+    upstream_option,
+)
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
 from connectors.options import direct_send, oauth2, relay_connector, smtp_basic
 from connectors.placeholders import placeholder, sender_or_placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.postfix import SAP_NETWORKS, main_cf, sasl_passwd, supports_upstream
 from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, error, warning
@@ -106,12 +112,8 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
-        *connection_checks(),
-        *envelope_and_send(after="tls.starttls", send_to=send_to),
-        egress_ip(),
-        *domain_records(),
-    )
+    checks = (*connection_checks(), *envelope_and_send(after="tls.starttls", send_to=send_to), egress_ip())
+    return expecting(relay_expectations(config), (*checks, *domain_records()))
 
 
 def steps(

@@ -12,13 +12,13 @@ from datetime import date
 
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
-from connectors.endpoints import effective_endpoint
+from connectors.endpoints import effective_endpoint, submission_expectations
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
 from connectors.options import oauth2, relay_connector
 from connectors.placeholders import hand_off, placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.powershell import connect_exchange, quote
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system, is_btp_abap, is_managed_by_sap
@@ -96,7 +96,9 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
+    # A mailbox password has no expiry date to watch unless the tenant sets one.
+    expect = submission_expectations(config, auth="password", credential="password", expiry_required=False)
+    checks = (
         *connection_checks(),
         PlannedCheck("smtp.auth_mechanisms", after=("tls.starttls",)),
         PlannedCheck("smtp.auth", after=("smtp.auth_mechanisms",)),
@@ -106,6 +108,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
         PlannedCheck("secret.expiry"),
         PlannedCheck("setup.basic_auth_retirement"),
     )
+    return expecting(expect, checks)
 
 
 def steps(

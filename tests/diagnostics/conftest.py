@@ -16,9 +16,10 @@ import dns.resolver
 import pytest
 
 from connectors.config import MailConfig
+from connectors.registry import plan_for
 from diagnostics.context import Environment, RunContext, Target
 from lab import Lab
-from lab.dns import LabDns
+from lab.dns import LAB_DNSBL_ZONES, LabDns
 from lab.entra import LabEntra
 from lab.pki import LabPki
 from lab.scenarios import configure
@@ -46,6 +47,19 @@ def lab_dns(lab: Lab) -> Iterator[LabDns]:
 @pytest.fixture
 def lab_env(lab: Lab) -> Environment:
     return lab.environment(timeout=FAST, worker="sap-worker-01")
+
+
+@pytest.fixture
+def lab_settings(settings, lab: Lab) -> Lab:
+    """The PORTAL_* settings pointing at the lab, as the demo sets them: for runs through the runner."""
+    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
+    settings.PORTAL_EXTRA_CA_BUNDLE = str(lab.pki.ca_pem_path)
+    settings.PORTAL_LOGIN_AUTHORITY_HOST = lab.entra.base_url
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True
+    settings.PORTAL_DNSBL_ZONES = list(LAB_DNSBL_ZONES)
+    settings.PORTAL_CHECK_TIMEOUT = 2
+    settings.PORTAL_WORKER_NAME = "test-worker"
+    return lab
 
 
 @pytest.fixture
@@ -110,6 +124,8 @@ def make_ctx(lab: Lab, lab_dns: LabDns) -> Callable[..., RunContext]:
             private_key_pem=private_key_pem,  # type: ignore[arg-type]
             certificate_pem=certificate_pem,
         )
-        return RunContext(target, env or lab_env_for(lab))
+        ctx = RunContext(target, env or lab_env_for(lab))
+        ctx.use_plan(plan_for(target.config))  # the expectations the engine would hand the checks
+        return ctx
 
     return build

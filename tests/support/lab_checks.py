@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connectors.config import MailConfig
+from connectors.registry import plan_for
 from diagnostics.checks import egress, smtp, tcp, tls
 from diagnostics.context import Environment, RunContext, Target
 from diagnostics.findings import Finding, Status
@@ -94,8 +95,10 @@ class Org:
 def make_context(
     target: Target, env: Environment, *, token: str | None = None, claims: dict | None = None
 ) -> RunContext:
-    """A run context; ``token`` plays oauth.token's result (a real token from the lab Entra)."""
+    """A run context with the expectations of the target's option's plan, as the engine gives it;
+    ``token`` plays oauth.token's result (a real token from the lab Entra)."""
     ctx = RunContext(target, env)
+    ctx.use_plan(plan_for(target.config, send_to=target.send_to))
     if token:
         ctx.record(Finding("oauth.token", Status.PASS, "token", facts={"access_token": token, "claims": claims or {}}))
     return ctx
