@@ -16,12 +16,7 @@ from diagnostics.milestones import configured_milestones
 from portal.health import with_health
 from portal.models import Health, SapSystem
 
-NO_SETUP = "none"
-OPTION_COLOURS = {
-    "oauth2": "#1e7b34", "direct_send": "#0a5ea8", "relay_connector": "#5b3fa8", "relay_server": "#00738a",
-    "smtp_basic": "#b3261e", NO_SETUP: "#8a94a3",
-}  # fmt: skip
-BAR_WIDTH = 560
+NO_SETUP = "none"  # the filter value (and colour class) of systems without a mail setup
 
 
 def _option_labels() -> dict[str, str]:
@@ -34,14 +29,20 @@ def _retiring() -> list[str]:
 
 
 @dataclass(frozen=True)
+class Segment:
+    option: str  # an option code, or NO_SETUP
+    label: str
+    count: int
+    start: int  # systems before it in the bar: where it starts, counted in systems
+
+
+@dataclass(frozen=True)
 class Bar:
+    """One landscape role: its systems, a segment per option. Counts only; the template draws it."""
+
     label: str
     total: int
-    segments: list[dict[str, Any]]
-
-    @property
-    def end(self) -> float:
-        return sum(segment["width"] for segment in self.segments)
+    segments: list[Segment]
 
 
 def _option_key(row: dict[str, Any]) -> str:
@@ -49,25 +50,21 @@ def _option_key(row: dict[str, Any]) -> str:
 
 
 def _role_bars(rows: list[dict[str, Any]]) -> list[Bar]:
-    """One stacked bar per landscape role, a segment per option, widths in SVG units."""
+    """One stacked bar per landscape role with systems, a segment per option in the legend's order."""
     by_role: dict[str, dict[str, int]] = {}
     for row in rows:
-        by_role.setdefault(row["role"] or "", {}).setdefault(_option_key(row), 0)
-        by_role[row["role"] or ""][_option_key(row)] += row["n"]
-    widest = max((sum(counts.values()) for counts in by_role.values()), default=1)
+        counts = by_role.setdefault(row["role"] or "", {})
+        counts[_option_key(row)] = counts.get(_option_key(row), 0) + row["n"]
     bars = []
-    labels = _option_labels()
     for role, label in [*role_choices(), ("", "no role")]:
         counts = by_role.get(role, {})
-        x, segments = 0.0, []
-        for option, option_label in labels.items():
+        start, segments = 0, []
+        for option, option_label in _option_labels().items():
             if count := counts.get(option, 0):
-                width = BAR_WIDTH * count / widest
-                segments.append({"option": option, "label": option_label, "count": count, "x": x,
-                                 "width": width, "colour": OPTION_COLOURS.get(option, OPTION_COLOURS[NO_SETUP])})  # fmt: skip
-                x += width
+                segments.append(Segment(option, option_label, count, start))
+                start += count
         if counts:
-            bars.append(Bar(str(label), sum(counts.values()), segments))
+            bars.append(Bar(str(label), start, segments))
     return bars
 
 
@@ -104,15 +101,14 @@ def summary(today: date) -> dict[str, Any]:
     total = sum(by_option.values())
     off_basic = total - sum(by_option[code] for code in _retiring()) - by_option[NO_SETUP]
     upcoming = next_milestone(configured_milestones(), today)
+    bars = _role_bars(rows)
     return {
         "total": total,
-        "by_option": [
-            (label, by_option[o], OPTION_COLOURS.get(o, OPTION_COLOURS[NO_SETUP]), o) for o, label in labels.items()
-        ],
+        "by_option": [(label, by_option[o], o) for o, label in labels.items()],
         "by_health": [(state, health.get(state, 0)) for state in Health],
-        "bars": _role_bars(rows),
+        "bars": bars,
+        "widest": max((bar.total for bar in bars), default=1),  # the longest bar fills the chart's width
         "role_table": _role_table(rows),
-        "bar_width": BAR_WIDTH,
         "off_basic": off_basic,
         "progress": round(100 * off_basic / total) if total else 100,
         "milestone": upcoming,
