@@ -1,4 +1,4 @@
-"""Fixtures shared by every test area: the cast of users and the local Redis server."""
+"""Fixtures shared by every test area: the cast of users, the local Redis server and the lab."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from lab import Lab
+from lab.scenarios import configure
 from portal.roles import BASIS_ADMIN, HELPDESK, MANAGER
 from tests.support.users import make_user
 
@@ -67,3 +69,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("redis-server did not answer within 10 s")
     yield f"redis://127.0.0.1:{port}/0"
     subprocess.run([shutil.which("redis-cli") or "redis-cli", "-p", str(port), "shutdown", "nosave"], check=False)
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    """The lab on free loopback ports, once per test session, with the demo's cast configured
+    (lab.scenarios): its tenants are fixed, so tests that need their own make an ``org``."""
+    with Lab.start() as started:
+        configure(started)
+        yield started

@@ -19,7 +19,6 @@ from diagnostics.models import DiagnosticRun
 from lab import Lab
 from lab.demo import demo_csv
 from lab.dns import LAB_DNSBL_ZONES
-from lab.scenarios import configure
 from portal.roles import GROUP_PERMISSIONS
 from portal.system_import import import_systems
 from tests.support.browser import CHROMIUM_ARGS, LAPTOP
@@ -40,24 +39,17 @@ def role_groups(transactional_db: None) -> None:
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
-@pytest.fixture(scope="session")
-def browser_lab() -> Iterator[Lab]:
-    with Lab.start() as lab:
-        configure(lab)
-        yield lab
-
-
 @pytest.fixture
-def lab_settings(settings, browser_lab: Lab) -> Lab:
-    """Point the diagnostics' settings at the lab, as the demo does."""
-    settings.PORTAL_DNS_NAMESERVERS = browser_lab.dns.nameservers
-    settings.PORTAL_EXTRA_CA_BUNDLE = str(browser_lab.pki.ca_pem_path)
-    settings.PORTAL_LOGIN_AUTHORITY_HOST = browser_lab.entra.base_url
+def lab_settings(settings, lab: Lab) -> Lab:
+    """Point the diagnostics' settings at the session's lab, as the demo does."""
+    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
+    settings.PORTAL_EXTRA_CA_BUNDLE = str(lab.pki.ca_pem_path)
+    settings.PORTAL_LOGIN_AUTHORITY_HOST = lab.entra.base_url
     settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True
     settings.PORTAL_DNSBL_ZONES = list(LAB_DNSBL_ZONES)
     settings.PORTAL_CHECK_TIMEOUT = 3
     settings.PORTAL_RUN_BUDGET = 20
-    return browser_lab
+    return lab
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The diagnostics tests' world: one lab for the whole session, and what tests take from it.
+"""The diagnostics tests' world: the session's lab (tests/conftest.py) and what tests take from it.
 
 ``lab`` is the whole lab (DNS, Entra ID, Exchange Online SMTP), started once per session and
 configured with the demo's cast (lab.scenarios). Tests never change what other tests rely on:
@@ -22,15 +22,7 @@ from lab import Lab
 from lab.dns import LAB_DNSBL_ZONES, LabDns
 from lab.entra import LabEntra
 from lab.pki import LabPki
-from lab.scenarios import configure
 from tests.support.lab_checks import FAST, Org, lab_env_for
-
-
-@pytest.fixture(scope="session")
-def lab() -> Iterator[Lab]:
-    with Lab.start() as started:
-        configure(started)
-        yield started
 
 
 @pytest.fixture
