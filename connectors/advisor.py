@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.config import CREDENTIALS
+
 # Exchange Online's client-submission limits per mailbox, with their sources, live in connectors/limits.py.
 from connectors.limits import (
     CONNECTIONS_PER_MAILBOX,
@@ -22,20 +24,13 @@ from connectors.limits import (
     big_run_advice,
 )
 from connectors.products import is_btp_abap, is_managed_by_sap, product_label
+from connectors.registry import OPTIONS
 from connectors.releases import OAUTH_JWT_MIN, OAUTH_SECRET_MIN, release_label
-
-LABELS = {
-    "oauth2": "SMTP OAuth 2.0",
-    "smtp_basic": "SMTP AUTH with Basic authentication",
-    "direct_send": "SMTP Direct Send",
-    "relay_connector": "Exchange Online relay connector",
-    "relay_server": "SMTP relay server",
-}
 
 
 @dataclass(frozen=True)
 class AdvisorInput:
-    product: str  # a code of connectors.config.PRODUCT_CODES
+    product: str  # a key of connectors.products.PRODUCT_LABELS
     basis_release: int | None  # 740, 750, 757 ...; None = unknown
     external_recipients: bool  # vendors, customers: anyone outside the tenant
     static_public_ip: bool  # SAP's mail can leave from a static public IP that is yours alone
@@ -63,6 +58,10 @@ class Advice:
     alternatives: tuple[Verdict, ...]  # every other option, best first
     notes: tuple[str, ...] = field(default=())
     credential: str | None = None  # oauth2: "certificate" or "secret"
+
+    @property
+    def credential_label(self) -> str:
+        return CREDENTIALS.get(self.credential or "", "")
 
     def verdict(self, option: str) -> Verdict:
         for verdict in (self.recommended, *self.alternatives):
@@ -139,7 +138,7 @@ def _sap_gui_only(facts: AdvisorInput) -> str | None:
 
 
 def _oauth2(facts: AdvisorInput) -> Verdict:
-    label = LABELS["oauth2"]
+    label = OPTIONS["oauth2"].label
     if is_managed_by_sap(facts.product):
         return Verdict(
             "oauth2",
@@ -191,7 +190,7 @@ def _oauth2(facts: AdvisorInput) -> Verdict:
 def _smtp_basic(facts: AdvisorInput) -> Verdict:
     return Verdict(
         "smtp_basic",
-        LABELS["smtp_basic"],
+        OPTIONS["smtp_basic"].label,
         False,
         (
             "Microsoft is retiring Basic authentication for SMTP AUTH: off by default in existing tenants at the end of "
@@ -201,7 +200,7 @@ def _smtp_basic(facts: AdvisorInput) -> Verdict:
 
 
 def _direct_send(facts: AdvisorInput) -> Verdict:
-    label = LABELS["direct_send"]
+    label = OPTIONS["direct_send"].label
     against: list[str] = []
     if reason := _sap_gui_only(facts):
         against.append(reason + ".")
@@ -228,7 +227,7 @@ def _direct_send(facts: AdvisorInput) -> Verdict:
 
 
 def _relay_connector(facts: AdvisorInput) -> Verdict:
-    label = LABELS["relay_connector"]
+    label = OPTIONS["relay_connector"].label
     against: list[str] = []
     if reason := _sap_gui_only(facts):
         against.append(reason + ".")
@@ -252,7 +251,7 @@ def _relay_connector(facts: AdvisorInput) -> Verdict:
 
 
 def _relay_server(facts: AdvisorInput) -> Verdict:
-    label = LABELS["relay_server"]
+    label = OPTIONS["relay_server"].label
     if is_managed_by_sap(facts.product) and (reason := _sap_gui_only(facts)):
         return Verdict("relay_server", label, False, (reason + ".",))
     if is_btp_abap(facts.product):

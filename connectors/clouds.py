@@ -174,12 +174,17 @@ CLOUDS: dict[str, Cloud] = {
     ),
 }
 
-CLOUD_CODES = tuple(CLOUDS)
+DEFAULT_CLOUD = "global"
+
+
+def cloud_choices() -> list[tuple[str, str]]:
+    """(code, label) of every cloud: the model's and the import's choices."""
+    return [(code, cloud.label) for code, cloud in CLOUDS.items()]
 
 
 def cloud_for(code: str) -> Cloud:
     """The cloud for a code; unknown or empty codes fall back to the global cloud."""
-    return CLOUDS.get(code or "global", CLOUDS["global"])
+    return CLOUDS.get(code or DEFAULT_CLOUD, CLOUDS[DEFAULT_CLOUD])
 
 
 def microsoft_cloud_of_host(host: str) -> Cloud | None:

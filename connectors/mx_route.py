@@ -13,10 +13,10 @@ from connectors import domain_auth
 from connectors.addresses import domain_of, egress_ip_problem, is_ip_literal
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
-from connectors.endpoints import effective_endpoint
+from connectors.endpoints import effective_endpoint, mx_expectations
 from connectors.guide import Command, Step, Value, Where, say
 from connectors.placeholders import placeholder, sender_domain_or_placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.problems import Problem, warning
 from connectors.rules import (
     malformed_values,
@@ -217,7 +217,7 @@ def recipient_outside_domain(config: MailConfig) -> bool:
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
     """Direct Send and relay connectors reach the same MX endpoint: one plan for both."""
     dns_host, *reach = connection_checks()
-    return (
+    checks = (
         dns_host,
         PlannedCheck("dns.mx"),
         *reach,
@@ -228,3 +228,4 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
         PlannedCheck("dmarc.record"),
         PlannedCheck("dnsbl.egress_ip", after=("egress.ip",)),
     )
+    return expecting(mx_expectations(config), checks)

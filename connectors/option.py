@@ -57,6 +57,8 @@ class Option:
     validate: ValidateFunction
     plan: PlanFunction
     steps: StepsFunction
+    secret: str = ""  # what its write-only secret is called ("client secret", "password"); "" = none
+    retiring: bool = False  # Microsoft is switching it off: systems on it count as not moved yet
 
     @property
     def field_names(self) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from connectors.addresses import (
     tenant_problem,
 )
 from connectors.clouds import CLOUDS, cloud_for, microsoft_cloud_of_host, microsoft_cloud_of_tenant
-from connectors.config import CREDENTIAL_CODES, OPTION_CODES, TLS_CODES, MailConfig
+from connectors.config import CREDENTIALS, TLS_MODES, MailConfig
 from connectors.guide import Guide
 from connectors.option import StepsFunction
 from connectors.placeholders import FIELD_LABELS
@@ -44,6 +44,8 @@ def reaches_generated_text(field: str) -> bool:
 
 def malformed_values(config: MailConfig) -> list[Problem]:
     """Values that are wrong whatever the option: the only rules that block a save or import.
+
+    An unknown option is the registry's to report (``connectors.registry.validate``).
 
     A value with an unsafe character gets that one error and no other rule's message, which would
     echo it.
@@ -130,14 +132,14 @@ def _refused_guide(config: MailConfig, code: str, label: str, problems: list[Pro
 
 def _shape_problems(config: MailConfig) -> list[Problem]:
     problems: list[Problem] = []
-    if config.option not in OPTION_CODES:
-        problems.append(error("option", f"Unknown option '{config.option}'; choose one of {', '.join(OPTION_CODES)}."))
     if config.cloud and config.cloud not in CLOUDS:
         problems.append(error("cloud", f"Unknown Microsoft cloud '{config.cloud}'; choose one of {', '.join(CLOUDS)}."))
-    if config.tls and config.tls not in TLS_CODES:
-        problems.append(error("tls", f"Unknown TLS mode '{config.tls}'; choose one of {', '.join(TLS_CODES)}."))
-    if config.credential and config.credential not in CREDENTIAL_CODES:
-        problems.append(error("credential", f"Unknown credential '{config.credential}'; use secret or certificate."))
+    if config.tls and config.tls not in TLS_MODES:
+        problems.append(error("tls", f"Unknown TLS mode '{config.tls}'; choose one of {', '.join(TLS_MODES)}."))
+    if config.credential and config.credential not in CREDENTIALS:
+        problems.append(
+            error("credential", f"Unknown credential '{config.credential}'; use {' or '.join(CREDENTIALS)}.")
+        )
     for name in ("sender", "mailbox", "test_recipient"):
         address = getattr(config, name)
         if address and not is_email(address):

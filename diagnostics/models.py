@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from diagnostics.findings import Status, status_choices
 from portal.models import SapSystem
 
 
@@ -54,18 +55,19 @@ class DiagnosticRun(models.Model):
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.ABORTED)
 
+    @property
+    def is_queued(self) -> bool:
+        return self.state == self.State.QUEUED
+
+    @property
+    def is_aborted(self) -> bool:
+        return self.state == self.State.ABORTED
+
 
 class CheckResult(models.Model):
-    class Status(models.TextChoices):
-        PASS = "pass", "pass"
-        WARN = "warn", "warning"
-        FAIL = "fail", "fail"
-        ERROR = "error", "error"
-        SKIPPED = "skipped", "skipped"
-
     run = models.ForeignKey(DiagnosticRun, on_delete=models.CASCADE, related_name="results")
     key = models.CharField(max_length=40)
-    status = models.CharField(max_length=8, choices=Status.choices)
+    status = models.CharField(max_length=8, choices=status_choices)
     code = models.CharField(max_length=40, blank=True)
     summary = models.TextField()
     explanation = models.TextField(blank=True)
@@ -81,6 +83,10 @@ class CheckResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.status}"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == Status.PASS
 
 
 class TestSend(models.Model):

@@ -14,10 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from connectors.registry import OPTIONS
-from connectors.retirement import DEFAULT_MILESTONES, parse_milestones
-from diagnostics.context import Environment, RunContext, Target
+from diagnostics.context import DEFAULT_DNSBL_ZONES, Environment, RunContext, Target
 from diagnostics.engine import run_plan
 from diagnostics.findings import Finding, Status
+from diagnostics.milestones import configured_milestones
 from diagnostics.models import CheckResult, DiagnosticRun, TestSend
 from portal.crypto import SecretUnreadable
 from portal.models import MailSetup, SapSystem
@@ -31,9 +31,6 @@ class NoMailSetup(Exception):
 
 def environment(zone: str = "") -> Environment:
     """The diagnostics' view of the settings (PORTAL_*), for the worker running in ``zone``."""
-    milestones = DEFAULT_MILESTONES
-    if settings.PORTAL_BASIC_AUTH_MILESTONES:
-        milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES)
     return Environment(
         nameservers=settings.PORTAL_DNS_NAMESERVERS,
         extra_ca_bundle=settings.PORTAL_EXTRA_CA_BUNDLE,
@@ -41,8 +38,8 @@ def environment(zone: str = "") -> Environment:
         allow_loopback=settings.PORTAL_ALLOW_LOOPBACK_TARGETS,
         allowed_ports=settings.PORTAL_ALLOWED_PORTS,
         https_proxy=settings.PORTAL_HTTPS_PROXY,
-        dnsbl_zones=tuple(settings.PORTAL_DNSBL_ZONES),
-        milestones=milestones,
+        dnsbl_zones=tuple(settings.PORTAL_DNSBL_ZONES) or DEFAULT_DNSBL_ZONES,
+        milestones=configured_milestones(),
         timeout=float(settings.PORTAL_CHECK_TIMEOUT),
         worker=settings.PORTAL_WORKER_NAME,
         zone=zone,

@@ -97,6 +97,17 @@ class LabRecords:
             self._records.clear()
             self._silenced.clear()
 
+    def snapshot(self) -> tuple[dict[str, list[_Record]], set[str]]:
+        """Everything served now, for ``restore``: a test may change records and leave none changed."""
+        with self._lock:
+            return {name: list(records) for name, records in self._records.items()}, set(self._silenced)
+
+    def restore(self, snapshot: tuple[dict[str, list[_Record]], set[str]]) -> None:
+        records, silenced = snapshot
+        with self._lock:
+            self._records = {name: list(entries) for name, entries in records.items()}
+            self._silenced = set(silenced)
+
     # -- lookups (used by the resolver) ---------------------------------------------------------
     def is_silenced(self, name: str) -> bool:
         with self._lock:

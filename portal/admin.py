@@ -62,12 +62,11 @@ class MailSetupAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: MailSetup, form: forms.ModelForm, change: bool) -> None:
         before = setup_snapshot(MailSetup.objects.filter(pk=obj.pk).first())
         super().save_model(request, obj, form, change)
-        AuditEvent.objects.create(
-            actor=request.user,
+        AuditEvent.record(
+            "mail_setup.updated" if change else "mail_setup.created",
             source=AuditEvent.Source.ADMIN,
-            action="mail_setup.updated" if change else "mail_setup.created",
             system=obj.system,
-            system_label=str(obj.system),
+            actor=request.user,
             changes=audit_changes(before, setup_snapshot(obj), set(SECRET_FIELDS)),
         )
 

@@ -14,12 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from connectors.advisor import AdvisorInput
-from connectors.registry import OPTIONS
-from portal.health import HEALTH_CHOICES
-from portal.models import Credential, MailSetup, Option, Product, Role, SapSystem
+from connectors.config import credential_choices
+from connectors.products import product_choices, role_choices
+from connectors.registry import OPTIONS, option_choices
+from portal.fleet import NO_SETUP
+from portal.models import Health, MailSetup, SapSystem
 from portal.validators import format_release, normalise_release, parse_egress_ips, validate_address
-
-NO_SETUP = "none"
 
 
 class SystemFilterForm(forms.Form):
@@ -27,10 +27,12 @@ class SystemFilterForm(forms.Form):
         label="Search", required=False, max_length=100, help_text="SID, description, SMTP host or sender"
     )
     option = forms.ChoiceField(
-        label="Mail option", required=False, choices=[("", "any option"), *Option.choices, (NO_SETUP, "not set up")]
+        label="Mail option",
+        required=False,
+        choices=lambda: [("", "any option"), *option_choices(), (NO_SETUP, "not set up")],
     )
-    role = forms.ChoiceField(label="Landscape role", required=False, choices=[("", "any role"), *Role.choices])
-    health = forms.ChoiceField(label="Health", required=False, choices=[("", "any health"), *HEALTH_CHOICES])
+    role = forms.ChoiceField(label="Landscape role", required=False, choices=[("", "any role"), *role_choices()])
+    health = forms.ChoiceField(label="Health", required=False, choices=[("", "any health"), *Health.filter_choices()])
     zone = forms.CharField(label="Network zone", required=False, max_length=40)
 
     def filter(self, systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
@@ -143,9 +145,9 @@ class SetupForm(forms.ModelForm):
         self.option = option
         self.fields["option"].initial = option
         shown = {"option", *option_field_names(option)}
-        if uses_secret(option):
+        if secret_name(option):
             shown |= {"secret_action", "new_secret"}
-        if option == Option.OAUTH2:
+        if "certificate_thumbprint" in option_field_names(option):  # an option that can sign with a certificate
             shown |= {"certificate_file", "test_key_file", "clear_test_key"}
         for name in list(self.fields):
             if name not in shown:
@@ -256,8 +258,10 @@ def option_field_names(option: str) -> list[str]:
     return [name for name in names if name in model_fields]
 
 
-def uses_secret(option: str) -> bool:
-    return option in (Option.OAUTH2, Option.SMTP_BASIC)
+def secret_name(option: str) -> str:
+    """What the option's write-only secret is called ("client secret", "password"); "" when it has none."""
+    connector = OPTIONS.get(option)
+    return connector.secret if connector else ""
 
 
 class TestSendForm(forms.Form):
@@ -293,7 +297,7 @@ def _yes_no(label: str, help_text: str, initial: str = "yes") -> forms.ChoiceFie
 class AdvisorForm(forms.Form):
     """The advisor's questions; a system's facts fill the first two."""
 
-    product = forms.ChoiceField(label="SAP product", choices=Product.choices)
+    product = forms.ChoiceField(label="SAP product", choices=product_choices)
     basis_release = ReleaseField(
         label="SAP_BASIS release", required=False, help_text="e.g. 7.40, 7.50 or 816; empty if unknown"
     )
@@ -322,8 +326,8 @@ class AdvisorForm(forms.Form):
 
 
 class ApplyAdviceForm(forms.Form):
-    option = forms.ChoiceField(choices=Option.choices)
-    credential = forms.ChoiceField(choices=[("", ""), *Credential.choices], required=False)
+    option = forms.ChoiceField(choices=option_choices)
+    credential = forms.ChoiceField(choices=[("", ""), *credential_choices()], required=False)
 
 
 class ExplainForm(forms.Form):

@@ -14,9 +14,9 @@ from django.conf import settings
 from connectors.config import MailConfig
 from connectors.guide import Guide
 from connectors.registry import guide_for
-from connectors.retirement import parse_milestones
 from diagnostics.checks.spf import spf_records
 from diagnostics.context import Environment, RunContext, Target
+from diagnostics.milestones import configured_milestones
 
 SPF_LOOKUP_TIMEOUT = 3.0  # seconds for the whole lookup: a page renders on it
 
@@ -36,7 +36,7 @@ def current_spf(domain: str) -> list[str] | None:
 
 def guide_for_setup(config: MailConfig) -> Guide:
     """The guide with the portal's Basic-auth milestones and, where it has an SPF step, the live record."""
-    milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or []) or None
+    milestones = configured_milestones()
     guide = guide_for(config, milestones=milestones)
     if not any(step.key.endswith("dns.spf") for step in guide.steps):
         return guide

@@ -11,22 +11,23 @@ from datetime import UTC, datetime
 from django.db.models import Case, CharField, DateTimeField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
+from diagnostics.findings import Status
 from diagnostics.models import CheckResult, DiagnosticRun
-from portal.models import SapSystem
+from portal.models import Health, SapSystem
 
-GREEN, AMBER, RED, UNKNOWN = "green", "amber", "red", "unknown"
-HEALTH_CHOICES = [(GREEN, "Green: works"), (AMBER, "Amber: works with warnings"), (RED, "Red: fails"), (UNKNOWN, "Unknown: never checked")]  # fmt: skip
-HEALTH_LABELS = {GREEN: "working", AMBER: "with warnings", RED: "failing", UNKNOWN: "not checked yet"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def health_of(verdict_field: str) -> Case:
     """green/amber/red from a run's verdict; a run the worker could not finish does not count."""
     return Case(
-        When(**{verdict_field: DiagnosticRun.Verdict.PASSED}, then=Value(GREEN)),
-        When(**{verdict_field: DiagnosticRun.Verdict.WARNING}, then=Value(AMBER)),
-        When(**{f"{verdict_field}__in": [DiagnosticRun.Verdict.FAILED, DiagnosticRun.Verdict.ERROR]}, then=Value(RED)),
-        default=Value(UNKNOWN),
+        When(**{verdict_field: DiagnosticRun.Verdict.PASSED}, then=Value(Health.GREEN)),
+        When(**{verdict_field: DiagnosticRun.Verdict.WARNING}, then=Value(Health.AMBER)),
+        When(
+            **{f"{verdict_field}__in": [DiagnosticRun.Verdict.FAILED, DiagnosticRun.Verdict.ERROR]},
+            then=Value(Health.RED),
+        ),
+        default=Value(Health.UNKNOWN),
         output_field=CharField(),
     )
 
@@ -79,10 +80,10 @@ def run_progress(run: DiagnosticRun) -> list[dict[str, object]]:
 
 def first_findings(run_ids: list[int]) -> dict[int, CheckResult]:
     """The first failing (else warning) check of each run, in one query."""
-    bad = CheckResult.objects.filter(run_id__in=run_ids, status__in=["fail", "error", "warn"])
+    bad = CheckResult.objects.filter(run_id__in=run_ids, status__in=[Status.FAIL, Status.ERROR, Status.WARN])
     found: dict[int, CheckResult] = {}
     for result in bad.order_by("run_id", "position", "id"):
         current = found.get(result.run_id)
-        if current is None or (current.status == "warn" and result.status != "warn"):
+        if current is None or (current.status == Status.WARN and result.status != Status.WARN):
             found[result.run_id] = result
     return found

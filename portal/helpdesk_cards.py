@@ -8,14 +8,13 @@ from datetime import datetime
 from django.utils import timezone
 
 from diagnostics.models import CheckResult
-from portal.health import AMBER, GREEN, RED
-from portal.models import SapSystem
+from portal.models import Health, SapSystem
 
 
 @dataclass(frozen=True)
 class Card:
     system: SapSystem
-    health: str
+    health: Health
     headline: str
     detail: str
 
@@ -31,12 +30,13 @@ def card_for(system: SapSystem, finding: CheckResult | None) -> Card:
     """What a helpdesk agent can read out on the phone."""
     name = f"Mail from {system.sid}"
     since = _when(system.health_since)
-    if system.health == GREEN:
-        return Card(system, GREEN, f"{name} works", f"Checked {_when(system.last_run_at)}.")
-    if system.health in (AMBER, RED) and finding is not None:
-        verb = "fails" if system.health == RED else "works, with a warning,"
+    health = system.health_state
+    if health == Health.GREEN:
+        return Card(system, health, f"{name} works", f"Checked {_when(system.last_run_at)}.")
+    if health in (Health.AMBER, Health.RED) and finding is not None:
+        verb = "fails" if health == Health.RED else "works, with a warning,"
         remedy = f" — {finding.remedy}" if finding.remedy else ""
-        return Card(system, system.health, f"{name} {verb} since {since}", f"{finding.summary}{remedy}")
-    if system.health in (AMBER, RED):
-        return Card(system, system.health, f"{name} has problems since {since}", "See the system's Health tab.")
-    return Card(system, "unknown", f"{name} has not been checked yet", "Run the checks to find out.")
+        return Card(system, health, f"{name} {verb} since {since}", f"{finding.summary}{remedy}")
+    if health in (Health.AMBER, Health.RED):
+        return Card(system, health, f"{name} has problems since {since}", "See the system's Health tab.")
+    return Card(system, Health.UNKNOWN, f"{name} has not been checked yet", "Run the checks to find out.")

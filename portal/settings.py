@@ -14,8 +14,6 @@ import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from connectors.retirement import parse_milestones
-from diagnostics.context import DEFAULT_DNSBL_ZONES
 from portal.env import (
     env_bool,
     env_int,
@@ -186,13 +184,9 @@ PORTAL_LOGIN_AUTHORITY_HOST = env_url_base("PORTAL_LOGIN_AUTHORITY_HOST")
 PORTAL_ALLOW_LOOPBACK_TARGETS = env_bool("PORTAL_ALLOW_LOOPBACK_TARGETS", False)
 PORTAL_ALLOWED_PORTS = env_ports("PORTAL_ALLOWED_PORTS", "25,465,587,2525")
 PORTAL_HTTPS_PROXY = env_str("PORTAL_HTTPS_PROXY") or None
-PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES", list(DEFAULT_DNSBL_ZONES))
-PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")  # None: built-in dates
-if PORTAL_BASIC_AUTH_MILESTONES:
-    try:
-        parse_milestones(PORTAL_BASIC_AUTH_MILESTONES)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"PORTAL_BASIC_AUTH_MILESTONES: {exc}") from None
+PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES")  # empty: the diagnostics' default lists
+# None: Microsoft's announced dates. Read by diagnostics.milestones only; checked by portal.E002.
+PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")
 PORTAL_CHECK_TIMEOUT = env_int("PORTAL_CHECK_TIMEOUT", 10)
 PORTAL_RUN_BUDGET = env_int("PORTAL_RUN_BUDGET", 30)
 PORTAL_QUEUE_TIMEOUT = env_int("PORTAL_QUEUE_TIMEOUT", 900)  # seconds a run may wait for a worker

@@ -16,20 +16,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from connectors.clouds import cloud_choices
+from connectors.config import credential_choices, tls_choices
+from connectors.products import product_choices, role_choices
+from connectors.registry import option_choices
 from connectors.rules import reaches_generated_text, unsafe_text_reason
-from portal.choices import parse_choice
-from portal.models import (
-    AuditEvent,
-    Cloud,
-    Credential,
-    MailSetup,
-    Option,
-    Product,
-    Role,
-    SapSystem,
-    TlsMode,
-    audit_changes,
-)
+from portal.choices import Choices, parse_choice
+from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes
 from portal.validators import (
     normalise_release,
     parse_egress_ips,
@@ -89,12 +82,12 @@ def _date(raw: str) -> date:
         raise ValidationError("%(value)r is not an ISO date (YYYY-MM-DD).", params={"value": raw}) from None
 
 
-def _choice(choices: type[Any], aliases: dict[str, str] | None = None) -> Callable[[str], str]:
+def _choice(choices: Choices, aliases: dict[str, str] | None = None) -> Callable[[str], str]:
     return lambda raw: parse_choice(raw, choices, aliases)
 
 
 def _role(raw: str) -> str:
-    return parse_choice(raw, Role, {"sandbox": "SBX"})
+    return parse_choice(raw, role_choices, {"sandbox": "SBX"})
 
 
 @dataclass(frozen=True)
@@ -111,18 +104,18 @@ COLUMNS: dict[str, Column] = {
     "client": Column("system", "client", _client),
     "description": Column("system", "description", _text(max_length=200)),
     "role": Column("system", "role", _role),
-    "product": Column("system", "product", _choice(Product)),
+    "product": Column("system", "product", _choice(product_choices)),
     "basis_release": Column("system", "basis_release", normalise_release, clear_to=None),
     "zone": Column("system", "zone", _lower(validate_zone)),
     "owner": Column("system", "owner", _text(max_length=200)),
     "contact_email": Column("system", "contact_email", _text(validate_address)),
-    "option": Column("setup", "option", _choice(Option)),
+    "option": Column("setup", "option", _choice(option_choices)),
     "cloud": Column(
-        "setup", "cloud", _choice(Cloud, {"gcc high": "gcc-high", "gcchigh": "gcc-high", "21vianet": "china"})
+        "setup", "cloud", _choice(cloud_choices, {"gcc high": "gcc-high", "gcchigh": "gcc-high", "21vianet": "china"})
     ),
     "smtp_host": Column("setup", "smtp_host", _lower(validate_hostname)),
     "smtp_port": Column("setup", "smtp_port", _port, clear_to=None),
-    "tls": Column("setup", "tls", _choice(TlsMode)),
+    "tls": Column("setup", "tls", _choice(tls_choices)),
     "sender": Column("setup", "sender", _text(validate_address)),
     "mailbox": Column("setup", "mailbox", _text(validate_address)),
     "tenant": Column("setup", "tenant", _lower(validate_tenant)),
@@ -134,9 +127,11 @@ COLUMNS: dict[str, Column] = {
     "relay_host": Column("setup", "relay_host", _lower(validate_hostname)),
     "test_recipient": Column("setup", "test_recipient", _text(validate_address)),
     "service_principal_id": Column("setup", "service_principal_id", _lower(validate_guid)),
-    "credential": Column("setup", "credential", _choice(Credential, {"cert": "certificate", "jwt": "certificate"})),
+    "credential": Column(
+        "setup", "credential", _choice(credential_choices, {"cert": "certificate", "jwt": "certificate"})
+    ),
     "certificate_thumbprint": Column("setup", "certificate_thumbprint", lambda raw: _thumbprint(raw)),
-    "upstream_option": Column("setup", "upstream_option", _choice(Option)),
+    "upstream_option": Column("setup", "upstream_option", _choice(option_choices)),
 }
 CONTRACT_COLUMNS = [
     "sid", "client", "description", "role", "product", "basis_release", "zone", "option", "cloud",
@@ -345,14 +340,8 @@ def import_systems(data: bytes | str, *, actor: Any = None) -> ImportReport:
             else:
                 report.unchanged.append(label)
             if created or changes:
-                AuditEvent.objects.create(
-                    actor=actor,
-                    source=AuditEvent.Source.CSV,
-                    action="system.imported" if created else "system.updated",
-                    system=system,
-                    system_label=label,
-                    changes=changes,
-                )
+                action = "system.imported" if created else "system.updated"
+                AuditEvent.record(action, source=AuditEvent.Source.CSV, system=system, actor=actor, changes=changes)
         if problems:
             transaction.set_rollback(True)
             raise ImportRefused(problems)

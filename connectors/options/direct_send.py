@@ -28,7 +28,7 @@ from connectors.rules import refuses_unsafe_text
 from connectors.sap_steps import DIRECT_SEND
 
 CODE = "direct_send"
-LABEL = "SMTP Direct Send"
+LABEL = "Direct Send"
 
 FIELDS = (
     OptionField("sender", True, "Any address of an accepted domain; its domain gives the MX endpoint."),

@@ -14,14 +14,14 @@ from connectors import domain_auth, sap_cloud
 from connectors.clouds import Cloud, cloud_for
 from connectors.config import MailConfig
 from connectors.confirm_delivery import confirm_delivery
-from connectors.endpoints import effective_endpoint
+from connectors.endpoints import effective_endpoint, submission_expectations
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.limits import submission_limits_notice
 from connectors.notices import cloud_notices, expiry_notices
 from connectors.oauth2_scripts import app_display_name, setup_script, verification_script
 from connectors.option import Option, OptionField
 from connectors.placeholders import hand_off, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.powershell import SEND_AS_APP_ROLE, connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import NOTE_3581654_PRODUCTS, describe_system, is_btp_abap, is_managed_by_sap
@@ -150,7 +150,8 @@ def _release_rules(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
+    expect = submission_expectations(config, auth="xoauth2", credential=config.credential, expiry_required=True)
+    checks = (
         *connection_checks(),
         PlannedCheck("smtp.auth_mechanisms", after=("tls.starttls",)),
         PlannedCheck("oauth.token"),
@@ -161,6 +162,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
         *domain_records(),
         PlannedCheck("secret.expiry"),
     )
+    return expecting(expect, checks)
 
 
 @refuses_unsafe_text(CODE, LABEL)
@@ -836,4 +838,5 @@ OPTION = Option(
     validate=validate,
     plan=plan,
     steps=steps,
+    secret="client secret",
 )

@@ -19,7 +19,7 @@ from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
 from connectors.placeholders import placeholder, sender_domain_or_placeholder, sender_or_placeholder
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system
@@ -140,7 +140,8 @@ def validate(config: MailConfig) -> list[Problem]:
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
     # Exchange Online signs what the connector relays outward: the sender domain's DKIM matters here.
-    return (*mx_route.plan(config, send_to=send_to), PlannedCheck("dkim.record"))
+    route = mx_route.plan(config, send_to=send_to)
+    return (*route, *expecting(route[0].expect, (PlannedCheck("dkim.record"),)))
 
 
 @refuses_unsafe_text(CODE, LABEL)

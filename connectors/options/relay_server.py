@@ -17,13 +17,19 @@ from connectors import postfix, sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
 from connectors.confirm_delivery import confirm_delivery
-from connectors.endpoints import UPSTREAM_OPTIONS, effective_endpoint, upstream_endpoint, upstream_option
+from connectors.endpoints import (
+    UPSTREAM_OPTIONS,
+    effective_endpoint,
+    relay_expectations,
+    upstream_endpoint,
+    upstream_option,
+)
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
-from connectors.options import direct_send, oauth2, relay_connector
+from connectors.options import direct_send, oauth2, relay_connector, smtp_basic
 from connectors.placeholders import FIELD_LABELS, placeholder, sender_or_placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.postfix import supports_upstream
 from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, error, warning
@@ -123,12 +129,8 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
-        *connection_checks(),
-        *envelope_and_send(after="tls.starttls", send_to=send_to),
-        egress_ip(),
-        *domain_records(),
-    )
+    checks = (*connection_checks(), *envelope_and_send(after="tls.starttls", send_to=send_to), egress_ip())
+    return expecting(relay_expectations(config), (*checks, *domain_records()))
 
 
 @refuses_unsafe_text(CODE, LABEL)
@@ -227,8 +229,8 @@ def _basic_upstream_guide(config: MailConfig) -> Guide:
         check="smtp.auth",
     )
     return Guide(
-        option="smtp_basic",
-        option_label="SMTP AUTH with Basic authentication (retiring)",
+        option=smtp_basic.CODE,
+        option_label=smtp_basic.LABEL,
         system=config.system_label,
         title="",
         summary="",

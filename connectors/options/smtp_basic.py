@@ -14,20 +14,20 @@ from connectors import sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
 from connectors.confirm_delivery import confirm_delivery
-from connectors.endpoints import effective_endpoint
+from connectors.endpoints import effective_endpoint, submission_expectations
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.limits import submission_limits_notice
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
 from connectors.options import oauth2, relay_connector
 from connectors.placeholders import hand_off, placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system, is_btp_abap, is_managed_by_sap
 from connectors.quoting import powershell_literal
 from connectors.releases import OAUTH_SECRET_MIN, release_label
-from connectors.retirement import DEFAULT_MILESTONES, REMOVED_REPLY, Milestone, next_milestone, retirement_summary
+from connectors.retirement import REMOVED_REPLY, Milestone, next_milestone, or_default, retirement_summary
 from connectors.rules import (
     malformed_values,
     microsoft_host_rules,
@@ -117,7 +117,9 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
+    # A mailbox password has no expiry date to watch unless the tenant sets one.
+    expect = submission_expectations(config, auth="password", credential="password", expiry_required=False)
+    checks = (
         *connection_checks(),
         PlannedCheck("smtp.auth_mechanisms", after=("tls.starttls",)),
         PlannedCheck("smtp.auth", after=("smtp.auth_mechanisms",)),
@@ -127,6 +129,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
         PlannedCheck("secret.expiry"),
         PlannedCheck("setup.basic_auth_retirement"),
     )
+    return expecting(expect, checks)
 
 
 @refuses_unsafe_text(CODE, LABEL)
@@ -140,7 +143,7 @@ def steps(
     if reason := sap_cloud.refusal(config):
         return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     today = today or date.today()
-    chosen = tuple(milestones) if milestones else DEFAULT_MILESTONES
+    chosen = or_default(milestones)
     target = migration_target(config)
     target_guide = _target_guide(config, target, existing_spf=existing_spf, today=today)
     source = next((milestone.source for milestone in chosen if milestone.source), "")
@@ -357,4 +360,6 @@ OPTION = Option(
     validate=validate,
     plan=plan,
     steps=steps,
+    secret="password",
+    retiring=True,
 )

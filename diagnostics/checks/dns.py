@@ -9,7 +9,6 @@ import dns.exception
 import dns.resolver
 
 from connectors.clouds import Cloud
-from connectors.endpoints import MX_OPTIONS, effective_endpoint
 
 from ..catalogue.dns_findings import describe
 from ..context import RunContext
@@ -77,7 +76,7 @@ def check_dns_host(
     allow_loopback: bool,
     timeout: float,
 ) -> Finding:
-    """``expected`` is the name Microsoft documents for this option (for the remedy)."""
+    """``expected`` is the name Microsoft documents for this route (for the remedy)."""
     finding = finding_builder("dns.host", expected=expected, host=host)
     if not host:
         return finding(Status.FAIL, "No mail host is configured", "dns.no_host")
@@ -198,14 +197,11 @@ def finding_builder(key: str, **values: str) -> Callable[..., Finding]:
 
 # -- adapters for the runner ---------------------------------------------------------------------------
 def _dns_host(ctx: RunContext) -> Finding:
-    config, cloud = ctx.target.config, ctx.target.cloud
-    host = effective_endpoint(config).host
-    mx_option = config.option in MX_OPTIONS
-    expected = cloud.mx_endpoint(config.sender_domain) if mx_option and config.sender_domain else cloud.smtp_host
+    expect = ctx.expect("dns.host")
     return check_dns_host(
-        host,
-        microsoft_endpoint=config.option != "relay_server",
-        expected=expected,
+        expect.host,
+        microsoft_endpoint=expect.microsoft_host,
+        expected=expect.documented_host,
         resolver=ctx.resolver(),
         allow_loopback=ctx.env.allow_loopback,
         timeout=ctx.env.timeout,
@@ -213,11 +209,9 @@ def _dns_host(ctx: RunContext) -> Finding:
 
 
 def _dns_mx(ctx: RunContext) -> Finding:
-    config = ctx.target.config
-    host = effective_endpoint(config).host
-    return check_dns_mx(
-        host, config.sender_domain, cloud=ctx.target.cloud, resolver=ctx.resolver(), timeout=ctx.env.timeout
-    )
+    host = ctx.expect("dns.mx").host
+    domain = ctx.target.config.sender_domain
+    return check_dns_mx(host, domain, cloud=ctx.target.cloud, resolver=ctx.resolver(), timeout=ctx.env.timeout)
 
 
 CHECKS: dict[str, Callable[[RunContext], Finding]] = {"dns.host": _dns_host, "dns.mx": _dns_mx}

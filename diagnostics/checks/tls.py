@@ -13,8 +13,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtensionOID
 
-from connectors.endpoints import CLIENT_SUBMISSION_OPTIONS, effective_endpoint
-
 from ..catalogue import explain, finding
 from ..context import RunContext
 from ..findings import Finding, Status
@@ -32,15 +30,15 @@ _NAME = {62, 64}  # hostname mismatch, IP address mismatch
 _UNTRUSTED = {2, 18, 19, 20, 21}  # no issuer, self-signed, self-signed in chain, no local issuer, can't verify leaf
 
 
-def judge_tls(key: str, tls: TlsResult, *, host: str, option: str, evidence: str) -> Finding:
-    """What a negotiated (or failed) TLS session means for this option."""
+def judge_tls(key: str, tls: TlsResult, *, host: str, old_tls_tolerated: bool, evidence: str) -> Finding:
+    """What a negotiated (or failed) TLS session means; ``old_tls_tolerated``: old TLS only warns."""
     facts = tls_facts(tls)
     evidence = "\n".join([evidence, *(f"-- {line}" for line in tls.attempts)]).strip()
     if not tls.established:
         code = "tls.starttls_refused" if tls.error_kind == "refused" else "tls.handshake_failed"
         return finding(key, code, summary=f"TLS with {host} failed: {tls.error}", evidence=evidence, facts=facts)
     # An old relay under the customer's control still carries mail; Exchange Online never would.
-    lenient = option == "relay_server"
+    lenient = old_tls_tolerated
     if tls.version not in TLS_1_2:
         summary = f"{host} speaks at most {tls.version} ({tls.cipher}); TLS 1.2 or later is required"
         status = Status.WARN if lenient else Status.FAIL
@@ -60,27 +58,34 @@ def tls_facts(tls: TlsResult) -> dict[str, Any]:
 
 
 def check_starttls(
-    session: SmtpSession, *, tls_mode: str, option: str, context_factory: Callable[[], ssl.SSLContext]
+    session: SmtpSession,
+    *,
+    tls_mode: str,
+    mandatory: bool,
+    old_tls_tolerated: bool,
+    context_factory: Callable[[], ssl.SSLContext],
 ) -> Finding:
+    """``mandatory``: the route refuses to work without TLS (Exchange Online's client submission)."""
     key = "tls.starttls"
     mark = session.transcript.mark()
-    required = tls_mode == "starttls" or option in CLIENT_SUBMISSION_OPTIONS
+    required = tls_mode == "starttls" or mandatory
     if tls_mode == "none":
-        status = Status.FAIL if option in CLIENT_SUBMISSION_OPTIONS else Status.WARN
+        status = Status.FAIL if mandatory else Status.WARN
         return finding(key, "tls.not_configured", status=status, summary="TLS is switched off (TLS mode 'none')")
     if tls_mode == "implicit":
         if session.tls is None:
             return Finding(
                 key, Status.ERROR, "Implicit TLS was not negotiated (smtp.banner did not run)", code="internal"
             )
-        return judge_tls(key, session.tls, host=session.host, option=option, evidence="")
+        return judge_tls(key, session.tls, host=session.host, old_tls_tolerated=old_tls_tolerated, evidence="")
     if "starttls" not in session.features:
         summary = f"{session.host} does not offer STARTTLS"
         status = Status.FAIL if required else Status.WARN
         ehlo = str(session.ehlo_reply or "")
         return finding(key, "tls.starttls_missing", status=status, summary=summary, evidence=f"EHLO: {ehlo}")
     tls = session.negotiate_tls(context_factory)
-    return judge_tls(key, tls, host=session.host, option=option, evidence=session.transcript.since(mark))
+    evidence = session.transcript.since(mark)
+    return judge_tls(key, tls, host=session.host, old_tls_tolerated=old_tls_tolerated, evidence=evidence)
 
 
 # -- the certificate --------------------------------------------------------------------------
@@ -238,18 +243,24 @@ def _run_starttls(ctx: RunContext) -> Finding:
     session = ctx.shared.get(SESSION)
     if ctx.cancelled.is_set() or session is None:
         return Finding("tls.starttls", Status.SKIPPED, "Skipped: no SMTP session (cancelled or not connected).")
-    _host, _port, tls_mode = effective_endpoint(ctx.target.config)
-    if tls_mode not in ("none", "implicit"):
+    expect = ctx.expect("tls.starttls")
+    if expect.tls not in ("none", "implicit"):
         problem = trust_store_problem("tls.starttls", ctx.ssl_context)
         if problem:
             return problem
-    return check_starttls(session, tls_mode=tls_mode, option=ctx.target.config.option, context_factory=ctx.ssl_context)
+    return check_starttls(
+        session,
+        tls_mode=expect.tls,
+        mandatory=expect.tls_mandatory,
+        old_tls_tolerated=expect.old_tls_tolerated,
+        context_factory=ctx.ssl_context,
+    )
 
 
 def _run_certificate(ctx: RunContext) -> Finding:
     session = ctx.shared.get(SESSION)
     tls = ctx.facts("tls.starttls").get("tls") or (session.tls if session else None)
-    host = session.host if session else effective_endpoint(ctx.target.config).host
+    host = session.host if session else ctx.expect("tls.certificate").host
     try:
         organizations = trusted_organizations(ctx.ssl_context())
     except (OSError, ssl.SSLError):

@@ -44,10 +44,12 @@ def advisor_apply(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     setup.option = form.cleaned_data["option"]
     setup.credential = form.cleaned_data["credential"] or setup.credential
     setup.save()
-    AuditEvent.objects.create(
-        actor=request.user, source=AuditEvent.Source.WEB, system=system, system_label=str(system),
-        action="mail_setup.updated" if existing else "mail_setup.created",
+    AuditEvent.record(
+        "mail_setup.updated" if existing else "mail_setup.created",
+        source=AuditEvent.Source.WEB,
+        system=system,
+        actor=request.user,
         changes=audit_changes(before, setup_snapshot(setup), {"client_secret", "private_key"}),
-    )  # fmt: skip
+    )
     messages.success(request, f"{system} now uses {setup.get_option_display()}. Fill in its values below.")
     return redirect("setup_edit", sid=system.sid, client=system.client)

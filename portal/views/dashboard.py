@@ -19,9 +19,7 @@ from portal.models import SapSystem
 @require_GET
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = summary(timezone.localdate())
-    context["chart_height"] = 8 + 34 * len(context["bars"])
-    return render(request, "portal/dashboard.html", context)
+    return render(request, "portal/dashboard.html", summary(timezone.localdate()))
 
 
 @require_GET

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connectors.guide import Guide
 from connectors.problems import Problem
-from connectors.registry import OPTIONS
-from portal.forms import SetupForm, uses_secret
+from connectors.registry import DEFAULT_OPTION, OPTIONS
+from portal.forms import SetupForm, secret_name
 from portal.guides import guide_for_setup
-from portal.models import AuditEvent, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
+from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes, setup_snapshot
 from portal.views.queries import latest_run, system_for
 
 SECRET_FIELDS = {"client_secret", "private_key"}
@@ -32,7 +32,7 @@ def field_label(name: str) -> str:
 
 def _option_from(data: Any, setup: MailSetup | None) -> str:
     wanted = data.get("option", "")
-    return wanted if wanted in Option.values else (setup.option if setup else Option.OAUTH2)
+    return wanted if wanted in OPTIONS else (setup.option if setup else DEFAULT_OPTION)
 
 
 def _problems(setup: MailSetup) -> list[Any]:
@@ -60,11 +60,13 @@ def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: Ma
     form.apply_secret(setup)
     form.apply_certificate(setup)
     setup.save()
-    AuditEvent.objects.create(
-        actor=request.user, source=AuditEvent.Source.WEB, system=system, system_label=str(system),
-        action="mail_setup.updated" if existing else "mail_setup.created",
+    AuditEvent.record(
+        "mail_setup.updated" if existing else "mail_setup.created",
+        source=AuditEvent.Source.WEB,
+        system=system,
+        actor=request.user,
         changes=audit_changes(before, setup_snapshot(setup), SECRET_FIELDS),
-    )  # fmt: skip
+    )
     return setup
 
 
@@ -87,7 +89,7 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     warnings = [p for p in _problems(existing) if not p.is_error] if shows_saved else []
     events = system.audit_events.select_related("actor")[:10]
     context = {"system": system, "setup": existing, "form": form, "problems": _listed(form, warnings), "tab": "configuration",
-               "events": events, "uses_secret": uses_secret(option)}  # fmt: skip
+               "events": events, "secret_name": secret_name(option)}  # fmt: skip
     template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"
     return render(request, template, context)
 

@@ -54,10 +54,7 @@ def system_create(request: HttpRequest) -> HttpResponse:
     form = SystemForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         system = form.save()
-        AuditEvent.objects.create(
-            actor=request.user, source=AuditEvent.Source.WEB, action="system.created", system=system,
-            system_label=str(system), changes={},
-        )  # fmt: skip
+        AuditEvent.record("system.created", source=AuditEvent.Source.WEB, system=system, actor=request.user)
         messages.success(request, f"{system} added. Now choose how it sends mail.")
         return redirect("setup_edit", sid=system.sid, client=system.client)
     return render(request, "portal/system_create.html", {"form": form})
@@ -72,10 +69,9 @@ def system_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         system = form.save()
         changes = audit_changes(before, {name: getattr(system, name) for name in SystemForm.Meta.fields}, set())
-        AuditEvent.objects.create(
-            actor=request.user, source=AuditEvent.Source.WEB, action="system.updated", system=system,
-            system_label=str(system), changes=changes,
-        )  # fmt: skip
+        AuditEvent.record(
+            "system.updated", source=AuditEvent.Source.WEB, system=system, actor=request.user, changes=changes
+        )
         messages.success(request, f"{system} saved.")
         return redirect("system_detail", sid=system.sid, client=system.client)
     context = {"form": form, "system": system, "setup": getattr(system, "mail_setup", None), "tab": "system"}

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from diagnostics.models import CheckResult, DiagnosticRun
 from portal.models import SapSystem
-from tests.browser.conftest import SCREENSHOTS, shoot, sign_in
+from tests.support.browser import SCREENSHOTS, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

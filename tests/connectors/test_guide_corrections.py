@@ -8,8 +8,7 @@ import pytest
 from connectors.clouds import CLOUDS
 from connectors.guide import Guide
 from connectors.registry import guide_for, validate
-
-from .samples import TODAY, config
+from tests.support.samples import TODAY, config
 
 CLOUDS_REAL = ("global", "gcc-high", "dod", "china")
 IPV4 = "20.31.40.50"

@@ -6,8 +6,7 @@ import pytest
 
 from connectors.guide import Guide, Where
 from connectors.options.oauth2 import steps
-
-from .samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
+from tests.support.samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
 
 CLOUD_FACTS = {
     # cloud: (login host, scope, Exchange environment, SMTP host)
@@ -103,7 +102,7 @@ def test_the_permission_is_smtp_sendasapp_of_exchange_online_not_graph() -> None
     assert g.has_step("entra.admin_consent")
 
 
-def test_the_object_id_step_warns_against_the_registrations_object_id() -> None:
+def test_the_object_id_step_tells_the_enterprise_application_from_the_registration() -> None:
     step = guide().step("entra.enterprise_app_object_id")
     assert "Managed application in local directory" in " ".join(v.value for v in step.values)
     assert "registration's Object ID is a different object" in step.why

@@ -8,8 +8,7 @@ from connectors.guide import Guide, Where
 from connectors.options import relay_server
 from connectors.postfix import main_cf
 from connectors.registry import plan_for
-
-from .samples import TODAY, config
+from tests.support.samples import TODAY, config
 
 RELAY = "mailrelay.corp.contoso.com"
 

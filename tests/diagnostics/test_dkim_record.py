@@ -1,19 +1,11 @@
 """dkim.record: both DKIM selector CNAMEs of Exchange Online, in the classic or the 2025 form, served by
 the lab DNS on loopback."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 from connectors.clouds import CLOUDS
 from diagnostics.checks.dkim import CHECKS, check_dkim_record, microsoft_form
 from diagnostics.findings import Status
 from diagnostics.registry import CHECKS as ALL_CHECKS
 from lab.dns import LAB_TIMEOUT_NAME
-from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
-    lab_dns,
-    lab_dns_server,
-    make_ctx,
-    resolver,
-)
 
 LAB = CLOUDS["lab"]
 

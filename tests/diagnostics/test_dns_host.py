@@ -1,16 +1,8 @@
 """dns.host: the SMTP host resolves through our resolver, to addresses the portal may probe."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 from diagnostics.checks.dns import CHECKS, check_dns_host
 from diagnostics.findings import Status
 from lab.dns import LAB_SMTP_HOST, LAB_TIMEOUT_NAME
-from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
-    lab_dns,
-    lab_dns_server,
-    make_ctx,
-    resolver,
-)
 
 
 def _check(host, resolver, *, microsoft=True, allow_loopback=True):

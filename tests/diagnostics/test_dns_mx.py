@@ -1,17 +1,9 @@
 """dns.mx: for Direct Send and the relay connector the host must be the sender domain's MX endpoint."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 from connectors.clouds import CLOUDS
 from diagnostics.checks.dns import CHECKS, check_dns_mx
 from diagnostics.findings import Status
 from lab.dns import LAB_SMTP_HOST, LAB_TIMEOUT_NAME, lab_mx_endpoint
-from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
-    lab_dns,
-    lab_dns_server,
-    make_ctx,
-    resolver,
-)
 
 LAB = CLOUDS["lab"]
 

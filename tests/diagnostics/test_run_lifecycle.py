@@ -1,6 +1,5 @@
 """A run always ends: aborted with a reason, claimed again after a dead worker, swept when forgotten."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -9,7 +8,6 @@ from django.utils import timezone
 
 from diagnostics.models import DiagnosticRun
 from diagnostics.runner import abort_stale_runs, active_run, create_run, execute_run, stale_after
-from lab.dns import LabDns
 from portal.models import MailSetup, SapSystem
 from portal.workers import zone_queues
 
@@ -17,12 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def empty_dns(settings) -> Iterator[None]:
-    """Names resolve through an empty lab DNS: nothing here may ask a real resolver."""
-    with LabDns() as server:
-        settings.PORTAL_DNS_NAMESERVERS = server.nameservers
-        settings.PORTAL_CHECK_TIMEOUT = 1
-        yield
+def lab_dns_only(settings, lab) -> None:
+    """Names resolve through the lab's DNS (relay.invalid: NXDOMAIN): nothing here may ask a real resolver."""
+    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
+    settings.PORTAL_CHECK_TIMEOUT = 1
 
 
 @pytest.fixture

@@ -6,10 +6,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from diagnostics.checks.smtp import parse_seen_ip
+from connectors.clouds import exchange_online_cloud_of_server
+from diagnostics.checks.smtp import check_banner, parse_seen_ip
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import TIMEOUT_CASE, lab_config, make_context, run_chain
+from diagnostics.smtp_session import SmtpSession
+from tests.support.lab_checks import TIMEOUT_CASE, lab_config, make_context, run_chain
 
 GREETING = ("tcp.connect", "smtp.banner", "smtp.ehlo")
 
@@ -152,13 +154,10 @@ def greeting_server(banner: str) -> Iterator[int]:
 
 
 def _banner_of(port: int):
-    from diagnostics.checks.smtp import check_banner
-    from diagnostics.smtp_session import SmtpSession
-
     session = SmtpSession("127.0.0.1", port, timeout=2.0, local_hostname="worker.test")
     try:
         session.connect("127.0.0.1")
-        return check_banner(session, implicit_tls=False, option="relay_server", context_factory=lambda: None)
+        return check_banner(session, implicit_tls=False, old_tls_tolerated=True, context_factory=lambda: None)
     finally:
         session.close()
 
@@ -172,8 +171,6 @@ def test_an_on_premises_exchange_greeting_is_not_taken_for_exchange_online():
 
 
 def test_exchange_onlines_own_server_names_are_recognised_in_every_cloud():
-    from connectors.clouds import exchange_online_cloud_of_server
-
     assert exchange_online_cloud_of_server("AM0PR01CA0001.outlook.office365.com").code == "global"
     assert exchange_online_cloud_of_server("DB5EUR01FT001.mail.protection.outlook.com").code == "global"
     assert exchange_online_cloud_of_server("BN1GCC01FT001.mail.protection.office365.us").code == "gcc-high"

@@ -13,7 +13,7 @@ from diagnostics.checks.tls import check_certificate
 from diagnostics.context import Target
 from diagnostics.findings import Status
 from diagnostics.smtp_session import TlsResult
-from tests.diagnostics.conftest import lab_config, make_context, run_chain
+from tests.support.lab_checks import lab_config, make_context, run_chain
 
 TO_CERTIFICATE = ("tcp.connect", "smtp.banner", "smtp.ehlo", "tls.starttls", "tls.certificate")
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.pages.conftest import finished_run, make_system
+from tests.support.pages import finished_run, make_system
 
 pytestmark = pytest.mark.django_db
 

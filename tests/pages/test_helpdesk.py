@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from diagnostics.models import DiagnosticRun
-from tests.pages.conftest import finished_run, make_system
+from tests.support.pages import finished_run, make_system, many_systems
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +45,7 @@ def test_htmx_search_returns_only_the_cards(client, helpdesk, prd):
 
 @pytest.mark.parametrize("count", [1, 200])
 def test_the_helpdesk_view_takes_a_bounded_number_of_queries(client, helpdesk, django_assert_max_num_queries, count):
-    from tests.pages.test_system_list import _many_systems
-
-    _many_systems(count)
+    many_systems(count)
     client.force_login(helpdesk)
     with django_assert_max_num_queries(6):
         assert client.get("/helpdesk/").status_code == 200

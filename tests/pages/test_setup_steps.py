@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from portal.models import MailSetup
-from tests.pages.conftest import finished_run, make_system
+from tests.support.pages import finished_run, make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -149,8 +149,9 @@ def test_the_command_imports_a_file_and_reports_counts(tmp_path: Path, capsys):
 def test_the_command_lists_every_problem_and_fails(tmp_path: Path, capsys):
     path = tmp_path / "systems.csv"
     path.write_text(_csv(PRD.replace("contoso.onmicrosoft.com", "contoso")))
-    with pytest.raises(CommandError, match="nothing imported: 1 problem"):
+    with pytest.raises(CommandError, match="nothing imported: 1 problem") as refused:
         call_command("import_systems", str(path))
+    assert refused.value.returncode != 0
     assert "line 2, column tenant: 'contoso' is not a tenant" in capsys.readouterr().err
 
 

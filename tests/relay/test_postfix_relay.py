@@ -35,9 +35,8 @@ from connectors.guide import Guide
 from connectors.options import relay_server
 from lab.pki import LabPki
 from lab.smtp import LAB_EGRESS_IP, LabSmtp
-from tests.conftest import free_port
-
-from .postfix_instance import COMMAND_TIMEOUT, PostfixInstance, environment
+from tests.support.network import free_port
+from tests.support.postfix_instance import COMMAND_TIMEOUT, PostfixInstance, environment
 
 pytestmark = pytest.mark.postfix
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from connectors.retirement import parse_milestones
+from diagnostics.milestones import configured_milestones
 from portal.guides import guide_for_setup
 from portal.lookup import SystemNotFound, system_by_sid
 
@@ -36,7 +35,7 @@ class Command(BaseCommand):
                 returncode=2,
             )
         try:
-            parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or [])
+            configured_milestones()
         except ValueError as exc:
             raise CommandError(f"PORTAL_BASIC_AUTH_MILESTONES: {exc}", returncode=2) from None
         # The sender domain's SPF record is read live (short timeout, today's text if DNS fails).

@@ -11,7 +11,7 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_worker(env: dict[str, str], log: Path, queues: str = "default") -> subprocess.Popen[bytes]:
