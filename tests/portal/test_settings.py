@@ -88,3 +88,9 @@ def test_name_servers_must_be_addresses(monkeypatch):
     monkeypatch.setenv("NS", "localhost:5353")
     with pytest.raises(ImproperlyConfigured, match="not an IP address"):
         parse_nameservers("NS")
+
+
+def test_a_run_heartbeat_below_one_second_fails_loudly(tmp_path):
+    result = _start({"PORTAL_RUN_HEARTBEAT": "0"}, tmp_path)
+    assert result.returncode != 0
+    assert "PORTAL_RUN_HEARTBEAT=0 must be at least 1" in result.stderr
