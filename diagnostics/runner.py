@@ -229,7 +229,7 @@ def execute_run(run_id: int, prepare: Prepare, *, kind: str = WORKER) -> Diagnos
         logger.exception("diagnostic run %s aborted by %s", run.pk, type(exc).__name__)
         note = f"The run stopped on an internal error ({type(exc).__name__}); run the checks again."
         return _end(run, str(executor), State.ABORTED, note=note)
-    except BaseException:  # Ctrl-C, SIGTERM turned into SystemExit
+    except BaseException:  # Ctrl-C (the diagnose command turns SIGTERM into one too), a worker's shutdown
         if kind == COMMAND:
             _end(run, str(executor), State.ABORTED, note=lost_note(run))
         raise
