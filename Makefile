@@ -47,6 +47,7 @@ system-deps:
 	fi
 
 test: $(VENV)/.dev system-deps
+	$(VENV)/bin/lint-imports  # one-way imports (pyproject.toml): a wrong arrow fails before any test runs
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import models
 
 from diagnostics.findings import Status, status_choices
-from portal.models import SapSystem
 
 
 class DiagnosticRun(models.Model):
@@ -28,7 +27,8 @@ class DiagnosticRun(models.Model):
         SCHEDULE = "schedule", "schedule"
         API = "api", "API"
 
-    system = models.ForeignKey(SapSystem, on_delete=models.CASCADE, related_name="runs")
+    # By name: diagnostics never imports portal (the layers contract in pyproject.toml).
+    system = models.ForeignKey("portal.SapSystem", on_delete=models.CASCADE, related_name="runs")
     option = models.CharField(max_length=20)  # the option the run diagnosed (setups change)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True)
@@ -37,6 +37,11 @@ class DiagnosticRun(models.Model):
     send_to = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=200, blank=True)  # of the test message; empty: a generated one
     worker = models.CharField(max_length=200, blank=True)
+    # Who executes the run ("worker 4711@host <pid namespace> <token>" or "command …"), signs of life, and
+    # how often it was started: a run whose executor is gone is taken over or ended (runner.py).
+    claimed_by = models.CharField(max_length=300, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     zone = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -190,6 +190,11 @@ PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")
 PORTAL_CHECK_TIMEOUT = env_int("PORTAL_CHECK_TIMEOUT", 10)
 PORTAL_RUN_BUDGET = env_int("PORTAL_RUN_BUDGET", 30)
 PORTAL_QUEUE_TIMEOUT = env_int("PORTAL_QUEUE_TIMEOUT", 900)  # seconds a run may wait for a worker
+# Seconds between a running diagnosis's signs of life; silent for three, its executor counts as gone and
+# the run is taken over or ended (by any worker's watchdog, the next delivery or the page; no beat needed).
+PORTAL_RUN_HEARTBEAT = env_int("PORTAL_RUN_HEARTBEAT", 5)
+if PORTAL_RUN_HEARTBEAT < 1:
+    raise ImproperlyConfigured(f"PORTAL_RUN_HEARTBEAT={PORTAL_RUN_HEARTBEAT} must be at least 1 (seconds)")
 # A task's limits follow the run's budget, so the budget always ends a run before Celery kills it.
 CELERY_TASK_SOFT_TIME_LIMIT = PORTAL_RUN_BUDGET + 60
 CELERY_TASK_TIME_LIMIT = PORTAL_RUN_BUDGET + 90
@@ -198,11 +203,6 @@ PORTAL_WORKER_NAME = env_str("PORTAL_WORKER_NAME") or socket.gethostname()
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeats": {"task": "portal.tasks.ask_for_heartbeats_task", "schedule": 60.0, "options": {"expires": 55}},
-    "abort-stale-runs": {
-        "task": "diagnostics.tasks.abort_stale_runs_task",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
 }
 # One all-in-one worker serves every zone in the embedded mode; with Redis each zone has its own queue.
 PORTAL_ROUTE_BY_ZONE = env_bool("PORTAL_ROUTE_BY_ZONE", bool(REDIS_URL))

@@ -12,16 +12,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from diagnostics.models import DiagnosticRun
-from diagnostics.runner import NoMailSetup, create_run, enqueue_run
+from diagnostics.runner import is_orphaned, recover
 from portal.forms import TestSendForm
 from portal.health import run_progress
 from portal.models import SapSystem
+from portal.runs import NoMailSetup, create_run
+from portal.tasks import enqueue_run
 from portal.views.queries import system_for, system_with_health
 
 
 def _run_for(system: SapSystem, run_id: int) -> DiagnosticRun:
     runs = DiagnosticRun.objects.select_related("system", "test_send").prefetch_related("results")
-    return get_object_or_404(runs, pk=run_id, system=system)
+    run = get_object_or_404(runs, pk=run_id, system=system)
+    if is_orphaned(run) and recover(run, enqueue_run):  # the page finds its executor gone: queued again or ended
+        run = get_object_or_404(runs, pk=run_id, system=system)
+    return run
 
 
 def _run_fragment(request: HttpRequest, system: SapSystem, run: DiagnosticRun) -> HttpResponse:
@@ -41,7 +46,8 @@ def _run_fragment(request: HttpRequest, system: SapSystem, run: DiagnosticRun) -
 def _start(request: HttpRequest, system: SapSystem, send_to: str = "", subject: str = "") -> DiagnosticRun | None:
     """Create a queued run and hand it to a worker; None (with a message) when there is nothing to run."""
     try:
-        run = create_run(system, trigger=DiagnosticRun.Trigger.WEB, user=request.user, send_to=send_to, subject=subject)
+        run = create_run(system, trigger=DiagnosticRun.Trigger.WEB, user=request.user, send_to=send_to, subject=subject,
+                         requeue=enqueue_run)  # fmt: skip
     except NoMailSetup as exc:
         messages.error(request, str(exc))
         return None

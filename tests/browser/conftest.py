@@ -61,7 +61,7 @@ def demo_systems(lab_settings: Lab) -> None:
 @pytest.fixture
 def runs_in_threads(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
     """Run each enqueued diagnosis in a thread of the live server's process instead of a Celery worker."""
-    from diagnostics.runner import execute_run
+    from portal.runs import execute_run
 
     threads: list[threading.Thread] = []
 

@@ -14,8 +14,8 @@ from connectors.plan import Expectations, PlannedCheck, expecting
 from connectors.registry import OPTIONS, option_choices
 from connectors.smtp_chain import connection_checks, envelope_and_send, keys
 from diagnostics.models import TestSend as SentTestMail
-from diagnostics.runner import diagnose_now
 from portal.models import MailSetup, SapSystem
+from portal.runs import diagnose_now
 
 pytestmark = pytest.mark.django_db
 CODE = "onprem_relay"  # an on-premises Exchange server SAP relays through, without AUTH
@@ -70,7 +70,7 @@ def test_a_throw_away_option_is_diagnosed_end_to_end_with_nothing_but_its_connec
     assert setup.get_option_display() == THROWAWAY.label  # the model's choices come from the registry
     assert (CODE, THROWAWAY.label) in option_choices()
 
-    run = diagnose_now(system, trigger="cli", send_to="basis@good.lab.test")
+    run = diagnose_now(system, send_to="basis@good.lab.test")
 
     expected = keys(_plan(setup.to_config(), send_to="basis@good.lab.test"))
     results = {result.key: result for result in run.results.all()}

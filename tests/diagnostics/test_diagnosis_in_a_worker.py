@@ -9,13 +9,14 @@ import pytest
 from django.db import transaction
 
 from diagnostics import models
-from diagnostics.runner import create_run, enqueue_run
 from lab import Lab
 from lab.demo import demo_csv
 from lab.dns import LAB_DNSBL_ZONES
 from portal.celery import app
 from portal.models import SapSystem
+from portal.runs import create_run
 from portal.system_import import import_systems
+from portal.tasks import enqueue_run
 from tests.support.workers import filesystem_sender, start_worker, stop_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -87,7 +88,7 @@ def test_the_embedded_broker_carries_a_run_to_the_all_in_one_worker(lab, tmp_pat
     env = {**_lab_env(lab), "PORTAL_DATA_DIR": str(tmp_path), "REDIS_URL": "", "PORTAL_WORKER_NAME": "all-in-one"}
     process = start_worker(env, log)
     try:
-        filesystem_sender(tmp_path).send_task("diagnostics.tasks.run_diagnosis_task", args=[run.pk], queue="default")
+        filesystem_sender(tmp_path).send_task("portal.tasks.run_diagnosis_task", args=[run.pk], queue="default")
         _wait_until_finished(run, process, log)
     finally:
         stop_worker(process)

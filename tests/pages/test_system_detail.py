@@ -60,7 +60,7 @@ def test_run_checks_creates_a_queued_run_and_shows_its_page(
     client, helpdesk, prd, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr("diagnostics.tasks.run_diagnosis_task.apply_async", lambda **kw: sent.append(kw))
+    monkeypatch.setattr("portal.tasks.run_diagnosis_task.apply_async", lambda **kw: sent.append(kw))
     client.force_login(helpdesk)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/systems/PRD/100/runs/")

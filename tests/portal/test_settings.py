@@ -113,3 +113,9 @@ def test_unset_or_empty_milestones_mean_microsofts_announced_dates_everywhere(se
         assert configured_milestones() == DEFAULT_MILESTONES
     settings.PORTAL_BASIC_AUTH_MILESTONES = [{"date": "2027-07-01", "what": "b"}, {"date": "2027-01-01", "what": "a"}]
     assert [m.what for m in configured_milestones()] == ["a", "b"]
+
+
+def test_a_run_heartbeat_below_one_second_fails_loudly(tmp_path):
+    result = _start({"PORTAL_RUN_HEARTBEAT": "0"}, tmp_path)
+    assert result.returncode != 0
+    assert "PORTAL_RUN_HEARTBEAT=0 must be at least 1" in result.stderr

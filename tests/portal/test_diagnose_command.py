@@ -11,12 +11,12 @@ from django.test import override_settings
 
 from diagnostics.models import CheckResult, DiagnosticRun
 from diagnostics.models import TestSend as SentTestMail
-from diagnostics.runner import create_run, execute_run
 from lab import Lab
 from lab.demo import demo_csv
 from lab.dns import LAB_DNSBL_ZONES
 from lab.scenarios import scenario
 from portal.models import SapSystem
+from portal.runs import create_run, execute_run
 from portal.system_import import import_systems
 
 
