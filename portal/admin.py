@@ -6,11 +6,19 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+from django.db import models
 from django.http import HttpRequest
 
+from portal.forms import AsciiDateField, AsciiIntegerField
 from portal.models import AuditEvent, MailSetup, SapSystem, WorkerHeartbeat, audit_changes, setup_snapshot
 
 SECRET_FIELDS = ("client_secret", "private_key")
+# Numbers and dates with the digits 0-9 only: Django's own fields also read ١٠٠ and ２０２７.
+ASCII_NUMBERS = {
+    models.IntegerField: {"form_class": AsciiIntegerField},
+    models.DateField: {"form_class": AsciiDateField, "widget": AdminDateWidget},
+}
 
 
 class MailSetupAdminForm(forms.ModelForm):
@@ -47,6 +55,7 @@ class MailSetupAdminForm(forms.ModelForm):
 
 @admin.register(SapSystem)
 class SapSystemAdmin(admin.ModelAdmin):
+    formfield_overrides = ASCII_NUMBERS
     list_display = ("sid", "client", "role", "product", "basis_release", "zone", "description")
     list_filter = ("role", "product", "zone")
     search_fields = ("sid", "description", "owner")
@@ -55,6 +64,7 @@ class SapSystemAdmin(admin.ModelAdmin):
 @admin.register(MailSetup)
 class MailSetupAdmin(admin.ModelAdmin):
     form = MailSetupAdminForm
+    formfield_overrides = ASCII_NUMBERS
     list_display = ("system", "option", "cloud", "smtp_host", "sender", "secret_expires")
     list_filter = ("option", "cloud")
     search_fields = ("system__sid", "smtp_host", "sender", "mailbox")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cryptography import x509
@@ -17,9 +18,31 @@ from connectors.advisor import AdvisorInput
 from connectors.registry import OPTIONS
 from portal.health import HEALTH_CHOICES
 from portal.models import Credential, MailSetup, Option, Product, Role, SapSystem
-from portal.validators import format_release, normalise_release, parse_egress_ips, validate_address
+from portal.validators import format_release, normalise_release, normalise_sid, parse_egress_ips, validate_address
 
 NO_SETUP = "none"
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """Django's IntegerField reads with int(), which also takes ١٠٠, ５８７ and 1_000: digits 0-9 only here."""
+
+    default_error_messages = {"ascii": "Write the number with the digits 0-9 only, e.g. 587."}
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+            raise ValidationError(self.error_messages["ascii"], code="ascii")
+        return super().to_python(value)
+
+
+class AsciiDateField(forms.DateField):
+    """strptime's %Y takes any script's digits (２０２７-03-31): digits 0-9 only here."""
+
+    default_error_messages = {"ascii": "Write the date with the digits 0-9, as YYYY-MM-DD."}
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().isascii():
+            raise ValidationError(self.error_messages["ascii"], code="ascii")
+        return super().to_python(value)
 
 
 class SystemFilterForm(forms.Form):
@@ -86,10 +109,11 @@ class SystemForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
     def clean_sid(self) -> str:
-        return self.cleaned_data["sid"].strip().upper()
+        return normalise_sid(self.cleaned_data["sid"])
 
     def clean_client(self) -> str:
-        return self.cleaned_data["client"].strip().zfill(3)
+        client = self.cleaned_data["client"].strip()
+        return client.zfill(3) if re.fullmatch(r"[0-9]{1,2}", client) else client
 
 
 def _secret_field(label: str, help_text: str) -> forms.CharField:
@@ -133,6 +157,11 @@ class SetupForm(forms.ModelForm):
             "credential", "secret_expires", "certificate_thumbprint", "certificate_expires", "connector",
             "relay_host", "upstream_option", "test_recipient", "egress_ips",
         ]  # fmt: skip  # secrets and the certificate are handled by the form's own fields
+        field_classes = {
+            "smtp_port": AsciiIntegerField,
+            "secret_expires": AsciiDateField,
+            "certificate_expires": AsciiDateField,
+        }
         widgets = {
             "secret_expires": forms.DateInput(attrs={"type": "date"}),
             "certificate_expires": forms.DateInput(attrs={"type": "date"}),
@@ -304,10 +333,10 @@ class AdvisorForm(forms.Form):
     outbound_587 = _yes_no("May SAP connect out to port 587?", "Client submission (smtp.office365.com).")
     outbound_25 = _yes_no("May SAP (or its NAT) connect out to port 25?", "Your tenant's MX endpoint.")
     tls12 = _yes_no("Can SAP's kernel and CommonCryptoLib do TLS 1.2?", "Exchange Online refuses older TLS.")
-    messages_per_day = forms.IntegerField(
+    messages_per_day = AsciiIntegerField(
         label="Messages per day (about)", required=False, min_value=0, max_value=10_000_000
     )
-    messages_per_minute = forms.IntegerField(
+    messages_per_minute = AsciiIntegerField(
         label="Messages per minute at peak", required=False, min_value=0, max_value=1_000_000
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,7 +31,9 @@ from portal.models import (
     audit_changes,
 )
 from portal.validators import (
+    ascii_int,
     normalise_release,
+    normalise_sid,
     parse_egress_ips,
     validate_address,
     validate_client,
@@ -57,35 +60,42 @@ def _text(validator: Callable[[str], None] | None = None, max_length: int = 254)
 
 def _lower(validator: Callable[[str], None]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
-        validator(raw.lower())
-        return raw.lower()
+        # Lower-cased only when ASCII: "K" (Kelvin) would become an ASCII "k"; the validators refuse the rest.
+        value = raw.lower() if raw.isascii() else raw
+        validator(value)
+        return value
 
     return parse
 
 
 def _sid(raw: str) -> str:
-    validate_sid(raw.upper())
-    return raw.upper()
+    sid = normalise_sid(raw)
+    validate_sid(sid)
+    return sid
 
 
 def _client(raw: str) -> str:
-    # Spreadsheets turn 001 into 1; digits only are padded back, anything else is refused.
-    value = raw.zfill(3) if raw.isdigit() and len(raw) < 3 else raw
+    # Spreadsheets turn 001 into 1; digits 0-9 only are padded back, anything else is refused.
+    value = raw.zfill(3) if re.fullmatch(r"[0-9]{1,2}", raw) else raw
     validate_client(value)
     return value
 
 
 def _port(raw: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ValidationError("%(value)r is not a TCP port (1-65535).", params={"value": raw})
-    return int(raw)
+    port = ascii_int(raw)
+    if port is None or not 0 < port < 65536:
+        raise ValidationError("%(value)r is not a TCP port: 1-65535, digits 0-9.", params={"value": raw})
+    return port
 
 
 def _date(raw: str) -> date:
+    # fromisoformat also reads 20270331 and 2027-W13-3; the contract is YYYY-MM-DD in digits 0-9.
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise ValidationError("%(value)r is not an ISO date (YYYY-MM-DD, digits 0-9).", params={"value": raw})
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError("%(value)r is not an ISO date (YYYY-MM-DD).", params={"value": raw}) from None
+        raise ValidationError("%(value)r is not an ISO date (YYYY-MM-DD, digits 0-9).", params={"value": raw}) from None
 
 
 def _choice(choices: type[Any], aliases: dict[str, str] | None = None) -> Callable[[str], str]:
@@ -160,7 +170,8 @@ def unguard(cell: str) -> str:
 
 
 def _thumbprint(raw: str) -> str:
-    value = raw.replace(":", "").replace(" ", "").upper()
+    value = raw.replace(":", "").replace(" ", "")
+    value = value.upper() if value.isascii() else value  # "ﬀ".upper() is "FF": hex it never was
     if len(value) not in (40, 64) or any(ch not in "0123456789ABCDEF" for ch in value):
         raise ValidationError("%(value)r is not a SHA-1 or SHA-256 thumbprint in hex.", params={"value": raw})
     return value
@@ -250,8 +261,10 @@ def parse_rows(data: bytes | str) -> list[_Row]:
     reader = _reader(_decode(data))
     header = _read_header(reader)
     rows, problems, seen = [], [], {}
+    last = reader.line_num
     for cells in _records(reader):
-        line = reader.line_num
+        # A quoted cell may hold line breaks: a row is named by the line it starts on.
+        line, last = last + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):

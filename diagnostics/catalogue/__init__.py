@@ -27,7 +27,7 @@ TABLES: tuple[str, ...] = (
     "dns_findings",  # DNS, SPF, DMARC and DNSBL findings
 )
 
-_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b", re.ASCII)  # a server's digits, 0-9 only
 
 
 @dataclass(frozen=True)

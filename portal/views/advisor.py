@@ -16,6 +16,8 @@ from portal.views.queries import system_for
 
 def _system_from(request: HttpRequest) -> SapSystem | None:
     sid, _, client = request.GET.get("system", "").replace("\x00", "").partition("/")
+    if not (sid.isascii() and client.isascii()):  # upper() would turn "ßa" into "SSA"
+        return None
     return SapSystem.objects.filter(sid=sid.upper(), client=client).select_related("mail_setup").first()
 
 
