@@ -10,7 +10,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.db import models
 from django.http import HttpRequest
 
-from portal.forms import AsciiDateField, AsciiIntegerField
+from portal.forms import AsciiDateField, AsciiIntegerField, private_key_pem, read_private_key
 from portal.models import AuditEvent, MailSetup, SapSystem, WorkerHeartbeat, audit_changes, setup_snapshot
 
 SECRET_FIELDS = ("client_secret", "private_key")
@@ -21,6 +21,13 @@ ASCII_NUMBERS = {
 }
 
 
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders a value: a form shown again after an error must not echo a key."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 class MailSetupAdminForm(forms.ModelForm):
     client_secret = forms.CharField(
         required=False,
@@ -29,8 +36,9 @@ class MailSetupAdminForm(forms.ModelForm):
     )
     private_key = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
-        help_text="PEM private key of a test certificate; write-only. Leave empty to keep the stored value.",
+        widget=WriteOnlyTextarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text="Unencrypted PEM private key of a test certificate; write-only (never shown, also not after an "
+        "error: paste it again). Leave empty to keep the stored value.",
     )
     clear_secrets = forms.BooleanField(required=False, help_text="Remove the stored secret and private key.")
 
@@ -42,6 +50,10 @@ class MailSetupAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in SECRET_FIELDS:
             self.initial[name] = ""  # never send a stored secret back to the browser
+
+    def clean_private_key(self) -> str:
+        text = self.cleaned_data.get("private_key") or ""
+        return private_key_pem(read_private_key(text.encode())) if text else ""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -224,10 +225,7 @@ class SetupForm(forms.ModelForm):
             return None
         if upload.size > 64_000:
             raise ValidationError("That file is too large for a private key.")
-        try:
-            return serialization.load_pem_private_key(upload.read(), password=None)
-        except (ValueError, TypeError):
-            raise ValidationError("This is not an unencrypted private key in PEM format.") from None
+        return read_private_key(upload.read())
 
     def _check_key_matches(self, cleaned: dict[str, Any]) -> None:
         key = cleaned.get("test_key_file")
@@ -254,8 +252,7 @@ class SetupForm(forms.ModelForm):
             setup.certificate_expires = certificate.not_valid_after_utc.date()
         key = self.cleaned_data.get("test_key_file")
         if key is not None:
-            pem = key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-            setup.private_key = pem.decode()
+            setup.private_key = private_key_pem(key)
         elif self.cleaned_data.get("clear_test_key"):
             setup.private_key = None
 
@@ -265,6 +262,19 @@ class SetupForm(forms.ModelForm):
             setup.client_secret = self.cleaned_data["new_secret"]
         elif action == "clear":
             setup.client_secret = None
+
+
+def read_private_key(data: bytes) -> PrivateKeyTypes:
+    """An unencrypted PEM private key, parsed; the error never quotes what was given (it may be a secret)."""
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # not PEM, not a private key, encrypted, unknown type
+        raise ValidationError("This is not an unencrypted private key in PEM format.") from None
+
+
+def private_key_pem(key: PrivateKeyTypes) -> str:
+    """How a private key is stored: PKCS#8 PEM, whatever form it came in."""
+    return key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
 def read_certificate(data: bytes) -> Certificate:
