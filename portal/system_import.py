@@ -234,11 +234,20 @@ def _read_header(reader: csv.reader) -> list[str]:
         raise ImportRefused([ImportProblem(1, "", f"the header line is malformed ({exc})")]) from None
     except StopIteration:
         raise ImportRefused([ImportProblem(1, "", "the file is empty; the first line must name the columns")]) from None
+    if not any(_column_name(name) in COLUMNS for name in header):
+        # Most likely a data row where the header should be: quote none of it (it may hold a secret).
+        raise ImportRefused(
+            [ImportProblem(1, "", "the first line must name the columns (sid, client, option, …); it names none")]
+        )
     problems = []
-    for name in header:
-        if name not in COLUMNS:
-            problems.append(ImportProblem(1, name, "unknown column (names are lower case, e.g. sid, client, option)"))
-    for name in {name for name in header if header.count(name) > 1}:
+    for position, name in enumerate(header, start=1):
+        if name in COLUMNS:
+            continue
+        if _column_name(name) in COLUMNS:
+            problems.append(ImportProblem(1, name, f"write it as {_column_name(name)} (names are lower case)"))
+        else:  # named by position: an unknown cell may be a value, even a secret
+            problems.append(ImportProblem(1, f"#{position}", "not a column name (names are e.g. sid, client, option)"))
+    for name in {name for name in header if header.count(name) > 1 and name in COLUMNS}:
         problems.append(ImportProblem(1, name, "the column appears twice"))
     for name in ("sid", "client"):
         if name not in header:
@@ -246,6 +255,32 @@ def _read_header(reader: csv.reader) -> list[str]:
     if problems:
         raise ImportRefused(problems)
     return header
+
+
+def _column_name(text: str) -> str:
+    return text.strip().lower().replace(" ", "_")
+
+
+class _Unquoted(str):
+    """Stands for the value in a validator's message (``%(value)r``) without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _unquoted_message(exc: ValidationError) -> str:
+    """The validators' messages with "the cell" for the value they quote.
+
+    Errors never quote a cell: a value in the wrong column (columns swapped, a cell shifted) may be a
+    secret, and import errors end up on terminals and in CI logs. Line and column find the cell.
+    """
+    messages = []
+    for error in exc.error_list:
+        message = str(error.message)
+        if error.params:
+            message %= {**error.params, "value": _Unquoted("the cell")}
+        messages.append(message)
+    return " ".join(messages)
 
 
 def _records(reader: csv.reader) -> Iterator[list[str]]:
@@ -279,7 +314,7 @@ def parse_rows(data: bytes | str) -> list[_Row]:
                 try:
                     values[name] = COLUMNS[name].parse(raw)
                 except ValidationError as exc:
-                    problems.append(ImportProblem(line, name, " ".join(exc.messages)))
+                    problems.append(ImportProblem(line, name, _unquoted_message(exc)))
         for name in ("sid", "client"):
             if name not in values and not any(p.line == line and p.column == name for p in problems):
                 problems.append(ImportProblem(line, name, "empty; every row needs a SID and a client"))

@@ -175,7 +175,13 @@ def parse_egress_ips(raw: str) -> list[str]:
     for item in re.split(r"[\s;,]+", raw or "", flags=re.ASCII):
         if not item:
             continue
-        problem = egress_ip_problem(item)
+        try:
+            parse_egress(item)
+        except ValueError:
+            raise ValidationError(
+                "%(value)r is not an IP address or range.", params={"value": item}, code="ip_address"
+            ) from None
+        problem = egress_ip_problem(item)  # names the address: an address is never a secret
         if problem:
             raise ValidationError(problem, code="ip_not_public")
         network = parse_egress(item)
