@@ -152,7 +152,8 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors": {"()": "portal.log_filters.ClientErrorsWithoutTraceback"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
     "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
@@ -176,6 +177,9 @@ else:
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# Who grants roles: named on the 403 page (free text, e.g. "the SAP Basis team, basis@contoso.com").
+PORTAL_ADMINS_CONTACT = env_str("PORTAL_ADMINS_CONTACT") or "the portal's administrators"
 
 # -- diagnostics ------------------------------------------------------------------------------
 PORTAL_DNS_NAMESERVERS = parse_nameservers("PORTAL_DNS_NAMESERVERS")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from connectors.advisor import advise
 from portal.forms import AdvisorForm, ApplyAdviceForm
 from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes, setup_snapshot
+from portal.roles import permission_required
 from portal.views.queries import system_for
 
 

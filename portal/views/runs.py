@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +15,7 @@ from diagnostics.runner import NoMailSetup, create_run, enqueue_run
 from portal.forms import TestSendForm
 from portal.health import run_progress
 from portal.models import SapSystem
+from portal.roles import permission_required
 from portal.validators import ascii_int
 from portal.views.queries import system_for, system_with_health
 

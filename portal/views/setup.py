@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from connectors.registry import OPTIONS
 from connectors.retirement import parse_milestones
 from portal.forms import SetupForm, uses_secret
 from portal.models import AuditEvent, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
+from portal.roles import permission_required
 from portal.views.queries import latest_run, system_for
 
 SECRET_FIELDS = {"client_secret", "private_key"}
