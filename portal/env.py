@@ -60,6 +60,19 @@ def env_ports(name: str, default: str) -> frozenset[int]:
     return frozenset(ports)
 
 
+def env_proxy_header(name: str, default: str) -> tuple[str, str] | None:
+    """The header a TLS proxy sets to ``https`` (``X-Forwarded-Proto``), as Django wants it; ``off``: none.
+
+    Only trust it when every request comes through that proxy, which overwrites what a client sent.
+    """
+    raw = env_str(name) or default
+    if raw.lower() in FALSE | {"none"}:
+        return None
+    if not raw.replace("-", "").isalnum() or not raw.isascii():
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a header name (e.g. X-Forwarded-Proto) or off")
+    return ("HTTP_" + raw.upper().replace("-", "_"), "https")
+
+
 def parse_nameservers(name: str) -> tuple[tuple[str, int], ...]:
     """``host[:port]`` comma-separated, port 53 by default, IPv6 as ``[::1]:5353``."""
     servers = []
