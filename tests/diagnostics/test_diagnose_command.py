@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
-from lab.management.commands.load_demo import demo_csv
 
 from diagnostics.models import CheckResult, DiagnosticRun
 from diagnostics.models import TestSend as SentTestMail
 from diagnostics.runner import create_run, execute_run
 from lab import Lab
 from lab.dns import LAB_DNSBL_ZONES
+from lab.management.commands.load_demo import demo_csv
 from lab.scenarios import configure, scenario
 from portal.models import SapSystem
 from portal.system_import import import_systems

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
-from lab.management.commands.load_demo import demo_csv
 
 from diagnostics import models
 from diagnostics.runner import create_run, enqueue_run
 from lab import Lab
 from lab.dns import LAB_DNSBL_ZONES
+from lab.management.commands.load_demo import demo_csv
 from lab.scenarios import configure
 from portal.celery import app
 from portal.models import SapSystem
