@@ -131,3 +131,21 @@ def test_a_port_in_full_width_digits_is_refused_with_the_reason(signed_in):
     assert response.status_code == 200
     assert "digits 0-9" in response.content.decode()
     assert MailSetup.objects.get().option == "oauth2"
+
+
+def test_the_advisor_does_not_read_a_sid_whose_upper_case_is_another_sid(signed_in):
+    SapSystem.objects.create(sid="SSA", client="100")
+    assert "Which connection option fits SSA/100?" in signed_in.get("/advisor/?system=SSA/100").content.decode()
+    page = signed_in.get("/advisor/", {"system": "ßa/100"}).content.decode()  # "ßa".upper() == "SSA"
+    assert "SSA/100" not in page
+
+
+def test_the_command_line_look_up_refuses_a_sid_that_is_not_ascii(signed_in):
+    from portal.lookup import SystemNotFound, system_by_sid
+
+    SapSystem.objects.create(sid="SSA", client="100")
+    assert system_by_sid("ssa").sid == "SSA"
+    with pytest.raises(SystemNotFound, match="letters A-Z and digits 0-9"):
+        system_by_sid("ßa")
+    with pytest.raises(SystemNotFound):
+        system_by_sid("PRD", "١٠٠")
