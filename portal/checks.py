@@ -25,7 +25,7 @@ def production_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
 
 @register()
 def loopback_targets(app_configs: Any, **kwargs: Any) -> list[Warning]:
-    if settings.PORTAL_ALLOW_LOOPBACK_TARGETS and not settings.DEBUG:
+    if settings.PORTAL_ALLOW_LOOPBACK_TARGETS and not settings.EMBEDDED:
         return [
             Warning(
                 "PORTAL_ALLOW_LOOPBACK_TARGETS is on in production: diagnostics may connect to this host.",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -19,7 +21,29 @@ from connectors.products import product_choices, role_choices
 from connectors.registry import OPTIONS, option_choices
 from portal.fleet import NO_SETUP
 from portal.models import Health, MailSetup, SapSystem
-from portal.validators import format_release, normalise_release, parse_egress_ips, validate_address
+from portal.validators import format_release, normalise_release, normalise_sid, parse_egress_ips, validate_address
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """Django's IntegerField reads with int(), which also takes ١٠٠, ５８７ and 1_000: digits 0-9 only here."""
+
+    default_error_messages = {"ascii": "Write the number with the digits 0-9 only, e.g. 587."}
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+            raise ValidationError(self.error_messages["ascii"], code="ascii")
+        return super().to_python(value)
+
+
+class AsciiDateField(forms.DateField):
+    """strptime's %Y takes any script's digits (２０２７-03-31): digits 0-9 only here."""
+
+    default_error_messages = {"ascii": "Write the date with the digits 0-9, as YYYY-MM-DD."}
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().isascii():
+            raise ValidationError(self.error_messages["ascii"], code="ascii")
+        return super().to_python(value)
 
 
 class SystemFilterForm(forms.Form):
@@ -88,10 +112,11 @@ class SystemForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
     def clean_sid(self) -> str:
-        return self.cleaned_data["sid"].strip().upper()
+        return normalise_sid(self.cleaned_data["sid"])
 
     def clean_client(self) -> str:
-        return self.cleaned_data["client"].strip().zfill(3)
+        client = self.cleaned_data["client"].strip()
+        return client.zfill(3) if re.fullmatch(r"[0-9]{1,2}", client) else client
 
 
 def _secret_field(label: str, help_text: str) -> forms.CharField:
@@ -135,6 +160,11 @@ class SetupForm(forms.ModelForm):
             "credential", "secret_expires", "certificate_thumbprint", "certificate_expires", "connector",
             "relay_host", "upstream_option", "test_recipient", "egress_ips",
         ]  # fmt: skip  # secrets and the certificate are handled by the form's own fields
+        field_classes = {
+            "smtp_port": AsciiIntegerField,
+            "secret_expires": AsciiDateField,
+            "certificate_expires": AsciiDateField,
+        }
         widgets = {
             "secret_expires": forms.DateInput(attrs={"type": "date"}),
             "certificate_expires": forms.DateInput(attrs={"type": "date"}),
@@ -197,10 +227,7 @@ class SetupForm(forms.ModelForm):
             return None
         if upload.size > 64_000:
             raise ValidationError("That file is too large for a private key.")
-        try:
-            return serialization.load_pem_private_key(upload.read(), password=None)
-        except (ValueError, TypeError):
-            raise ValidationError("This is not an unencrypted private key in PEM format.") from None
+        return read_private_key(upload.read())
 
     def _check_key_matches(self, cleaned: dict[str, Any]) -> None:
         key = cleaned.get("test_key_file")
@@ -227,8 +254,7 @@ class SetupForm(forms.ModelForm):
             setup.certificate_expires = certificate.not_valid_after_utc.date()
         key = self.cleaned_data.get("test_key_file")
         if key is not None:
-            pem = key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-            setup.private_key = pem.decode()
+            setup.private_key = private_key_pem(key)
         elif self.cleaned_data.get("clear_test_key"):
             setup.private_key = None
 
@@ -238,6 +264,19 @@ class SetupForm(forms.ModelForm):
             setup.client_secret = self.cleaned_data["new_secret"]
         elif action == "clear":
             setup.client_secret = None
+
+
+def read_private_key(data: bytes) -> PrivateKeyTypes:
+    """An unencrypted PEM private key, parsed; the error never quotes what was given (it may be a secret)."""
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # not PEM, not a private key, encrypted, unknown type
+        raise ValidationError("This is not an unencrypted private key in PEM format.") from None
+
+
+def private_key_pem(key: PrivateKeyTypes) -> str:
+    """How a private key is stored: PKCS#8 PEM, whatever form it came in."""
+    return key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
 def read_certificate(data: bytes) -> Certificate:
@@ -308,10 +347,10 @@ class AdvisorForm(forms.Form):
     outbound_587 = _yes_no("May SAP connect out to port 587?", "Client submission (smtp.office365.com).")
     outbound_25 = _yes_no("May SAP (or its NAT) connect out to port 25?", "Your tenant's MX endpoint.")
     tls12 = _yes_no("Can SAP's kernel and CommonCryptoLib do TLS 1.2?", "Exchange Online refuses older TLS.")
-    messages_per_day = forms.IntegerField(
+    messages_per_day = AsciiIntegerField(
         label="Messages per day (about)", required=False, min_value=0, max_value=10_000_000
     )
-    messages_per_minute = forms.IntegerField(
+    messages_per_minute = AsciiIntegerField(
         label="Messages per minute at peak", required=False, min_value=0, max_value=1_000_000
     )
 

@@ -21,6 +21,8 @@ class ClientConverter(SidConverter):
     regex = "[0-9]{3}"
 
 
+handler403 = "portal.views.errors.permission_denied"
+
 register_converter(SidConverter, "sid")
 register_converter(ClientConverter, "client")
 

@@ -28,7 +28,7 @@ TABLES: tuple[str, ...] = (
     "sap_messages",  # what SAP shows: SAPconnect (XS) messages, SOST statuses, ICM trace errors
 )
 
-_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b", re.ASCII)  # a server's digits, 0-9 only
 
 
 @dataclass(frozen=True)

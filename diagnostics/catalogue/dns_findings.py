@@ -39,9 +39,31 @@ ENTRIES: dict[str, dict[str, Any]] = {
         "remedy": "In SCOT / SBCS_MAIL_CONFIGSMTP enter the host name <expected> as Mail host.",
     },
     "dns.loopback_refused": {
-        "meaning": "The name resolves to a loopback or unroutable address; the portal does not probe those.",
+        "meaning": "The name resolves to a loopback address (127.0.0.0/8 or ::1); the portal does not probe those.",
         "remedy": "Correct the DNS entry (or a hosts-file entry on the worker) so that <host> resolves to its "
         "real address.",
+    },
+    "dns.link_local_refused": {
+        "meaning": "The name resolves to a link-local address (169.254.0.0/16 or fe80::/10), which only exists on "
+        "the worker's own network segment; the portal never probes one (a cloud's instance metadata service "
+        "answers on 169.254.169.254).",
+        "cause": "A DNS record or hosts-file entry left from a test, an address a DHCP client gave itself when "
+        "it got no lease, or a record made to point the portal at the metadata service.",
+        "remedy": "Correct the DNS entry (or a hosts-file entry on the worker) so that <host> resolves to the "
+        "mail server's routable address.",
+    },
+    "dns.unspecified_refused": {
+        "meaning": "The name resolves to the unspecified address (0.0.0.0 or ::), which no server has: a "
+        "connection to it reaches the worker itself, so the portal does not probe it.",
+        "cause": "A placeholder record, or a blocking DNS resolver (ad or malware filter) that answers 0.0.0.0 for "
+        "names it refuses to resolve.",
+        "remedy": "Publish the real address of <host>, or ask the DNS team why the resolver answers 0.0.0.0 for it.",
+    },
+    "dns.multicast_refused": {
+        "meaning": "The name resolves to a multicast address (224.0.0.0/4 or ff00::/8), a group address no mail "
+        "server listens on; the portal does not probe it.",
+        "cause": "A mistyped DNS record.",
+        "remedy": "Correct the DNS entry so that <host> resolves to the mail server's unicast address.",
     },
     "dns.private_address": {
         "meaning": "A Microsoft endpoint resolves to a private address: split-horizon DNS, a hosts-file entry "

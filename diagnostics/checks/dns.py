@@ -60,8 +60,12 @@ def _refusal(address: str, *, allow_loopback: bool, microsoft: bool) -> str | No
     ip = unmapped(address)
     if ip.is_loopback:
         return None if allow_loopback else "dns.loopback_refused"
-    if ip.is_unspecified or ip.is_link_local or ip.is_multicast:
-        return "dns.loopback_refused"
+    if ip.is_unspecified:  # 0.0.0.0 and :: reach this host, whatever the lab allows
+        return "dns.unspecified_refused"
+    if ip.is_link_local:  # 169.254.0.0/16 and fe80::/10: a cloud's instance metadata lives there
+        return "dns.link_local_refused"
+    if ip.is_multicast:
+        return "dns.multicast_refused"
     if microsoft and ip.is_private:
         return "dns.private_address"  # an internal relay (relay_server) may well be private
     return None

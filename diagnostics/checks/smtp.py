@@ -119,7 +119,7 @@ def check_ehlo(session: SmtpSession) -> Finding:
         "capabilities": features,
         "starttls": "starttls" in features,
         "auth": features.get("auth", "").upper().split(),
-        "size": int(features["size"]) if features.get("size", "").isdigit() else None,
+        "size": int(features["size"]) if re.fullmatch(r"[0-9]{1,18}", features.get("size", "")) else None,
     }
     offers = ", ".join(sorted(name.upper() for name in features)) or "no extensions"
     seen = f"; it sees this worker as {seen_ip}" if seen_ip else ""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal.explain import explain_text
 from portal.forms import ExplainForm
+from portal.roles import permission_required
 
 
 @require_GET

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET
 from portal.health import first_findings, with_health
 from portal.helpdesk_cards import card_for
 from portal.models import SapSystem
+from portal.roles import permission_required
 
 MAX_CARDS = 24
 

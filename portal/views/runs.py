@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,8 +15,10 @@ from diagnostics.runner import is_orphaned, recover
 from portal.forms import TestSendForm
 from portal.health import run_progress
 from portal.models import SapSystem
+from portal.roles import permission_required
 from portal.runs import NoMailSetup, create_run
 from portal.tasks import enqueue_run
+from portal.validators import ascii_int
 from portal.views.queries import system_for, system_with_health
 
 
@@ -93,8 +94,8 @@ def test_send(request: HttpRequest, sid: str, client: str) -> HttpResponse:
         and (run := _start(request, system, form.cleaned_data["recipient"], form.cleaned_data["subject"]))
     ):
         return redirect(f"{reverse('test_send', args=[system.sid, system.client])}?run={run.pk}")
-    shown = request.GET.get("run", "")
-    run = _run_for(system, int(shown)) if shown.isdigit() else None
+    shown = ascii_int(request.GET.get("run"))
+    run = _run_for(system, shown) if shown is not None else None
     context = {"system": system, "setup": setup, "form": form, "run": run, "tab": "test_send",
                "rows": run_progress(run) if run else []}  # fmt: skip
     return render(request, "portal/test_send.html", context)

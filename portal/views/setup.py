@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from connectors.registry import DEFAULT_OPTION, OPTIONS
 from portal.forms import SetupForm, secret_name
 from portal.guides import guide_for_setup
 from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes, setup_snapshot
+from portal.roles import permission_required
 from portal.views.queries import latest_run, system_for
 
 SECRET_FIELDS = {"client_secret", "private_key"}

@@ -6,7 +6,6 @@ Views stay thin: access helpers at the top, behaviour on models, forms and small
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal.forms import SystemFilterForm, SystemForm
 from portal.health import history, run_progress
 from portal.models import AuditEvent, audit_changes
+from portal.roles import permission_required
+from portal.validators import ascii_int
 from portal.views.queries import latest_run, listed_systems, system_for, system_with_health
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ PAGE_SIZE = 50
 @permission_required("portal.view_sapsystem", raise_exception=True)
 def system_list(request: HttpRequest) -> HttpResponse:
     filters = SystemFilterForm(request.GET)
-    page = Paginator(filters.filter(listed_systems()), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(filters.filter(listed_systems()), PAGE_SIZE).get_page(ascii_int(request.GET.get("page")) or 1)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"page": page, "filters": filters, "query": query.urlencode()}

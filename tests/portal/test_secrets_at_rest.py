@@ -59,6 +59,8 @@ def test_generated_keys_are_a_deployment_error_and_loopback_targets_a_warning():
         assert [(e.id, e.level) for e in production_keys(None)] == [("portal.E001", ERROR)]
     with override_settings(PORTAL_KEYS_GENERATED=False):
         assert production_keys(None) == []
-    with override_settings(PORTAL_ALLOW_LOOPBACK_TARGETS=True, DEBUG=False):
+    with override_settings(PORTAL_ALLOW_LOOPBACK_TARGETS=True, EMBEDDED=False):
         assert [(w.id, w.level) for w in loopback_targets(None)] == [("portal.W001", WARNING)]
+    with override_settings(PORTAL_ALLOW_LOOPBACK_TARGETS=True, EMBEDDED=True):
+        assert loopback_targets(None) == []  # the demo's lab
     assert "portal.E001" in [m.id for m in run_checks(include_deployment_checks=True)]
