@@ -2,7 +2,7 @@
 
 Prefork workers (the production shape), no beat, with Redis and with the embedded filesystem broker.
 Each run targets the lab's "silent" relay, which accepts TCP and never greets, so it waits
-PORTAL_CHECK_TIMEOUT seconds on the SMTP banner: long enough to be killed in the middle. Two zones,
+HOLD seconds (its check timeout) on the SMTP banner: long enough to be killed in the middle. Two zones,
 each with its own queue, run side by side, so every round kills two processes (two runs): ten kills of
 pool processes and ten of main processes per broker. Each kill's time until its run ended (finished_at)
 and how it ended are printed and written to test-artifacts/kill-loop/.
@@ -44,6 +44,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytes
 
 KILLS = 10  # per victim (pool process, main process) and broker
 LIMIT = 60.0  # seconds from the kill until the run has ended
+# Seconds a run waits on the silent relay's banner: the window in which it is caught mid-run. Wide
+# enough that a test process starved by a loaded 2-core machine still sees it, short enough that the
+# redelivered run soon completes.
+HOLD = 6
 ARTIFACTS = ROOT / "test-artifacts" / "kill-loop"
 
 
@@ -97,7 +101,7 @@ def systems(lab) -> list[SapSystem]:
 
 def _env(lab: Lab, broker: Broker, zone: str = "", **more: str) -> dict[str, str]:
     return {
-        **lab_env(lab, PORTAL_CHECK_TIMEOUT="2", PORTAL_ROUTE_BY_ZONE="1", PORTAL_ZONE=zone),
+        **lab_env(lab, PORTAL_CHECK_TIMEOUT=str(HOLD), PORTAL_ROUTE_BY_ZONE="1", PORTAL_ZONE=zone),
         "PORTAL_RUN_HEARTBEAT": "5",  # the default: the minute is proven with production's heartbeat
         "PORTAL_WORKER_NAME": f"worker-{zone or 'all'}",
         **broker.env,
@@ -120,6 +124,8 @@ def _wait_until_running(runs: list[DiagnosticRun], workers: list[subprocess.Pope
         if len(rows) == len(runs) and all(row.results.exists() for row in rows):
             return {row.pk: Executor.parse(row.claimed_by) for row in rows}
         assert all(worker.poll() is None for worker in workers), log.read_text()
+        finished = [row.pk for row in DiagnosticRun.objects.filter(pk__in=[run.pk for run in runs], state="done")]
+        assert not finished, f"runs {finished} ended before they were seen mid-run (HOLD is too short)"
         time.sleep(0.05)
     pytest.fail(f"the runs were not all running within 60 s:\n{log.read_text()[-5000:]}")
 
