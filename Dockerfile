@@ -6,7 +6,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs settings, not secrets: build-time placeholders only.
-RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build PORTAL_SECRET_KEYS=YnVpbGQtYnVpbGQtYnVpbGQtYnVpbGQtYnVpbGQtYnU= \
+RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-needs-settings-not-secrets-this-key-is-never-used PORTAL_SECRET_KEYS=YnVpbGQtYnVpbGQtYnVpbGQtYnVpbGQtYnVpbGQtYnU= \
     python manage.py collectstatic --noinput
 RUN useradd --system --home /app mailhealth && mkdir -p /app/.data && chown mailhealth /app/.data
 USER mailhealth

@@ -35,12 +35,19 @@ system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -x /usr/sbin/postfix || missing="$$missing postfix"; \
+	command -v swaks >/dev/null || missing="$$missing swaks"; \
+	for pkg in libsasl2-modules libnet-ssleay-perl; do \
+		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
+		echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 test: $(VENV)/.dev system-deps
+	$(VENV)/bin/lint-imports  # one-way imports (pyproject.toml): a wrong arrow fails before any test runs
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev

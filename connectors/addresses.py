@@ -8,11 +8,12 @@ from __future__ import annotations
 import ipaddress
 import re
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+# Matched whole (fullmatch): with ``$`` a label "mail\n" would pass, line break and all.
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 # Deliberately plain: one @, a local part without spaces, a domain with a dot. RFC 5322's full
 # grammar accepts things Exchange Online and SAPconnect refuse anyway.
-_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 
 # Networks that are not private in the RFC 1918 sense but still never reach Exchange Online as
 # the source of a connection from a customer: shared address space (carrier-grade NAT), benchmark
@@ -41,15 +42,19 @@ _DOCUMENTATION = tuple(
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Only ASCII white space is trimmed: str.strip() would also take U+0085 or U+3000 off a value.
+_SPACE = " \t\r\n\f\v"
 
 
 def is_guid(text: str) -> bool:
-    return bool(_GUID.match(text.strip()))
+    return bool(_GUID.fullmatch(text.strip(_SPACE)))
 
 
 def is_ip_literal(host: str) -> bool:
     """True for ``192.0.2.1``, ``2001:db8::1`` and ``[2001:db8::1]`` — never for a host name."""
-    candidate = host.strip().removeprefix("[").removesuffix("]")
+    candidate = host.strip(_SPACE).removeprefix("[").removesuffix("]")
+    if "%" in candidate:  # a zone index (fe80::1%eth0) names an interface of this host, not the target's
+        return False
     try:
         ipaddress.ip_address(candidate)
     except ValueError:
@@ -59,21 +64,21 @@ def is_ip_literal(host: str) -> bool:
 
 def is_host_name(text: str) -> bool:
     """A DNS host name: dot-separated labels of letters, digits and inner hyphens."""
-    name = text.strip().rstrip(".")
+    name = text.strip(_SPACE).rstrip(".")
     if not name or len(name) > 253 or is_ip_literal(name):
         return False
-    return all(_LABEL.match(label) for label in name.split("."))
+    return all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
 def is_domain_name(text: str) -> bool:
     """A host name with at least two labels and a non-numeric top-level label."""
-    name = text.strip().rstrip(".")
+    name = text.strip(_SPACE).rstrip(".")
     return is_host_name(name) and "." in name and not name.rsplit(".", 1)[1].isdigit()
 
 
 def is_email(address: str) -> bool:
-    local, at, domain = address.strip().rpartition("@")
-    return bool(at and _EMAIL_LOCAL.match(local) and ".." not in local and is_domain_name(domain))
+    local, at, domain = address.strip(_SPACE).rpartition("@")
+    return bool(at and _EMAIL_LOCAL.fullmatch(local) and ".." not in local and is_domain_name(domain))
 
 
 def domain_of(address: str) -> str:
@@ -94,6 +99,8 @@ def tenant_problem(tenant: str) -> str | None:
 
 def parse_egress(text: str) -> IpNetwork:
     """An egress address or range (``203.0.113.7`` or ``203.0.113.0/28``) as a network."""
+    if "%" in text:  # ipaddress takes IPv6 zone indexes (2001:db8::1%eth0); no public address has one
+        raise ValueError(f"{text!r} has a zone index")
     return ipaddress.ip_network(text.strip(), strict=False)
 
 

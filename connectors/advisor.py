@@ -13,27 +13,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.config import CREDENTIALS
+
+# Exchange Online's client-submission limits per mailbox, with their sources, live in connectors/limits.py.
+from connectors.limits import (
+    CONNECTIONS_PER_MAILBOX,
+    MESSAGES_PER_MINUTE,
+    RECIPIENTS_PER_DAY,
+    RECIPIENTS_PER_MESSAGE,
+    big_run_advice,
+)
 from connectors.products import is_btp_abap, is_managed_by_sap, product_label
+from connectors.registry import OPTIONS
 from connectors.releases import OAUTH_JWT_MIN, OAUTH_SECRET_MIN, release_label
-
-# Exchange Online client-submission limits, per mailbox.
-MESSAGES_PER_MINUTE = 30
-RECIPIENTS_PER_DAY = 10_000
-RECIPIENTS_PER_MESSAGE = 500
-CONNECTIONS_PER_MAILBOX = 3
-
-LABELS = {
-    "oauth2": "SMTP OAuth 2.0",
-    "smtp_basic": "SMTP AUTH with Basic authentication",
-    "direct_send": "SMTP Direct Send",
-    "relay_connector": "Exchange Online relay connector",
-    "relay_server": "SMTP relay server",
-}
 
 
 @dataclass(frozen=True)
 class AdvisorInput:
-    product: str  # a code of connectors.config.PRODUCT_CODES
+    product: str  # a key of connectors.products.PRODUCT_LABELS
     basis_release: int | None  # 740, 750, 757 ...; None = unknown
     external_recipients: bool  # vendors, customers: anyone outside the tenant
     static_public_ip: bool  # SAP's mail can leave from a static public IP that is yours alone
@@ -61,6 +58,10 @@ class Advice:
     alternatives: tuple[Verdict, ...]  # every other option, best first
     notes: tuple[str, ...] = field(default=())
     credential: str | None = None  # oauth2: "certificate" or "secret"
+
+    @property
+    def credential_label(self) -> str:
+        return CREDENTIALS.get(self.credential or "", "")
 
     def verdict(self, option: str) -> Verdict:
         for verdict in (self.recommended, *self.alternatives):
@@ -124,14 +125,20 @@ def _volume_over_submission_limits(facts: AdvisorInput) -> str | None:
 
 def _sap_gui_only(facts: AdvisorInput) -> str | None:
     if is_managed_by_sap(facts.product):
-        return "S/4HANA Cloud Public Edition: SAP operates the mail integration; customers configure no option"
+        return (
+            "S/4HANA Cloud Public Edition has no SAP GUI: SAP operates the SAP side (SMTP OAuth 2.0 managed by SAP, "
+            "or SAP's own mail server)"
+        )
     if is_btp_abap(facts.product):
-        return f"{product_label(facts.product)} sends mail only through SAP_COM_0548 with OAuth 2.0"
+        return (
+            f"{product_label(facts.product)} sends mail only through SAP_COM_0548: OAuth 2.0 to Exchange Online, "
+            "or your relay through the Cloud Connector"
+        )
     return None
 
 
 def _oauth2(facts: AdvisorInput) -> Verdict:
-    label = LABELS["oauth2"]
+    label = OPTIONS["oauth2"].label
     if is_managed_by_sap(facts.product):
         return Verdict(
             "oauth2",
@@ -183,7 +190,7 @@ def _oauth2(facts: AdvisorInput) -> Verdict:
 def _smtp_basic(facts: AdvisorInput) -> Verdict:
     return Verdict(
         "smtp_basic",
-        LABELS["smtp_basic"],
+        OPTIONS["smtp_basic"].label,
         False,
         (
             "Microsoft is retiring Basic authentication for SMTP AUTH: off by default in existing tenants at the end of "
@@ -193,13 +200,14 @@ def _smtp_basic(facts: AdvisorInput) -> Verdict:
 
 
 def _direct_send(facts: AdvisorInput) -> Verdict:
-    label = LABELS["direct_send"]
+    label = OPTIONS["direct_send"].label
     against: list[str] = []
     if reason := _sap_gui_only(facts):
         against.append(reason + ".")
     if facts.external_recipients:
         against.append(
-            "It delivers only to mailboxes of your own tenant; external recipients are refused (550 5.7.64)."
+            "It delivers only to mailboxes of your own tenant; external recipients are refused (550 5.7.64) "
+            "or deferred (451 4.4.62)."
         )
     if not facts.outbound_25:
         against.append("Port 25 outbound is closed; Direct Send delivers to the MX endpoint on port 25.")
@@ -219,7 +227,7 @@ def _direct_send(facts: AdvisorInput) -> Verdict:
 
 
 def _relay_connector(facts: AdvisorInput) -> Verdict:
-    label = LABELS["relay_connector"]
+    label = OPTIONS["relay_connector"].label
     against: list[str] = []
     if reason := _sap_gui_only(facts):
         against.append(reason + ".")
@@ -243,9 +251,21 @@ def _relay_connector(facts: AdvisorInput) -> Verdict:
 
 
 def _relay_server(facts: AdvisorInput) -> Verdict:
-    label = LABELS["relay_server"]
-    if reason := _sap_gui_only(facts):
+    label = OPTIONS["relay_server"].label
+    if is_managed_by_sap(facts.product) and (reason := _sap_gui_only(facts)):
         return Verdict("relay_server", label, False, (reason + ".",))
+    if is_btp_abap(facts.product):
+        # SAP Help, "Integrating Outbound Emails Using SMTP": an internal SMTP server through the Cloud Connector.
+        return Verdict(
+            "relay_server",
+            label,
+            True,
+            (
+                "The ABAP environment reaches a relay in your network through the Cloud Connector (SAP_COM_0548, "
+                "outbound user with user and password); the relay sends on to Exchange Online by a connector.",
+                "Mind the relay's allowlist: it sees the Cloud Connector's address, not SAP's.",
+            ),
+        )
     reasons = [
         "Works from any release: SAP talks plain SMTP to a relay in your network, the relay speaks TLS 1.2 to "
         "Exchange Online through a connector.",
@@ -277,9 +297,8 @@ def _notes(facts: AdvisorInput, recommended: Verdict | None) -> list[str]:
     volume = _volume_over_submission_limits(facts)
     if volume:
         notes.append(
-            f"Volume: {volume}. Exchange Online is not for mass mail (it also caps {RECIPIENTS_PER_MESSAGE} recipients "
-            "per message). Newsletters and mass mailing belong with a bulk e-mail provider such as SendGrid; "
-            "keep Exchange Online for transactional mail."
+            f"Volume: {volume} (and {RECIPIENTS_PER_MESSAGE} recipients per message by default). "
+            + big_run_advice(external_recipients=facts.external_recipients)
         )
     if recommended is not None and recommended.option == "oauth2" and not is_managed_by_sap(facts.product):
         notes.append(

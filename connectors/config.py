@@ -8,11 +8,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-OPTION_CODES = ("oauth2", "smtp_basic", "direct_send", "relay_connector", "relay_server")
-PRODUCT_CODES = ("ecc", "s4_onprem", "s4_private", "s4_public", "btp_abap", "other_abap")
-ROLE_CODES = ("DEV", "QAS", "PRD", "SBX")
-TLS_CODES = ("starttls", "opportunistic", "implicit", "none")
-CREDENTIAL_CODES = ("secret", "certificate")
+from connectors.clouds import DEFAULT_CLOUD
+
+# The two small vocabularies of a setup's own fields (code → label); forms, the import and the
+# model's choices all read them from here. Options: connectors.registry; products and landscape
+# roles: connectors.products; clouds: connectors.clouds.
+TLS_MODES: dict[str, str] = {
+    "starttls": "STARTTLS required",
+    "opportunistic": "STARTTLS if offered",
+    "implicit": "Implicit TLS (port 465)",
+    "none": "No TLS",
+}
+CREDENTIALS: dict[str, str] = {
+    "secret": "Client secret",
+    "certificate": "Certificate (JWT bearer)",
+}
+DEFAULT_CREDENTIAL = "secret"
+
+
+def tls_choices() -> list[tuple[str, str]]:
+    return list(TLS_MODES.items())
+
+
+def credential_choices() -> list[tuple[str, str]]:
+    return list(CREDENTIALS.items())
 
 
 @dataclass(frozen=True)
@@ -24,15 +43,15 @@ class MailConfig:
     product: str = ""
     basis_release: int | None = None  # normalised: 740, 750, 751, 758, 816 ...
     description: str = ""
-    cloud: str = "global"  # a key of connectors.clouds.CLOUDS
+    cloud: str = DEFAULT_CLOUD  # a key of connectors.clouds.CLOUDS
     smtp_host: str = ""
     smtp_port: int | None = None
-    tls: str = ""  # one of TLS_CODES, "" = not set
+    tls: str = ""  # a key of TLS_MODES, "" = not set
     sender: str = ""
     mailbox: str = ""
     tenant: str = ""
     client_id: str = ""
-    credential: str = "secret"  # one of CREDENTIAL_CODES
+    credential: str = DEFAULT_CREDENTIAL  # a key of CREDENTIALS
     has_secret: bool = False  # a client secret (oauth2) or password (smtp_basic) is stored
     has_private_key: bool = False  # a test certificate's private key is stored (JWT bearer tests)
     certificate_thumbprint: str = ""

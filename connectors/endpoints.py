@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from connectors.clouds import cloud_for
+from connectors.clouds import cloud_for, microsoft_cloud_of_host
 from connectors.config import MailConfig
+from connectors.plan import Expectations
 
 CLIENT_SUBMISSION_OPTIONS = frozenset({"oauth2", "smtp_basic"})
 MX_OPTIONS = frozenset({"direct_send", "relay_connector"})
@@ -23,7 +24,7 @@ UPSTREAM_OPTIONS = ("relay_connector", "direct_send", "oauth2", "smtp_basic")
 class Endpoint(NamedTuple):
     host: str  # "" when it can't be known yet (e.g. no sender domain for the MX endpoint)
     port: int
-    tls: str  # one of connectors.config.TLS_CODES
+    tls: str  # a key of connectors.config.TLS_MODES
 
 
 def effective_endpoint(config: MailConfig) -> Endpoint:
@@ -53,6 +54,44 @@ def effective_endpoint(config: MailConfig) -> Endpoint:
     if config.option == "relay_server":
         return Endpoint(config.smtp_host, config.smtp_port or RELAY_PORT, config.tls or "opportunistic")
     raise ValueError(f"unknown option {config.option!r}")
+
+
+def submission_expectations(config: MailConfig, *, auth: str, credential: str, expiry_required: bool) -> Expectations:
+    """Client submission (oauth2, smtp_basic): Exchange Online's own host, TLS required, SMTP AUTH."""
+    host, port, tls = effective_endpoint(config)
+    return Expectations(
+        host=host,
+        port=port,
+        tls=tls,
+        documented_host=cloud_for(config.cloud).smtp_host,
+        auth=auth,
+        credential=credential,
+        expiry_required=expiry_required,
+    )
+
+
+def mx_expectations(config: MailConfig) -> Expectations:
+    """Direct Send and relay connectors: the tenant's MX endpoint, no AUTH, trusted by the egress IP."""
+    host, port, tls = effective_endpoint(config)
+    cloud = cloud_for(config.cloud)
+    documented = cloud.mx_endpoint(config.sender_domain) if config.sender_domain else cloud.smtp_host
+    return Expectations(host=host, port=port, tls=tls, documented_host=documented, tls_mandatory=False, ip_bound=True)
+
+
+def relay_expectations(config: MailConfig) -> Expectations:
+    """A relay server the customer runs: any host (an internal one may be private, unless it is one of
+    Microsoft's), and old TLS only warns because the relay still carries the mail."""
+    host, port, tls = effective_endpoint(config)
+    return Expectations(
+        host=host,
+        port=port,
+        tls=tls,
+        microsoft_host=False,
+        documented_host=cloud_for(config.cloud).smtp_host,
+        private_host_ok=microsoft_cloud_of_host(host) is None,
+        tls_mandatory=False,
+        old_tls_tolerated=True,
+    )
 
 
 def upstream_option(config: MailConfig) -> str:

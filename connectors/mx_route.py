@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from connectors import domain_auth
 from connectors.addresses import domain_of, egress_ip_problem, is_ip_literal
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
-from connectors.endpoints import effective_endpoint
+from connectors.endpoints import effective_endpoint, mx_expectations
 from connectors.guide import Command, Step, Value, Where, say
 from connectors.placeholders import placeholder, sender_domain_or_placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.problems import Problem, warning
 from connectors.rules import (
     malformed_values,
@@ -27,7 +28,7 @@ from connectors.rules import (
 )
 from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node, strust_root, tls_client_parameters
 from connectors.smtp_chain import connection_checks, egress_ip, envelope_and_send
-from connectors.spf import build_spf
+from connectors.spf import build_spf, is_spf, unquote
 
 
 def common_problems(config: MailConfig, *, tls_required: bool) -> list[Problem]:
@@ -102,7 +103,7 @@ def mx_endpoint(config: MailConfig) -> Step:
         title=f"Look up the MX endpoint of {domain}",
         why="SAP delivers straight to the tenant's inbound servers; the domain's MX target is their address.",
         values=(
-            say("Admin center", cloud.m365_admin_center),
+            say("Admin center", cloud.flagged("m365_admin_center")),
             say("Path", f"Settings → Domains → {domain} → DNS records → MX → Points to address"),
             Value("Expected MX endpoint", computed),
             Value("Port", str(cloud.mx_port)),
@@ -111,6 +112,10 @@ def mx_endpoint(config: MailConfig) -> Step:
         notes=(
             "If the admin center shows another target (newer tenants can get one ending in mx.microsoft), "
             "use that value and enter it in the SMTP host field.",
+            f"If {domain} is a subdomain without an MX record of its own, Exchange Online gives it an endpoint only "
+            "when it is an accepted domain. Otherwise use the MX endpoint of its accepted parent domain as smart "
+            "host, and add the subdomain as an accepted domain or send from an address of the parent (550 5.7.64 "
+            "otherwise); the dns.mx check tells which case applies.",
         ),
     )
 
@@ -134,8 +139,15 @@ def spf(config: MailConfig, existing_spf: str | Sequence[str] | None) -> Step:
             "domain has one, merge the terms above into it instead of adding a second record (two SPF "
             "records break SPF for the whole domain); the spf.record check shows the current one.",
         )
-    notes.append(
-        f"The record needs {result.lookups} DNS lookup(s) of the 10 SPF allows (its own terms; included records add theirs)."
+    current: list[Value] = []
+    if existing_spf is not None:
+        # The portal read the live record: show it beside the merged one.
+        texts = [existing_spf] if isinstance(existing_spf, str) else list(existing_spf)
+        published = " | ".join(unquote(text) for text in texts if is_spf(text))
+        current.append(Value("Current record", published) if published else say("Current record", "none published"))
+    lookups = say(
+        "DNS lookups",
+        f"{result.lookups} of the 10 SPF allows (its own terms; the records it includes add theirs)",
     )
     return Step(
         key="dns.spf",
@@ -149,7 +161,9 @@ def spf(config: MailConfig, existing_spf: str | Sequence[str] | None) -> Step:
             Value("Name", domain),
             Value("Type", "TXT"),
             Value("Value", record),
+            *current,
             Value("Added", ", ".join(result.added) or "nothing — the record already covers it"),
+            lookups,
         ),
         command=Command("dns", f"{domain}. 3600 IN TXT {zone}"),
         check="spf.egress_ip",
@@ -158,20 +172,7 @@ def spf(config: MailConfig, existing_spf: str | Sequence[str] | None) -> Step:
 
 
 def dmarc(config: MailConfig) -> Step:
-    domain = sender_domain_or_placeholder(config)
-    return Step(
-        key="dns.dmarc",
-        where=Where.DNS,
-        title=f"Make sure {domain} has a DMARC record",
-        why="Receivers apply the domain's DMARC policy to SAP's mail; none at all makes the domain easy to spoof and mail less trusted.",
-        values=(
-            Value("Name", f"_dmarc.{domain}"),
-            Value("Type", "TXT"),
-            Value("Minimal value if none exists", "v=DMARC1; p=none"),
-        ),
-        check="dmarc.record",
-        notes=("Tighten to p=quarantine or p=reject once the reports show all legitimate senders pass.",),
-    )
+    return domain_auth.dmarc(config)
 
 
 def blocklists(config: MailConfig) -> Step:
@@ -189,7 +190,7 @@ def blocklists(config: MailConfig) -> Step:
     )
 
 
-def sap_steps(config: MailConfig, *, why_node: str, client_certificate: str = "") -> tuple[Step, ...]:
+def sap_steps(config: MailConfig, *, why_node: str, path: str, client_certificate: str = "") -> tuple[Step, ...]:
     """``client_certificate``: the name a certificate-based connector matches; SAP must present it."""
     host, port, tls = effective_endpoint(config)
     node_host = host or placeholder("sender")
@@ -201,10 +202,10 @@ def sap_steps(config: MailConfig, *, why_node: str, client_certificate: str = ""
     )
     return (
         *sap_prerequisites(),
-        tls_client_parameters(),
+        tls_client_parameters(config.cloud, submission=False),
         *trust,
         scot_relay_node(config, host=node_host, port=port, tls=tls, why=why_node, client_identity=identity),
-        *sap_finish(config),
+        *sap_finish(config, path),
     )
 
 
@@ -216,7 +217,7 @@ def recipient_outside_domain(config: MailConfig) -> bool:
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
     """Direct Send and relay connectors reach the same MX endpoint: one plan for both."""
     dns_host, *reach = connection_checks()
-    return (
+    checks = (
         dns_host,
         PlannedCheck("dns.mx"),
         *reach,
@@ -227,3 +228,4 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
         PlannedCheck("dmarc.record"),
         PlannedCheck("dnsbl.egress_ip", after=("egress.ip",)),
     )
+    return expecting(mx_expectations(config), checks)

@@ -22,14 +22,27 @@ def cloud_notices(config: MailConfig) -> list[Notice]:
             )
         ]
     if not cloud.confirmed:
+        values = "; ".join(f"{CLOUD_VALUE_LABELS[name]} {getattr(cloud, name)}" for name in cloud.unconfirmed)
         return [
             Notice(
                 "warning",
-                f"Some {cloud.label} endpoints (SMTP host, MX suffix) come from secondary sources. "
-                "Compare them with your tenant's admin center; every host can be overridden in the setup.",
+                f"Not confirmed by Microsoft's documentation for {cloud.label}: {values}. These come from "
+                "secondary sources: compare them with your tenant's admin center; the SMTP host can be "
+                "overridden in the setup.",
             )
         ]
     return []
+
+
+CLOUD_VALUE_LABELS = {
+    "smtp_host": "SMTP host",
+    "scope": "token scope",
+    "mx_suffix": "MX endpoint suffix",
+    "spf_include": "SPF include",
+    "exchange_admin_center": "Exchange admin center",
+    "entra_admin_center": "Entra admin center",
+    "m365_admin_center": "Microsoft 365 admin center",
+}
 
 
 def expiry_notices(config: MailConfig, today: date) -> list[Notice]:

@@ -57,10 +57,18 @@ class Option:
     validate: ValidateFunction
     plan: PlanFunction
     steps: StepsFunction
+    secret: str = ""  # what its write-only secret is called ("client secret", "password"); "" = none
+    retiring: bool = False  # Microsoft is switching it off: systems on it count as not moved yet
 
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(item.name for item in self.fields)
+
+    @property
+    def signs_in_with_credential(self) -> bool:
+        """Its ``credential`` field chooses what it signs in with, a secret or a certificate (OAuth 2.0). A
+        relay connector's credential says how Exchange recognises the connection instead: it signs in with nothing."""
+        return bool(self.secret) and "credential" in self.field_names
 
     @property
     def required_fields(self) -> tuple[str, ...]:

@@ -92,6 +92,11 @@ def shell_word(value: str) -> str:
     return shlex.quote(refuse_unsafe(value, "the shell"))
 
 
+def shell_command(words: list[str] | tuple[str, ...]) -> str:
+    """A command line of ``words``, each one shell word (``shell_word``)."""
+    return " ".join(shell_word(word) for word in words)
+
+
 def sap_field(value: str) -> str:
     """``value`` for a SAP GUI field: unchanged once it is known to be safe."""
     return refuse_unsafe(value, "a SAP field")

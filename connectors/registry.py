@@ -1,6 +1,7 @@
 """The one explicit registry of connection options — no discovery, no plugins.
 
-Pages, diagnostics and commands go through here:
+This is the options' vocabulary: codes, labels and order come from here (the model's choices,
+the forms, the import, the dashboard). Pages, diagnostics and commands go through here:
 
 - ``OPTIONS[code]`` — the Option (label, fields, ``validate``, ``plan``, ``steps``);
 - ``plan_for(config, send_to=...)`` — the checks the diagnostics run;
@@ -33,7 +34,12 @@ OPTIONS: dict[str, Option] = {
     )
 }
 
-OPTION_CHOICES: tuple[tuple[str, str], ...] = tuple((code, option.label) for code, option in OPTIONS.items())
+DEFAULT_OPTION = oauth2.CODE  # what a new setup starts with: Microsoft's recommended way
+
+
+def option_choices() -> list[tuple[str, str]]:
+    """(code, label) of every registered option, read when asked (the model's choices call it)."""
+    return [(code, option.label) for code, option in OPTIONS.items()]
 
 
 def option_for(code: str) -> Option:
@@ -47,7 +53,8 @@ def option_for(code: str) -> Option:
 def validate(config: MailConfig) -> list[Problem]:
     """All problems of a setup. An unknown option yields its error plus the shape checks."""
     if config.option not in OPTIONS:
-        return malformed_values(config) or [error("option", f"Unknown option '{config.option}'.")]
+        unknown = error("option", f"Unknown option '{config.option}'; choose one of {', '.join(OPTIONS)}.")
+        return [unknown, *malformed_values(config)]
     return OPTIONS[config.option].validate(config)
 
 

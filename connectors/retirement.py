@@ -1,8 +1,9 @@
 """Microsoft's retirement of Basic authentication for SMTP AUTH: milestones as data.
 
-Dates move (they already did twice), so they are data with a source. The portal passes its
-``PORTAL_BASIC_AUTH_MILESTONES`` setting (a JSON list of ``{"date", "what", "source"}``) through
-``parse_milestones``; without it the defaults below apply, taken from reference/exchange-online.md.
+Dates move (they already did twice), so they are data with a source. The portal's
+``PORTAL_BASIC_AUTH_MILESTONES`` setting (a JSON list of ``{"date", "what", "source"}``) becomes
+milestones through ``configured_milestones`` only; unset or empty, the defaults below apply, taken
+from reference/exchange-online.md. One rule for "none given" everywhere: ``or_default``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,19 @@ def parse_milestones(items: Iterable[Mapping[str, str]]) -> tuple[Milestone, ...
     return tuple(sorted(milestones, key=lambda milestone: milestone.date))
 
 
+def or_default(milestones: Sequence[Milestone] | None) -> tuple[Milestone, ...]:
+    """The milestones given, or Microsoft's announced ones when none are."""
+    return tuple(milestones) if milestones else DEFAULT_MILESTONES
+
+
+def configured_milestones(setting: Iterable[Mapping[str, str]] | None) -> tuple[Milestone, ...]:
+    """What PORTAL_BASIC_AUTH_MILESTONES gives: parsed and sorted, the defaults when unset or empty.
+
+    Raises ValueError naming the malformed milestone.
+    """
+    return or_default(parse_milestones(setting or ()))
+
+
 def next_milestone(milestones: Sequence[Milestone], today: date) -> Milestone | None:
     upcoming = [milestone for milestone in milestones if milestone.date >= today]
     return min(upcoming, key=lambda milestone: milestone.date) if upcoming else None
@@ -65,7 +79,7 @@ def next_milestone(milestones: Sequence[Milestone], today: date) -> Milestone | 
 
 def retirement_summary(milestones: Sequence[Milestone] | None = None, today: date | None = None) -> str:
     """One paragraph: what happens next and when, for every smtp_basic output."""
-    chosen = tuple(milestones) if milestones else DEFAULT_MILESTONES
+    chosen = or_default(milestones)
     today = today or date.today()
     upcoming = next_milestone(chosen, today)
     if upcoming is None:

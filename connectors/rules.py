@@ -22,14 +22,15 @@ from connectors.addresses import (
     tenant_problem,
 )
 from connectors.clouds import CLOUDS, cloud_for, microsoft_cloud_of_host, microsoft_cloud_of_tenant
-from connectors.config import CREDENTIAL_CODES, OPTION_CODES, TLS_CODES, MailConfig
+from connectors.config import CREDENTIALS, TLS_MODES, MailConfig
 from connectors.guide import Guide
 from connectors.option import StepsFunction
 from connectors.placeholders import FIELD_LABELS
 from connectors.problems import Problem, error, warning
-from connectors.products import is_btp_abap, is_managed_by_sap, product_label
+from connectors.products import is_managed_by_sap
 from connectors.quoting import describe_character, unsafe_character
 from connectors.retirement import Milestone
+from connectors.sap_cloud import refusal
 
 _CONFIG_FIELDS = frozenset(item.name for item in dataclasses.fields(MailConfig))
 # Fields that never reach generated text: free text there (a multi-line description) is fine.
@@ -43,6 +44,8 @@ def reaches_generated_text(field: str) -> bool:
 
 def malformed_values(config: MailConfig) -> list[Problem]:
     """Values that are wrong whatever the option: the only rules that block a save or import.
+
+    An unknown option is the registry's to report (``connectors.registry.validate``).
 
     A value with an unsafe character gets that one error and no other rule's message, which would
     echo it.
@@ -129,14 +132,14 @@ def _refused_guide(config: MailConfig, code: str, label: str, problems: list[Pro
 
 def _shape_problems(config: MailConfig) -> list[Problem]:
     problems: list[Problem] = []
-    if config.option not in OPTION_CODES:
-        problems.append(error("option", f"Unknown option '{config.option}'; choose one of {', '.join(OPTION_CODES)}."))
     if config.cloud and config.cloud not in CLOUDS:
         problems.append(error("cloud", f"Unknown Microsoft cloud '{config.cloud}'; choose one of {', '.join(CLOUDS)}."))
-    if config.tls and config.tls not in TLS_CODES:
-        problems.append(error("tls", f"Unknown TLS mode '{config.tls}'; choose one of {', '.join(TLS_CODES)}."))
-    if config.credential and config.credential not in CREDENTIAL_CODES:
-        problems.append(error("credential", f"Unknown credential '{config.credential}'; use secret or certificate."))
+    if config.tls and config.tls not in TLS_MODES:
+        problems.append(error("tls", f"Unknown TLS mode '{config.tls}'; choose one of {', '.join(TLS_MODES)}."))
+    if config.credential and config.credential not in CREDENTIALS:
+        problems.append(
+            error("credential", f"Unknown credential '{config.credential}'; use {' or '.join(CREDENTIALS)}.")
+        )
     for name in ("sender", "mailbox", "test_recipient"):
         address = getattr(config, name)
         if address and not is_email(address):
@@ -189,20 +192,15 @@ def missing(config: MailConfig, fields: Iterable[str], why: str) -> list[Problem
 
 
 def product_rules(config: MailConfig) -> list[Problem]:
+    """Products without SAP GUI: an option they cannot use is refused with the reason (sap_cloud)."""
+    if reason := refusal(config):
+        return [warning("option", reason)]
     if is_managed_by_sap(config.product):
         return [
             warning(
                 "product",
-                "S/4HANA Cloud Public Edition: SAP operates the mail integration with Exchange Online; "
-                "there is nothing to configure on the SAP side. Recorded here for inventory only.",
-            )
-        ]
-    if is_btp_abap(config.product) and config.option != "oauth2":
-        return [
-            warning(
-                "option",
-                f"{product_label(config.product)} sends mail through communication arrangement "
-                "SAP_COM_0548 with OAuth 2.0 (JWT bearer); choose the oauth2 option.",
+                "S/4HANA Cloud Public Edition has no SAP GUI and no profile access: SAP manages the SMTP OAuth 2.0 "
+                "configuration for your tenant, or SAP's own mail server sends. The guide lists your part.",
             )
         ]
     return []

@@ -34,7 +34,7 @@ def egress_ip() -> PlannedCheck:
 
 
 def domain_records() -> tuple[PlannedCheck, ...]:
-    return (PlannedCheck("spf.record"), PlannedCheck("dmarc.record"))
+    return (PlannedCheck("spf.record"), PlannedCheck("dmarc.record"), PlannedCheck("dkim.record"))
 
 
 def keys(plan: tuple[PlannedCheck, ...]) -> tuple[str, ...]:

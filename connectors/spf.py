@@ -132,31 +132,77 @@ def build_spf(
     new_all: str = DEFAULT_ALL,
 ) -> SpfResult:
     """Merge ``existing`` (one TXT value, all of a domain's TXT values, or None) with ``ips`` and
-    ``include:<include>``. Non-SPF TXT values are ignored."""
+    ``include:<include>``. Non-SPF TXT values are ignored.
+
+    The phases: find the SPF records, split their terms, add the IPs, add the include, choose the
+    ending (``all`` or ``redirect=``), then put the record together and count its lookups.
+    """
+    notes: list[str] = []
+    records = _spf_records(existing, notes)
+    terms = _split_terms(records)
+    lookups_before = count_lookups(" ".join(["v=spf1", *terms.mechanisms, *terms.modifiers])) if records else 0
+    added = _add_ips(terms.mechanisms, ips, notes) + _add_include(terms, include, notes)
+    all_term = _ending(terms, new_all, notes, merged=bool(records))
+    record = " ".join(["v=spf1", *terms.mechanisms, *([all_term] if all_term else []), *terms.modifiers])
+    lookups = count_lookups(record)
+    notes.extend(_lookup_notes(lookups, lookups_before, terms.mechanisms + terms.modifiers, include))
+    if len(record) > TXT_STRING_MAX:
+        notes.append(
+            f"The record is {len(record)} characters: publish it as several quoted strings of at "
+            "most 255 characters in one TXT record (the zone value shown does that)."
+        )
+    return SpfResult(
+        record=record,
+        lookups=lookups,
+        added=tuple(added),
+        notes=tuple(notes),
+        lookups_before=lookups_before,
+        existing_records=len(records),
+    )
+
+
+@dataclass
+class _Terms:
+    """The terms of the records being merged, sorted by kind; the phases change them in place."""
+
+    mechanisms: list[str] = field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)
+    all_terms: list[str] = field(default_factory=list)
+
+    @property
+    def redirect(self) -> str | None:
+        return next((m for m in self.modifiers if term_name(m) == "redirect"), None)
+
+
+def _spf_records(existing: str | Sequence[str] | None, notes: list[str]) -> list[str]:
+    """The SPF records among the TXT values given; several of them is a note (and get merged)."""
     texts = [existing] if isinstance(existing, str) else list(existing or ())
     records = [unquote(text).strip() for text in texts if text and is_spf(text)]
-    notes: list[str] = []
     if len(records) > 1:
         notes.append(
             f"The domain has {len(records)} SPF records; receivers then fail SPF for every "
             "message (permerror). Publish only the merged record below and delete the others."
         )
+    return records
 
-    mechanisms: list[str] = []
-    modifiers: list[str] = []
-    all_terms: list[str] = []
+
+def _split_terms(records: Sequence[str]) -> _Terms:
+    """Mechanisms (each once), modifiers (the first of each name) and the ``all`` terms, in order."""
+    terms = _Terms()
     for record in records:
         for term in record.split()[1:]:
             if term_name(term) == "all" and not is_modifier(term):
-                all_terms.append(term)
+                terms.all_terms.append(term)
             elif is_modifier(term):
-                if term_name(term) not in {term_name(m) for m in modifiers}:
-                    modifiers.append(term)
-            elif term.lower() not in {m.lower() for m in mechanisms}:
-                mechanisms.append(term)
-    lookups_before = count_lookups(" ".join(["v=spf1", *mechanisms, *modifiers])) if records else 0
+                if term_name(term) not in {term_name(m) for m in terms.modifiers}:
+                    terms.modifiers.append(term)
+            elif term.lower() not in {m.lower() for m in terms.mechanisms}:
+                terms.mechanisms.append(term)
+    return terms
 
-    added: list[str] = []
+
+def _add_ips(mechanisms: list[str], ips: Sequence[str], notes: list[str]) -> list[str]:
+    """ip4:/ip6: terms for the addresses not covered yet, placed after the existing ones."""
     new_ip_terms: list[str] = []
     for address in ips:
         try:
@@ -172,26 +218,34 @@ def build_spf(
     if new_ip_terms:
         last_ip = max((i for i, term in enumerate(mechanisms) if term_name(term) in {"ip4", "ip6"}), default=-1)
         mechanisms[last_ip + 1 : last_ip + 1] = new_ip_terms
-        added.extend(new_ip_terms)
+    return new_ip_terms
 
-    if include:
-        include_term = f"include:{include}"
-        present = any(term_name(m) == "include" and m.split(":", 1)[1].lower() == include.lower() for m in mechanisms)
-        redirect_target = next((m.split("=", 1)[1].lower() for m in modifiers if term_name(m) == "redirect"), "")
-        if not present and redirect_target != include.lower():
-            mechanisms.append(include_term)
-            added.append(include_term)
-            if redirect_target:
-                notes.append(
-                    f"If {redirect_target} already includes {include}, leave {include_term} out "
-                    "here: it would cost a second lookup for the same servers."
-                )
 
-    redirect = next((m for m in modifiers if term_name(m) == "redirect"), None)
-    all_term = _chosen_all(all_terms, notes)
+def _add_include(terms: _Terms, include: str | None, notes: list[str]) -> list[str]:
+    """``include:<include>`` unless the record has it, or redirects to it, already."""
+    if not include:
+        return []
+    include_term = f"include:{include}"
+    present = any(term_name(m) == "include" and m.split(":", 1)[1].lower() == include.lower() for m in terms.mechanisms)
+    redirect_target = terms.redirect.split("=", 1)[1].lower() if terms.redirect else ""
+    if present or redirect_target == include.lower():
+        return []
+    terms.mechanisms.append(include_term)
+    if redirect_target:
+        notes.append(
+            f"If {redirect_target} already includes {include}, leave {include_term} out "
+            "here: it would cost a second lookup for the same servers."
+        )
+    return [include_term]
+
+
+def _ending(terms: _Terms, new_all: str, notes: list[str], *, merged: bool) -> str | None:
+    """The record's ``all`` term (None when ``redirect=`` ends it), with what to know about it."""
+    redirect = terms.redirect
+    all_term = _chosen_all(terms.all_terms, notes)
     if all_term is None and redirect is None:
         all_term = new_all
-        if records:
+        if merged:
             notes.append(f"The existing record had neither an all term nor redirect=; {new_all} was added.")
     elif redirect is not None and all_term is None:
         notes.append(
@@ -204,24 +258,7 @@ def build_spf(
         notes.append(f"'{all_term}' lets any server on the internet send as this domain; use ~all or -all.")
     elif all_term and all_term.lower() == "?all":
         notes.append("'?all' is neutral: receivers give failing mail no penalty; prefer ~all or -all.")
-
-    terms = ["v=spf1", *mechanisms, *([all_term] if all_term else []), *modifiers]
-    record = " ".join(terms)
-    lookups = count_lookups(record)
-    notes.extend(_lookup_notes(lookups, lookups_before, mechanisms + modifiers, include))
-    if len(record) > TXT_STRING_MAX:
-        notes.append(
-            f"The record is {len(record)} characters: publish it as several quoted strings of at "
-            "most 255 characters in one TXT record (the zone value shown does that)."
-        )
-    return SpfResult(
-        record=record,
-        lookups=lookups,
-        added=tuple(added),
-        notes=tuple(notes),
-        lookups_before=lookups_before,
-        existing_records=len(records),
-    )
+    return all_term
 
 
 def _covering_term(term: str, mechanisms: Sequence[str]) -> str | None:

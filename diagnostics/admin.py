@@ -31,7 +31,7 @@ class CheckResultInline(admin.TabularInline):
 
 @admin.register(DiagnosticRun)
 class DiagnosticRunAdmin(ReadOnlyAdmin):
-    list_display = ("id", "system", "option", "state", "verdict", "trigger", "created_at", "worker")
+    list_display = ("id", "system", "option", "state", "verdict", "trigger", "created_at", "worker", "attempts")
     list_filter = ("state", "verdict", "trigger")
     inlines = [CheckResultInline]
 

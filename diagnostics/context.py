@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +17,7 @@ import dns.resolver
 
 from connectors.clouds import Cloud, cloud_for
 from connectors.config import MailConfig
+from connectors.plan import Expectations, PlannedCheck
 from connectors.retirement import DEFAULT_MILESTONES, Milestone
 
 from .findings import Finding
@@ -70,7 +71,8 @@ class Target:
 
 
 class RunContext:
-    """Shared state of one diagnosis: finished findings, lazily built resources, cancellation.
+    """Shared state of one diagnosis: what each check must expect, finished findings, lazily built
+    resources, cancellation.
 
     Checks of the SMTP chain share one connection through ``shared`` (key "smtp"): a run holds
     one SMTP connection per mailbox, as Exchange Online allows only three and SAP needs them.
@@ -81,9 +83,19 @@ class RunContext:
         self.env = env
         self.cancelled = threading.Event()
         self.shared: dict[str, Any] = {}
+        self._expected: dict[str, Expectations] = {}
         self._findings: dict[str, Finding] = {}
         self._closers: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+
+    # -- what the plan says each check must expect -------------------------------------------
+    def use_plan(self, plan: Iterable[PlannedCheck]) -> None:
+        """Take each planned check's expectations (the engine does this before the first check)."""
+        self._expected = {item.key: item.expect for item in plan}
+
+    def expect(self, key: str) -> Expectations:
+        """What check ``key`` must expect of the route; Exchange Online's strict defaults outside a plan."""
+        return self._expected.get(key) or Expectations()
 
     # -- findings of earlier checks -------------------------------------------------------
     def record(self, finding: Finding) -> None:

@@ -35,6 +35,7 @@ def run_plan(
     max_workers: int = 6,
 ) -> list[Finding]:
     """Run every planned check once; return the findings in plan order."""
+    ctx.use_plan(plan)
     order = list(dict.fromkeys(item.key for item in plan))  # a key planned twice runs once
     waiting = {item.key: tuple(dep for dep in item.after if dep in order) for item in plan}
     findings: dict[str, Finding] = {}

@@ -8,11 +8,21 @@ from typing import Any
 
 
 class Status(StrEnum):
+    """A check's outcome: the one definition (CheckResult stores these values with these labels)."""
+
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
     ERROR = "error"  # our side broke (a bug, a missing dependency), not the system under test
     SKIPPED = "skipped"  # not applicable, or a dependency failed (the summary says which)
+
+    @property
+    def label(self) -> str:
+        return "warning" if self is Status.WARN else self.value
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [(status.value, status.label) for status in Status]
 
 
 @dataclass(frozen=True)

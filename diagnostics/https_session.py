@@ -8,35 +8,40 @@ an in-memory SSL context (system store plus the extra bundle; no CA file written
 every request with the timeout, and — given ``resolve`` — looks host names up through the run's
 resolver (PORTAL_DNS_NAMESERVERS) instead of the operating system's. Behind a proxy only the
 proxy's name is looked up here; the proxy resolves the login host.
+
+All of it goes through requests' transport adapter, the extension point requests documents for
+subclassing (``send``, ``init_poolmanager``, ``proxy_manager_for``, ``cert_verify``,
+``build_connection_pool_key_attributes``): the adapter resolves the name itself, sends the request
+to the address with the name in the Host header, and has urllib3 verify the certificate against
+the name through its ``server_hostname`` pool argument. Nothing of urllib3 is overridden.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import socket
 import ssl
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import dns.exception
+import dns.resolver
 import msal
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.poolmanager import PoolManager
-from urllib3.util import connection
+from requests.models import PreparedRequest
+from requests.utils import select_proxy
+from urllib3.exceptions import NewConnectionError
 
 Resolve = Callable[[str], list[str]]  # host name -> addresses; raises dns.exception.DNSException
 MAX_ADDRESSES = 3  # as tcp.connect: a few addresses, each may cost a full timeout
 
 
-class HostUnresolved(NameResolutionError):
+class HostUnresolved(OSError):
     """The run's resolver could not resolve ``name`` (``error``: dnspython's NXDOMAIN, Timeout...)."""
 
-    def __init__(self, name: str, conn: HTTPConnection, error: dns.exception.DNSException) -> None:
-        super().__init__(name, conn, socket.gaierror(socket.EAI_NONAME, f"{type(error).__name__}: {error}"))
+    def __init__(self, name: str, error: dns.exception.DNSException) -> None:
+        super().__init__(f"{name} could not be resolved: {type(error).__name__}: {error}")
         self.name = name
         self.error = error
 
@@ -53,47 +58,19 @@ def literal_addresses(name: str) -> list[str] | None:
     return None
 
 
-class _ResolvingConnection(HTTPConnection):
-    """Connects to the addresses ``resolve`` gives; ``host`` stays the name (Host header, SNI, certificate)."""
-
-    resolve: Resolve  # set on the per-session subclass
-
-    def _new_conn(self) -> socket.socket:
-        name = self._dns_host  # the target, or the proxy when there is one
-        addresses = literal_addresses(name)
-        if addresses is None:
-            try:
-                addresses = self.resolve(name)
-            except dns.exception.DNSException as exc:
-                raise HostUnresolved(name, self, exc) from exc
-        failure: OSError | None = None
-        for address in addresses[:MAX_ADDRESSES]:
-            try:
-                return connection.create_connection(
-                    (address, self.port),
-                    self.timeout,
-                    source_address=self.source_address,
-                    socket_options=self.socket_options,
-                )
-            except TimeoutError as exc:  # a filtered address: don't spend another timeout on the next one
-                raise ConnectTimeoutError(
-                    self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
-                ) from exc
-            except OSError as exc:
-                failure = exc
-        raise NewConnectionError(self, f"Failed to establish a new connection: {failure}") from failure
+def _with_host(url: str, address: str) -> str:
+    """``url`` with its host replaced by ``address`` (user info and port kept)."""
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    host = f"[{address}]" if ":" in address else address
+    netloc = (f"{userinfo}@" if userinfo else "") + host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _pool_classes(resolve: Resolve) -> dict[str, type[HTTPConnectionPool]]:
-    """urllib3 pool classes whose connections resolve through ``resolve``."""
-    http_conn = type("ResolvingHTTPConnection", (_ResolvingConnection,), {"resolve": staticmethod(resolve)})
-    https_conn = type(
-        "ResolvingHTTPSConnection", (_ResolvingConnection, HTTPSConnection), {"resolve": staticmethod(resolve)}
-    )
-    return {
-        "http": type("ResolvingHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
-        "https": type("ResolvingHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
-    }
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the connection itself failed (refused, unreachable): the request never left."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 class _TrustingAdapter(HTTPAdapter):
@@ -101,29 +78,77 @@ class _TrustingAdapter(HTTPAdapter):
 
     def __init__(self, context: ssl.SSLContext, resolve: Resolve | None) -> None:
         self._context = context
-        self._pool_classes = _pool_classes(resolve) if resolve else None
+        self._resolve = resolve
         super().__init__()
 
     def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
         super().init_poolmanager(connections, maxsize, block, ssl_context=self._context, **pool_kwargs)
-        self._install(self.poolmanager)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        fresh = proxy not in self.proxy_manager
-        manager = super().proxy_manager_for(proxy, ssl_context=self._context, **proxy_kwargs)
-        if fresh:
-            self._install(manager)
-        return manager
-
-    def _install(self, manager: PoolManager) -> None:
-        if self._pool_classes is not None:
-            manager.pool_classes_by_scheme = self._pool_classes
+        return super().proxy_manager_for(proxy, ssl_context=self._context, **proxy_kwargs)
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         # requests would point ca_certs at certifi's file, and urllib3 would load it into our context.
         super().cert_verify(conn, url, verify, cert)
         if verify:
             conn.ca_certs = conn.ca_cert_dir = None
+
+    def build_connection_pool_key_attributes(
+        self, request: PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        name = request.headers.get("Host", "")
+        if name and host_params["scheme"] == "https" and literal_addresses(host_params["host"] or ""):
+            # Sent to the address ``send`` resolved: TLS still names, and verifies, the host asked for.
+            pool_kwargs["server_hostname"] = name.rpartition(":")[0] or name
+        return host_params, pool_kwargs
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if self._resolve is None:
+            return super().send(request, **kwargs)
+        proxies = kwargs.get("proxies") or {}
+        proxy = select_proxy(request.url or "", proxies)
+        if proxy:  # only the proxy's name is ours to look up; the proxy resolves the login host
+            address = self._addresses(request, urlsplit(proxy).hostname or "")[0]
+            kwargs["proxies"] = {
+                key: _with_host(value, address) if value == proxy else value for key, value in proxies.items()
+            }
+            return super().send(request, **kwargs)
+        url = urlsplit(request.url or "")
+        if literal_addresses(url.hostname or "") is not None:
+            return super().send(request, **kwargs)
+        failure: requests.ConnectionError | None = None
+        for address in self._addresses(request, url.hostname or "")[:MAX_ADDRESSES]:
+            attempt = request.copy()
+            attempt.url = _with_host(request.url or "", address)
+            attempt.headers["Host"] = url.netloc.rpartition("@")[2]
+            try:
+                response = super().send(attempt, **kwargs)
+            except requests.ConnectionError as exc:
+                # Refused or unreachable: the request never left, so the next address may have it.
+                # A connect timeout is not tried again elsewhere: each costs a full timeout.
+                if isinstance(exc, requests.ConnectTimeout) or not _never_connected(exc):
+                    raise
+                failure = exc
+                continue
+            response.url, response.request = request.url or "", request
+            return response
+        assert failure is not None  # _addresses never returns an empty list
+        raise failure
+
+    def _addresses(self, request: PreparedRequest, name: str) -> list[str]:
+        """``name``'s addresses from the run's resolver; an unknown name is a ConnectionError(HostUnresolved)."""
+        addresses = literal_addresses(name)
+        if addresses is not None:
+            return addresses
+        assert self._resolve is not None
+        try:
+            addresses = self._resolve(name)
+        except dns.exception.DNSException as exc:
+            raise requests.ConnectionError(HostUnresolved(name, exc), request=request) from exc
+        if not addresses:
+            raise requests.ConnectionError(HostUnresolved(name, dns.resolver.NoAnswer()), request=request)
+        return addresses
 
 
 class BoundedSession(requests.Session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from portal.models import SapSystem
+from diagnostics.findings import Status, status_choices
 
 
 class DiagnosticRun(models.Model):
@@ -27,7 +27,8 @@ class DiagnosticRun(models.Model):
         SCHEDULE = "schedule", "schedule"
         API = "api", "API"
 
-    system = models.ForeignKey(SapSystem, on_delete=models.CASCADE, related_name="runs")
+    # By name: diagnostics never imports portal (the layers contract in pyproject.toml).
+    system = models.ForeignKey("portal.SapSystem", on_delete=models.CASCADE, related_name="runs")
     option = models.CharField(max_length=20)  # the option the run diagnosed (setups change)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True)
@@ -36,6 +37,11 @@ class DiagnosticRun(models.Model):
     send_to = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=200, blank=True)  # of the test message; empty: a generated one
     worker = models.CharField(max_length=200, blank=True)
+    # Who executes the run ("worker 4711@host <pid namespace> <token>" or "command …"), signs of life, and
+    # how often it was started: a run whose executor is gone is taken over or ended (runner.py).
+    claimed_by = models.CharField(max_length=300, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     zone = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -54,18 +60,19 @@ class DiagnosticRun(models.Model):
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.ABORTED)
 
+    @property
+    def is_queued(self) -> bool:
+        return self.state == self.State.QUEUED
+
+    @property
+    def is_aborted(self) -> bool:
+        return self.state == self.State.ABORTED
+
 
 class CheckResult(models.Model):
-    class Status(models.TextChoices):
-        PASS = "pass", "pass"
-        WARN = "warn", "warning"
-        FAIL = "fail", "fail"
-        ERROR = "error", "error"
-        SKIPPED = "skipped", "skipped"
-
     run = models.ForeignKey(DiagnosticRun, on_delete=models.CASCADE, related_name="results")
     key = models.CharField(max_length=40)
-    status = models.CharField(max_length=8, choices=Status.choices)
+    status = models.CharField(max_length=8, choices=status_choices)
     code = models.CharField(max_length=40, blank=True)
     summary = models.TextField()
     explanation = models.TextField(blank=True)
@@ -81,6 +88,10 @@ class CheckResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.status}"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == Status.PASS
 
 
 class TestSend(models.Model):

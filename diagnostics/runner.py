@@ -1,39 +1,57 @@
-"""The one diagnostics module that touches the ORM: builds the target from a system's mail setup,
-runs its option's plan and saves each result as it finishes."""
+"""The one diagnostics module that touches the ORM: runs a plan for a run row and saves each result as it
+finishes, and makes sure every run ends.
+
+It never reads a mail setup or decrypts a secret: the caller (portal) hands it the run's Target through
+``prepare``. A run being executed refreshes ``heartbeat_at`` every PORTAL_RUN_HEARTBEAT seconds; a run
+whose executor stopped (no heartbeat for three periods, or a process of this host that no longer
+exists) is taken over by the next delivery or sweep, or ended with a note that names who was lost.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
-from datetime import timedelta
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, transaction
-from django.db.models import Q
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from connectors.config import MailConfig
 from connectors.registry import OPTIONS
-from connectors.retirement import DEFAULT_MILESTONES, parse_milestones
-from diagnostics.context import Environment, RunContext, Target
+from diagnostics.context import DEFAULT_DNSBL_ZONES, Environment, RunContext, Target
 from diagnostics.engine import run_plan
 from diagnostics.findings import Finding, Status
+from diagnostics.milestones import configured_milestones
 from diagnostics.models import CheckResult, DiagnosticRun, TestSend
-from portal.crypto import SecretUnreadable
-from portal.models import MailSetup, SapSystem
 
 logger = logging.getLogger(__name__)
 
+State = DiagnosticRun.State
+MAX_ATTEMPTS = 3  # a run whose executor died this often is ended: it may be what kills them
+STALE_HEARTBEATS = 3  # missed heartbeats after which an executor counts as gone
 
-class NoMailSetup(Exception):
-    """The system has no mail setup, so there is nothing to diagnose."""
+WORKER, COMMAND = "worker", "command"
+
+
+class RunRefused(Exception):
+    """The run cannot start (no setup, an unreadable secret…); the message becomes the run's note."""
+
+
+Prepare = Callable[[DiagnosticRun], Target]
+Requeue = Callable[[DiagnosticRun], None]
 
 
 def environment(zone: str = "") -> Environment:
     """The diagnostics' view of the settings (PORTAL_*), for the worker running in ``zone``."""
-    milestones = DEFAULT_MILESTONES
-    if settings.PORTAL_BASIC_AUTH_MILESTONES:
-        milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES)
     return Environment(
         nameservers=settings.PORTAL_DNS_NAMESERVERS,
         extra_ca_bundle=settings.PORTAL_EXTRA_CA_BUNDLE,
@@ -41,134 +59,258 @@ def environment(zone: str = "") -> Environment:
         allow_loopback=settings.PORTAL_ALLOW_LOOPBACK_TARGETS,
         allowed_ports=settings.PORTAL_ALLOWED_PORTS,
         https_proxy=settings.PORTAL_HTTPS_PROXY,
-        dnsbl_zones=tuple(settings.PORTAL_DNSBL_ZONES),
-        milestones=milestones,
+        dnsbl_zones=tuple(settings.PORTAL_DNSBL_ZONES) or DEFAULT_DNSBL_ZONES,
+        milestones=configured_milestones(),
         timeout=float(settings.PORTAL_CHECK_TIMEOUT),
         worker=settings.PORTAL_WORKER_NAME,
         zone=zone,
     )
 
 
-def target_for(setup: MailSetup, *, send_to: str = "", subject: str = "") -> Target:
-    return Target(
-        config=setup.to_config(),
-        secret=setup.client_secret.reveal() or None,
-        private_key_pem=setup.private_key.reveal() or None,
-        certificate_pem=setup.certificate_pem or None,
-        send_to=send_to or None,
-        subject=subject or None,  # send.test makes one naming the system and the time
-    )
+# -- who executes a run ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Executor:
+    """The process executing a run: a Celery worker's or the diagnose command's, on some host."""
+
+    kind: str  # WORKER or COMMAND
+    host: str
+    pid: int
+    pid_space: str  # containers on one host name may each have their own process ids
+    token: str  # tells two claims of one process apart
+
+    @classmethod
+    def here(cls, kind: str) -> Executor:
+        return cls(kind, socket.gethostname(), os.getpid(), _pid_space(), uuid.uuid4().hex[:12])
+
+    @classmethod
+    def parse(cls, claim: str) -> Executor | None:
+        try:
+            kind, where, pid_space, token = claim.split(" ")
+            pid, host = where.split("@", 1)
+            return cls(kind, host, int(pid), pid_space, token)
+        except ValueError:
+            return None
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pid}@{self.host} {self.pid_space} {self.token}"
+
+    def is_gone(self) -> bool:
+        """True only when provable: the process ran here (this host, these process ids) and no longer
+        exists, or is a zombie its parent has not reaped yet. Elsewhere only the heartbeat can tell."""
+        if (self.host, self.pid_space) != (socket.gethostname(), _pid_space()):
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        try:
+            state = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            return False
+        return state in ("Z", "X")
 
 
-def _setup_of(system: SapSystem) -> MailSetup:
-    setup = MailSetup.objects.filter(system=system).first()
-    if setup is None:
-        raise NoMailSetup(f"{system} has no mail setup: add one before running the checks")
-    return setup
+def _pid_space() -> str:
+    """This process's pid namespace ("4026531836"); "-" where /proc does not say."""
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:[").removesuffix("]")
+    except OSError:
+        return "-"
+
+
+def heartbeat_period() -> float:
+    return float(settings.PORTAL_RUN_HEARTBEAT)
 
 
 def stale_after() -> timedelta:
-    """A claim older than the task's hard time limit (plus a margin) belongs to a dead worker."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    """A running run without a heartbeat for this long has lost its executor."""
+    return timedelta(seconds=heartbeat_period() * STALE_HEARTBEATS)
 
 
-def active_run(system: SapSystem, *, send_to: str = "") -> DiagnosticRun | None:
-    """A run of this system still queued or running (and not stale), that a new request can join."""
-    recent = timezone.now() - stale_after()
+def _last_sign_of_life(run: DiagnosticRun) -> datetime:
+    return run.heartbeat_at or run.started_at or run.created_at
+
+
+def is_orphaned(run: DiagnosticRun) -> bool:
+    """A running run whose executor is gone: silent for too long, or a process of this host that died."""
+    if run.state != State.RUNNING:
+        return False
+    if _last_sign_of_life(run) < timezone.now() - stale_after():
+        return True
+    executor = Executor.parse(run.claimed_by)
+    return executor is not None and executor.is_gone()
+
+
+def lost_note(run: DiagnosticRun) -> str:
+    """Who was lost, in words: a worker, or the diagnose command (which is never a worker's fault)."""
+    executor = Executor.parse(run.claimed_by)
+    where = f"process {executor.pid} on {executor.host}" if executor else "process unknown"
+    if executor and executor.kind == COMMAND:
+        return f"The diagnose command ({where}) was interrupted before the run finished; run it again."
     return (
-        DiagnosticRun.objects.filter(
-            system=system, send_to=send_to, state__in=(DiagnosticRun.State.QUEUED, DiagnosticRun.State.RUNNING)
-        )
-        .filter(Q(started_at__gte=recent) | Q(started_at__isnull=True, created_at__gte=recent))
-        .order_by("-created_at")
-        .first()
+        f"The worker {run.worker or '(unknown)'} ({where}) was lost during the run; it was started "
+        f"{run.attempts} times without finishing, so it was ended. Run the checks again."
     )
 
 
-def create_run(
-    system: SapSystem, *, trigger: str, user: Any = None, send_to: str = "", subject: str = ""
+# -- creating and joining runs --------------------------------------------------------------------
+def active_run(system_id: int, *, send_to: str = "") -> DiagnosticRun | None:
+    """A run of this system still queued or running with a live executor, that a new request can join."""
+    unfinished = DiagnosticRun.objects.filter(
+        system_id=system_id, send_to=send_to, state__in=(State.QUEUED, State.RUNNING)
+    ).order_by("-created_at")
+    return next((run for run in unfinished if not is_orphaned(run)), None)
+
+
+def open_run(
+    system_id: int,
+    config: MailConfig,
+    *,
+    trigger: str,
+    user: Any = None,
+    send_to: str = "",
+    subject: str = "",
+    requeue: Requeue | None = None,
 ) -> DiagnosticRun:
     """A queued run with its planned checks, so a page can show progress from the first second.
 
-    While a run of the system is still queued or running, that run is returned instead: a
-    second click must not open a second SMTP connection to the same mailbox (Exchange Online
-    allows three per mailbox, and SAP needs them) nor repeat a failing login.
+    While a run of the system is still queued or running, that run is returned instead: a second
+    click must not open a second SMTP connection to the same mailbox (Exchange Online allows three
+    per mailbox, and SAP needs them) nor repeat a failing login. A run whose executor is gone is
+    never joined: it is recovered first (queued again or ended).
     """
-    setup = _setup_of(system)
-    existing = active_run(system, send_to=send_to)
+    for run in DiagnosticRun.objects.filter(system_id=system_id, send_to=send_to, state=State.RUNNING):
+        if is_orphaned(run):
+            recover(run, requeue)
+    existing = active_run(system_id, send_to=send_to)
     if existing is not None:
         return existing
-    plan = OPTIONS[setup.option].plan(setup.to_config(), send_to=send_to or None)
+    plan = OPTIONS[config.option].plan(config, send_to=send_to or None)
     return DiagnosticRun.objects.create(
-        system=system,
-        option=setup.option,
+        system_id=system_id,
+        option=config.option,
         trigger=trigger,
         requested_by=user if getattr(user, "is_authenticated", False) else None,
         send_to=send_to,
         subject=subject if send_to else "",
-        zone=system.zone,
+        zone=config.zone,
         planned_checks=[item.key for item in plan],
     )
 
 
-def enqueue_run(run: DiagnosticRun) -> None:
-    """Hand the run to a worker of its zone once the run row is committed.
+# -- executing a run ------------------------------------------------------------------------------
+def execute_run(run_id: int, prepare: Prepare, *, kind: str = WORKER) -> DiagnosticRun | None:
+    """Claim a run and execute its plan here, saving each check as it finishes; None if not claimed.
 
-    Enqueuing an already queued run again is harmless: only one delivery can claim it.
+    Whatever happens, the run ends done or aborted (with the reason in ``note``): a page never polls
+    a run that no one will finish. A database error is handed back for a retry. A worker interrupted
+    by its own shutdown leaves the run to be taken over; the command interrupted ends it.
     """
-    from diagnostics.tasks import run_diagnosis_task
-
-    queue = run.system.queue if settings.PORTAL_ROUTE_BY_ZONE else "default"
-    transaction.on_commit(lambda: run_diagnosis_task.apply_async(args=[run.pk], queue=queue))
-
-
-def claim(run_id: int) -> bool:
-    """Only one worker may run a run: a duplicate delivery finds it no longer queued.
-
-    A run left "running" by a worker that died (its message is delivered again, acks_late) is
-    claimed anew once its claim is older than the task's time limit.
-    """
-    now = timezone.now()
-    claimable = Q(state=DiagnosticRun.State.QUEUED) | Q(
-        state=DiagnosticRun.State.RUNNING, started_at__lt=now - stale_after()
-    )
-    return bool(
-        DiagnosticRun.objects.filter(claimable, pk=run_id).update(
-            state=DiagnosticRun.State.RUNNING, started_at=now, worker=settings.PORTAL_WORKER_NAME
-        )
-    )
-
-
-def execute_run(run_id: int) -> DiagnosticRun | None:
-    """Run a claimed run's plan, saving each check as it finishes; returns None if already claimed.
-
-    Whatever happens, the run ends done or aborted (with the reason in ``note``): a page never
-    polls a run that no one will finish. Only a database error is handed back for a retry.
-    """
-    if not claim(run_id):
+    executor = Executor.here(kind)
+    run = _claim(run_id, executor)
+    if run is None:
         return None
-    run = DiagnosticRun.objects.select_related("system").get(pk=run_id)
-    _clear_results(run)  # a run claimed again after a dead worker starts from a clean slate
+    heartbeat = _Heartbeat(run.pk, str(executor))
+    heartbeat.start()
     try:
-        findings = _diagnose(run)
+        _clear_results(run)  # a run taken over after a lost executor starts from a clean slate
+        findings = _diagnose(run, prepare(run), heartbeat.lost)
     except OperationalError:
-        _requeue(run)  # the database broke, not the mail setup: let the task retry
+        _release(run, str(executor))  # the database broke, not the mail setup: let the task retry
         raise
-    except (NoMailSetup, SecretUnreadable) as exc:
-        return _abort(run, str(exc))
+    except RunRefused as exc:
+        return _end(run, str(executor), State.ABORTED, note=str(exc))
     except Exception as exc:  # noqa: BLE001 - a run must never stay "running"
         logger.exception("diagnostic run %s aborted by %s", run.pk, type(exc).__name__)
-        return _abort(run, f"The run stopped on an internal error ({type(exc).__name__}); run the checks again.")
-    return _finish(run, DiagnosticRun.State.DONE, verdict_of(findings))
+        note = f"The run stopped on an internal error ({type(exc).__name__}); run the checks again."
+        return _end(run, str(executor), State.ABORTED, note=note)
+    except BaseException:  # Ctrl-C (the diagnose command turns SIGTERM into one too), a worker's shutdown
+        if kind == COMMAND:
+            _end(run, str(executor), State.ABORTED, note=lost_note(run))
+        raise
+    finally:
+        heartbeat.stop()
+    return _end(run, str(executor), State.DONE, verdict=verdict_of(findings))
 
 
-def _diagnose(run: DiagnosticRun) -> list[Finding]:
-    setup = _setup_of(run.system)
-    plan = OPTIONS[setup.option].plan(setup.to_config(), send_to=run.send_to or None)
+def _claim(run_id: int, executor: Executor) -> DiagnosticRun | None:
+    """Only one process may run a run: a queued one, or one whose executor is gone (a takeover).
+
+    The update is conditional on what was read (state, claim and heartbeat), so of two processes
+    racing for the same run only one wins, and a live executor's fresh heartbeat keeps its run.
+    """
+    run = DiagnosticRun.objects.filter(pk=run_id).first()
+    if run is None or run.is_finished:
+        return None
+    if run.state == State.RUNNING:
+        if not is_orphaned(run):
+            return None  # a duplicate delivery: someone alive is on it
+        lost = Executor.parse(run.claimed_by)
+        if (lost and lost.kind == COMMAND) or run.attempts >= MAX_ATTEMPTS:
+            recover(run)  # ended, not taken over
+            return None
+    now = timezone.now()
+    claimed = _as_read(run).update(
+        state=State.RUNNING,
+        claimed_by=str(executor),
+        worker=settings.PORTAL_WORKER_NAME,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    run.refresh_from_db()
+    return run
+
+
+def _as_read(run: DiagnosticRun) -> Any:
+    """The run, only if nobody changed its state, claim or heartbeat since it was read."""
+    return DiagnosticRun.objects.filter(
+        pk=run.pk, state=run.state, claimed_by=run.claimed_by, heartbeat_at=run.heartbeat_at
+    )
+
+
+class _Heartbeat(threading.Thread):
+    """Refreshes the run's heartbeat while this process executes it; notices a lost claim.
+
+    A thread, because a check may wait a whole timeout without a result to save. Its own database
+    connection, closed when it stops.
+    """
+
+    def __init__(self, run_id: int, claim: str) -> None:
+        super().__init__(name=f"run-{run_id}-heartbeat", daemon=True)
+        self.run_id, self.claim = run_id, claim
+        self.stopped, self.lost = threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(heartbeat_period()):
+                try:
+                    mine = DiagnosticRun.objects.filter(pk=self.run_id, state=State.RUNNING, claimed_by=self.claim)
+                    if not mine.update(heartbeat_at=timezone.now()):
+                        self.lost.set()  # taken over (we were silent too long) or ended by someone else
+                        return
+                except DatabaseError:
+                    logger.warning("heartbeat of run %s not recorded", self.run_id, exc_info=True)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=1.0)  # a heartbeat stuck on a locked database must not hold the run's end
+
+
+def _diagnose(run: DiagnosticRun, target: Target, lost: threading.Event) -> list[Finding]:
+    plan = OPTIONS[target.config.option].plan(target.config, send_to=run.send_to or None)
     positions = {item.key: index for index, item in enumerate(plan)}
-    ctx = RunContext(target_for(setup, send_to=run.send_to, subject=run.subject), environment(run.system.zone))
+    ctx = RunContext(target, environment(run.zone))
 
     def save(finding: Finding) -> None:
+        if lost.is_set():
+            return  # another process took the run over: its results count, not ours
         CheckResult.objects.create(
             run=run,
             key=finding.key,
@@ -192,35 +334,76 @@ def _clear_results(run: DiagnosticRun) -> None:
     TestSend.objects.filter(run=run).delete()
 
 
-def _requeue(run: DiagnosticRun) -> None:
+def _release(run: DiagnosticRun, claim: str) -> bool:
+    """Back to the queue (results cleared) if the run is still ours; True when it was."""
     with transaction.atomic():
-        _clear_results(run)
-        DiagnosticRun.objects.filter(pk=run.pk).update(state=DiagnosticRun.State.QUEUED, started_at=None)
+        released = DiagnosticRun.objects.filter(pk=run.pk, state=State.RUNNING, claimed_by=claim).update(
+            state=State.QUEUED, started_at=None, claimed_by=""
+        )
+        if released:
+            _clear_results(run)
+    return bool(released)
 
 
-def _abort(run: DiagnosticRun, note: str) -> DiagnosticRun:
-    run.note = note
-    run.save(update_fields=["note"])
-    return _finish(run, DiagnosticRun.State.ABORTED, DiagnosticRun.Verdict.ERROR)
+def _end(
+    run: DiagnosticRun, claim: str, state: str, *, verdict: str = DiagnosticRun.Verdict.ERROR, note: str = ""
+) -> DiagnosticRun:
+    """Finish the run if it is still ours (a process that lost its claim must not overwrite the winner's)."""
+    ended = DiagnosticRun.objects.filter(pk=run.pk, state=State.RUNNING, claimed_by=claim).update(
+        state=state, verdict=verdict, finished_at=timezone.now(), note=note
+    )
+    if not ended:
+        logger.warning("run %s was taken over or ended by another process; its end stays theirs", run.pk)
+    run.refresh_from_db()
+    return run
 
 
-def abort_stale_runs() -> int:
-    """End runs no worker will finish: queued too long (no worker for the zone) or claimed by a dead one."""
-    now = timezone.now()
-    waited = now - timedelta(seconds=settings.PORTAL_QUEUE_TIMEOUT)
-    stale = DiagnosticRun.objects.filter(
-        Q(state=DiagnosticRun.State.QUEUED, created_at__lt=waited)
-        | Q(state=DiagnosticRun.State.RUNNING, started_at__lt=now - stale_after())
+# -- runs nobody will finish ------------------------------------------------------------------------
+def recover(run: DiagnosticRun, requeue: Requeue | None = None) -> bool:
+    """Take an orphaned run out of "running": queue it again for another worker, or end it.
+
+    A run the diagnose command was executing is ended (the command was interrupted, no worker is to
+    blame); one started MAX_ATTEMPTS times is ended naming the lost worker; any other goes back to
+    the queue, and ``requeue`` (the portal's enqueue) hands it to a worker. False when another
+    process got there first (or the executor showed a sign of life meanwhile).
+    """
+    lost = Executor.parse(run.claimed_by)
+    if (lost and lost.kind == COMMAND) or run.attempts >= MAX_ATTEMPTS:
+        ended = _as_read(run).update(
+            state=State.ABORTED, verdict=DiagnosticRun.Verdict.ERROR, finished_at=timezone.now(), note=lost_note(run)
+        )
+        if ended:
+            logger.warning("run %s ended: %s", run.pk, lost_note(run))
+        return bool(ended)
+    if not _as_read(run).update(state=State.QUEUED, started_at=None, claimed_by=""):
+        return False
+    logger.warning("run %s queued again: its executor (%s) is gone", run.pk, run.claimed_by or "unknown")
+    run.refresh_from_db()
+    if requeue is not None:
+        requeue(run)
+    return True
+
+
+def sweep_runs(requeue: Requeue | None = None) -> int:
+    """Recover orphaned runs and end runs queued longer than PORTAL_QUEUE_TIMEOUT; returns how many.
+
+    The wait of a queued run counts from its last sign of life, so a run queued again after a lost
+    worker gets the whole timeout.
+    """
+    waited = timezone.now() - timedelta(seconds=settings.PORTAL_QUEUE_TIMEOUT)
+    forgotten = DiagnosticRun.objects.filter(state=State.QUEUED).filter(
+        Q(heartbeat_at__lt=waited) | Q(heartbeat_at__isnull=True, created_at__lt=waited)
     )
     count = 0
-    for run in stale:
-        if run.state == DiagnosticRun.State.QUEUED:
-            minutes = settings.PORTAL_QUEUE_TIMEOUT // 60
-            note = f"No worker of zone {run.zone or 'default'} picked the run up within {minutes} minutes."
-        else:
-            note = f"The worker {run.worker or '(unknown)'} stopped answering during the run."
-        _abort(run, note)
-        count += 1
+    for run in forgotten:
+        minutes = settings.PORTAL_QUEUE_TIMEOUT // 60
+        note = f"No worker of zone {run.zone or 'default'} picked the run up within {minutes} minutes."
+        count += _as_read(run).update(
+            state=State.ABORTED, verdict=DiagnosticRun.Verdict.ERROR, finished_at=timezone.now(), note=note
+        )
+    for run in DiagnosticRun.objects.filter(state=State.RUNNING):
+        if is_orphaned(run):
+            count += recover(run, requeue)
     return count
 
 
@@ -252,25 +435,3 @@ def verdict_of(findings: list[Finding]) -> str:
     if Status.WARN in statuses:
         return DiagnosticRun.Verdict.WARNING
     return DiagnosticRun.Verdict.PASSED
-
-
-def _finish(run: DiagnosticRun, state: str, verdict: str) -> DiagnosticRun:
-    run.state, run.verdict, run.finished_at = state, verdict, timezone.now()
-    run.save(update_fields=["state", "verdict", "finished_at"])
-    return run
-
-
-def diagnose_now(system: SapSystem, *, trigger: str, user: Any = None, send_to: str = "") -> DiagnosticRun:
-    """Run a diagnosis in this process (the CLI; no worker needed).
-
-    If a worker is already running one for the system, wait for that run instead of opening a
-    second connection to the mailbox.
-    """
-    run = create_run(system, trigger=trigger, user=user, send_to=send_to)
-    execute_run(run.pk)
-    deadline = time.monotonic() + stale_after().total_seconds()
-    run.refresh_from_db()
-    while not run.is_finished and time.monotonic() < deadline:
-        time.sleep(0.5)
-        run.refresh_from_db()
-    return run

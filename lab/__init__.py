@@ -19,6 +19,7 @@ Fixed ports (``FIXED_PORTS``; the "lab" cloud in connectors/clouds.py points at 
     expired 2528         relay-expired.lab.test — expired certificate
     wrong_name 2529      relay-wrongname.lab.test — certificate for another name
     untrusted 2530       relay-untrusted.lab.test — certificate from an untrusted CA
+    no_intermediate 2534 relay-nochain.lab.test — certificate sent without its intermediate CA
     silent 2531          relay-silent.lab.test — accepts TCP, never greets
     closed 2532          relay-closed.lab.test — connection refused
     filtered 2533        relay-filtered.lab.test — SYNs dropped: connect times out

@@ -97,6 +97,17 @@ class LabRecords:
             self._records.clear()
             self._silenced.clear()
 
+    def snapshot(self) -> tuple[dict[str, list[_Record]], set[str]]:
+        """Everything served now, for ``restore``: a test may change records and leave none changed."""
+        with self._lock:
+            return {name: list(records) for name, records in self._records.items()}, set(self._silenced)
+
+    def restore(self, snapshot: tuple[dict[str, list[_Record]], set[str]]) -> None:
+        records, silenced = snapshot
+        with self._lock:
+            self._records = {name: list(entries) for name, entries in records.items()}
+            self._silenced = set(silenced)
+
     # -- lookups (used by the resolver) ---------------------------------------------------------
     def is_silenced(self, name: str) -> bool:
         with self._lock:
@@ -325,6 +336,7 @@ class LabDomain:
     dmarc: str | None
     mx: str = ""  # "" = the classic <domain-with-dashes>.mail.protection.lab.test
     what: str = ""
+    dkim: str = "classic"  # Exchange Online's DKIM selector CNAMEs: "classic", "current" (2025 form) or ""
 
 
 LAB_DOMAINS: tuple[LabDomain, ...] = (
@@ -339,7 +351,15 @@ LAB_DOMAINS: tuple[LabDomain, ...] = (
         (f"v=spf1 {_AUTHORISED} include:{MICROSOFT_SPF_INCLUDE} -all",),
         _GOOD_DMARC,
         mx="newmx-lab-test.b-v1.mx.microsoft",
-        what="a new tenant's *.mx.microsoft MX record",
+        what="a new tenant's *.mx.microsoft MX record and DKIM selectors of the 2025 form",
+        dkim="current",
+    ),
+    LabDomain(
+        "no-dkim.lab.test",
+        (f"v=spf1 {_AUTHORISED} include:{MICROSOFT_SPF_INCLUDE} -all",),
+        _GOOD_DMARC,
+        what="no DKIM selectors: Exchange Online signs with the onmicrosoft.com domain",
+        dkim="",
     ),
     LabDomain(
         "spf-missing-ip.lab.test",
@@ -385,6 +405,20 @@ LAB_DOMAINS: tuple[LabDomain, ...] = (
 )
 
 
+def add_dkim(records: LabRecords, domain: str, *, tenant: str, form: str = "classic") -> None:
+    """Exchange Online's two DKIM selector CNAMEs for ``domain`` and the keys they point at.
+
+    Classic: selector1-<domain-dashes>._domainkey.<tenant>.onmicrosoft.com; the 2025 form:
+    selector1-<domain-dashes>._domainkey.<tenant>.<partition>-v1.dkim.mail.microsoft (Microsoft Learn,
+    "Set up DKIM to sign mail from your Microsoft 365 domain")."""
+    dashes = domain.replace(".", "-")
+    where = f"{tenant}.onmicrosoft.com" if form == "classic" else f"{tenant}.n-v1.dkim.mail.microsoft"
+    for selector in ("selector1", "selector2"):
+        target = f"{selector}-{dashes}._domainkey.{where}"
+        records.add(f"{selector}._domainkey.{domain}", "CNAME", target)
+        records.add(target, "TXT", "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAlabkey")
+
+
 def lab_mx_endpoint(domain: str) -> str:
     return f"{domain.replace('.', '-')}.{LAB_MX_SUFFIX}"
 
@@ -421,6 +455,8 @@ def _add_domain(records: LabRecords, entry: LabDomain, address: str) -> None:
     records.add(entry.domain, "TXT", f"lab-domain-verification={entry.domain}")  # unrelated TXT, as in life
     if entry.dmarc:
         records.add(f"_dmarc.{entry.domain}", "TXT", entry.dmarc.format(domain=entry.domain))
+    if entry.dkim:
+        add_dkim(records, entry.domain, tenant=entry.domain.split(".", 1)[0].replace("-", ""), form=entry.dkim)
 
 
 def _add_dnsbl_zones(records: LabRecords) -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import trustme
 
+LAB_CA_ORGANIZATION = "Mail Health Lab CA"
+
 
 class LabPki:
     def __init__(self, directory: str | Path | None = None) -> None:
@@ -25,7 +27,7 @@ class LabPki:
             # The demo keeps its CA across restarts: web and worker trust the file written once.
             self.ca = trustme.CA.from_pem(self.ca_pem_path.read_bytes(), key_path.read_bytes())
         else:
-            self.ca = trustme.CA(organization_name="Mail Health Lab CA")
+            self.ca = trustme.CA(organization_name=LAB_CA_ORGANIZATION)
             self.ca.cert_pem.write_to_path(str(self.ca_pem_path))
             self.ca.private_key_pem.write_to_path(str(key_path))
         self.rogue_ca = trustme.CA(organization_name="Untrusted Lab CA")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from connectors.config import MailConfig
 from diagnostics.context import Target
 
-from .dns import MICROSOFT_SPF_INCLUDE, lab_mx_endpoint
+from .dns import MICROSOFT_SPF_INCLUDE, add_dkim, lab_mx_endpoint
 from .smtp import LAB_EGRESS_IP
 
 if TYPE_CHECKING:
@@ -447,3 +447,4 @@ def _add_domain_records(lab: Lab, tenant: LabTenantSpec) -> None:
     authorised = " ".join(f"ip4:{ip}" for ip in tenant.spf_ips)
     records.add(tenant.domain, "TXT", f"v=spf1 {authorised} include:{MICROSOFT_SPF_INCLUDE} -all")
     records.add(f"_dmarc.{tenant.domain}", "TXT", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{tenant.domain}")
+    add_dkim(records, tenant.domain, tenant=tenant.name.lower())

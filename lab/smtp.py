@@ -28,9 +28,10 @@ from email.parser import BytesHeaderParser
 from email.utils import format_datetime
 from typing import Any
 
+import trustme
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session, TLSSetupException
 
-from .pki import LabPki
+from .pki import LAB_CA_ORGANIZATION, LabPki
 
 # aiosmtpd itself sets the attribute it deprecated on every successful AUTH and logs a warning each
 # time: not ours to fix, and noise in the demo's log.
@@ -113,6 +114,7 @@ class ExchangeTenant:
     basic_removed: bool = False  # Basic auth gone for client submission: 550 5.7.30
     reject_direct_send: bool = False  # Set-OrganizationConfig -RejectDirectSend $true: 550 5.7.68
     connector_ips: set[str] = field(default_factory=set)  # inbound connector: -SenderIPAddresses
+    connector_certificates: set[str] = field(default_factory=set)  # inbound connector: -TlsSenderCertificateName
     service_principals: set[str] = field(default_factory=set)  # app ids given to New-ServicePrincipal
 
 
@@ -233,11 +235,15 @@ class LabDirectory:
         code = self.banned_ips.get(seen_ip)
         return Replies.BANNED.replace("{code}", code) if code else Replies.SENDER_OK
 
-    def anonymous_rcpt(self, sender: str, recipient: str, *, seen_ip: str) -> str:
-        """RCPT TO on the MX endpoint: a matching connector relays anywhere; Direct Send reaches the tenant only."""
+    def anonymous_rcpt(
+        self, sender: str, recipient: str, *, seen_ip: str, client_names: frozenset[str] = frozenset()
+    ) -> str:
+        """RCPT TO on the MX endpoint: a matching connector (by IP, or by a name in the client's TLS
+        certificate) relays anywhere; Direct Send reaches the tenant only."""
         sender_domain = sender.rpartition("@")[2].lower()
         for tenant in self.tenants.values():
-            if seen_ip in tenant.connector_ips and sender_domain in tenant.domains:
+            matched = seen_ip in tenant.connector_ips or client_names & tenant.connector_certificates
+            if matched and sender_domain in tenant.domains:
                 return Replies.RECIPIENT_OK
         target = self.tenant_of(recipient)
         if target is None:
@@ -262,7 +268,7 @@ class Listener:
     role: str
     host: str  # the lab DNS name that points at it
     tls: str = "starttls"  # starttls | implicit | none
-    certificate: str = "good"  # good | expired | wrong_name | untrusted
+    certificate: str = "good"  # good | expired | wrong_name | untrusted | no_intermediate
     max_tls: ssl.TLSVersion | None = None
     mechanisms: tuple[str, ...] = ()  # AUTH mechanisms offered (after TLS)
     what: str = ""
@@ -286,6 +292,8 @@ LISTENERS: tuple[Listener, ...] = (
              mechanisms=("LOGIN", "XOAUTH2"), what=f"a relay whose certificate names {WRONG_CERT_NAME}"),
     Listener("untrusted", 2530, "relay", "relay-untrusted.lab.test", certificate="untrusted",
              mechanisms=("LOGIN", "XOAUTH2"), what="a relay with a certificate from an untrusted CA"),
+    Listener("no_intermediate", 2534, "relay", "relay-nochain.lab.test", certificate="no_intermediate",
+             what="a relay that sends its certificate without the intermediate CA"),
     Listener("silent", 2531, "silent", "relay-silent.lab.test", what="accepts TCP, never greets"),
     Listener("closed", 2532, "closed", "relay-closed.lab.test", what="nothing listens: connect is refused"),
     Listener("filtered", 2533, "filtered", "relay-filtered.lab.test",
@@ -307,6 +315,16 @@ class ReceivedMessage:
     @property
     def message_id(self) -> str:
         return str(BytesHeaderParser().parsebytes(self.content).get("Message-ID", "")).strip()
+
+
+@dataclass(frozen=True)
+class AuthAttempt:
+    """What a client offered in AUTH, kept so a test can prove a secret never reached a listener."""
+
+    listener: str
+    mechanism: str
+    user: str
+    secret: str = field(repr=False)  # the password (LOGIN/PLAIN) or the bearer token (XOAUTH2)
 
 
 # -- the aiosmtpd side --------------------------------------------------------------------------
@@ -375,7 +393,9 @@ class _Handler:
     def authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
         assert isinstance(data, LoginPassword)
         user = data.login.decode("utf-8", "replace")
-        return self._result(self.lab.directory.login(user, data.password.decode("utf-8", "replace")), user, session)
+        password = data.password.decode("utf-8", "replace")
+        self.lab.record_auth(AuthAttempt(self.listener.name, mechanism, user, password))
+        return self._result(self.lab.directory.login(user, password), user, session)
 
     async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802 - aiosmtpd's naming
         if len(args) > 1:
@@ -391,6 +411,7 @@ class _Handler:
             blob = answer  # type: ignore[assignment]
         fields = dict(part.split("=", 1) for part in blob.decode("utf-8", "replace").split("\x01") if "=" in part)
         user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ").strip()
+        self.lab.record_auth(AuthAttempt(self.listener.name, "XOAUTH2", user, token))
         try:
             claims = self.lab.validate_token(token)
         except Exception:  # noqa: BLE001 - any bad token is a 535, as at Exchange
@@ -431,7 +452,9 @@ class _Handler:
             reply = self.replies.RECIPIENT_OK
         else:
             seen_ip = getattr(session, "seen_ip", self.lab.reported_ip)
-            reply = self.lab.directory.anonymous_rcpt(envelope.mail_from or "", address, seen_ip=seen_ip)
+            reply = self.lab.directory.anonymous_rcpt(
+                envelope.mail_from or "", address, seen_ip=seen_ip, client_names=_client_certificate_names(session)
+            )
         if reply.startswith("250"):
             envelope.rcpt_tos.append(address)
         return self._say(reply, session)
@@ -458,6 +481,15 @@ class _Handler:
 
     async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         return self.replies.QUIT
+
+
+def _client_certificate_names(session: Session) -> frozenset[str]:
+    """The DNS names (SAN, else CN) of the certificate the client presented in STARTTLS, lower case."""
+    certificate = (session.ssl or {}).get("peercert") or {}
+    names = [value for kind, value in certificate.get("subjectAltName", ()) if kind == "DNS"]
+    if not names:
+        names = [value for rdn in certificate.get("subject", ()) for key, value in rdn if key == "commonName"]
+    return frozenset(name.lower() for name in names)
 
 
 class _Silent(asyncio.Protocol):
@@ -498,6 +530,8 @@ class LabSmtp:
         self.listeners = {listener.name: listener for listener in listeners}
         self.directory = LabDirectory()
         self.messages: list[ReceivedMessage] = []
+        self.auth_attempts: list[AuthAttempt] = []
+        self.connects: collections.Counter[str] = collections.Counter()  # connections per listener
         self.ports: dict[str, int] = {}
         self._active: collections.Counter[str] = collections.Counter()  # authenticated connections per mailbox
         self._lock = threading.Lock()
@@ -507,7 +541,9 @@ class LabSmtp:
         self._servers: list[asyncio.AbstractServer] = []
         self._sockets: list[socket.socket] = []  # closed / filtered listeners and the filler connection
         self._open: set[asyncio.BaseTransport] = set()
-        self._issuing = pki.ca.create_child_ca()  # good certificates come with an intermediate, like Exchange's
+        # Good certificates come with an intermediate, like Exchange's; like a public CA's issuing CA it
+        # carries its root's organisation name.
+        self._issuing = trustme.CA(parent_cert=pki.ca, path_length=8, organization_name=LAB_CA_ORGANIZATION)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> LabSmtp:
@@ -566,6 +602,10 @@ class LabSmtp:
             self.messages.append(message)
         return message
 
+    def record_auth(self, attempt: AuthAttempt) -> None:
+        with self._lock:
+            self.auth_attempts.append(attempt)
+
     def received(self, message_id: str) -> ReceivedMessage | None:
         with self._lock:
             return next((m for m in self.messages if m.message_id == message_id), None)
@@ -613,6 +653,8 @@ class LabSmtp:
         return server.sockets[0].getsockname()[1]
 
     def _protocol(self, listener: Listener, handler: _Handler, context: ssl.SSLContext | None) -> _ExchangeSMTP:
+        with self._lock:
+            self.connects[listener.name] += 1
         now = format_datetime(dt.datetime.now(dt.UTC))
         ident = f"Microsoft ESMTP MAIL Service ready at {now}" if handler.exchange else "ESMTP Postfix (Debian/GNU)"
         offered = set(listener.mechanisms)
@@ -636,6 +678,18 @@ class LabSmtp:
         if listener.certificate == "good" and listener.max_tls is None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self._issuing.issue_cert(*GOOD_CERT_NAMES, common_name=GOOD_CERT_NAMES[0]).configure_cert(context)
+            if listener.role == "mx":
+                # Like Exchange's MX endpoint: ask for a client certificate (certificate-based connectors),
+                # accept clients without one.
+                context.verify_mode = ssl.CERT_OPTIONAL
+                self.pki.ca.configure_trust(context)
+            return context
+        if listener.certificate == "no_intermediate":
+            # The leaf alone, without the issuing CA that every client needs to reach the trusted root.
+            leaf = self._issuing.issue_cert(*GOOD_CERT_NAMES, common_name=GOOD_CERT_NAMES[0])
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            with leaf.cert_chain_pems[0].tempfile() as cert, leaf.private_key_pem.tempfile() as key:
+                context.load_cert_chain(cert, key)
             return context
         names = (WRONG_CERT_NAME,) if listener.certificate == "wrong_name" else GOOD_CERT_NAMES
         return self.pki.server_context(

@@ -6,11 +6,26 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+from django.db import models
 from django.http import HttpRequest
 
+from portal.forms import AsciiDateField, AsciiIntegerField, private_key_pem, read_private_key
 from portal.models import AuditEvent, MailSetup, SapSystem, WorkerHeartbeat, audit_changes, setup_snapshot
 
 SECRET_FIELDS = ("client_secret", "private_key")
+# Numbers and dates with the digits 0-9 only: Django's own fields also read ١٠٠ and ２０２７.
+ASCII_NUMBERS = {
+    models.IntegerField: {"form_class": AsciiIntegerField},
+    models.DateField: {"form_class": AsciiDateField, "widget": AdminDateWidget},
+}
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders a value: a form shown again after an error must not echo a key."""
+
+    def format_value(self, value: Any) -> None:
+        return None
 
 
 class MailSetupAdminForm(forms.ModelForm):
@@ -21,8 +36,9 @@ class MailSetupAdminForm(forms.ModelForm):
     )
     private_key = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
-        help_text="PEM private key of a test certificate; write-only. Leave empty to keep the stored value.",
+        widget=WriteOnlyTextarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text="Unencrypted PEM private key of a test certificate; write-only (never shown, also not after an "
+        "error: paste it again). Leave empty to keep the stored value.",
     )
     clear_secrets = forms.BooleanField(required=False, help_text="Remove the stored secret and private key.")
 
@@ -34,6 +50,10 @@ class MailSetupAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in SECRET_FIELDS:
             self.initial[name] = ""  # never send a stored secret back to the browser
+
+    def clean_private_key(self) -> str:
+        text = self.cleaned_data.get("private_key") or ""
+        return private_key_pem(read_private_key(text.encode())) if text else ""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -47,6 +67,7 @@ class MailSetupAdminForm(forms.ModelForm):
 
 @admin.register(SapSystem)
 class SapSystemAdmin(admin.ModelAdmin):
+    formfield_overrides = ASCII_NUMBERS
     list_display = ("sid", "client", "role", "product", "basis_release", "zone", "description")
     list_filter = ("role", "product", "zone")
     search_fields = ("sid", "description", "owner")
@@ -55,6 +76,7 @@ class SapSystemAdmin(admin.ModelAdmin):
 @admin.register(MailSetup)
 class MailSetupAdmin(admin.ModelAdmin):
     form = MailSetupAdminForm
+    formfield_overrides = ASCII_NUMBERS
     list_display = ("system", "option", "cloud", "smtp_host", "sender", "secret_expires")
     list_filter = ("option", "cloud")
     search_fields = ("system__sid", "smtp_host", "sender", "mailbox")
@@ -62,12 +84,11 @@ class MailSetupAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: MailSetup, form: forms.ModelForm, change: bool) -> None:
         before = setup_snapshot(MailSetup.objects.filter(pk=obj.pk).first())
         super().save_model(request, obj, form, change)
-        AuditEvent.objects.create(
-            actor=request.user,
+        AuditEvent.record(
+            "mail_setup.updated" if change else "mail_setup.created",
             source=AuditEvent.Source.ADMIN,
-            action="mail_setup.updated" if change else "mail_setup.created",
             system=obj.system,
-            system_label=str(obj.system),
+            actor=request.user,
             changes=audit_changes(before, setup_snapshot(obj), set(SECRET_FIELDS)),
         )
 

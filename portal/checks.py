@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from diagnostics.milestones import configured_milestones
+
 
 @register(deploy=True)
 def production_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
@@ -23,12 +25,28 @@ def production_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
 
 @register()
 def loopback_targets(app_configs: Any, **kwargs: Any) -> list[Warning]:
-    if settings.PORTAL_ALLOW_LOOPBACK_TARGETS and not settings.DEBUG:
+    if settings.PORTAL_ALLOW_LOOPBACK_TARGETS and not settings.EMBEDDED:
         return [
             Warning(
                 "PORTAL_ALLOW_LOOPBACK_TARGETS is on in production: diagnostics may connect to this host.",
                 hint="It is meant for the lab and tests; unset it.",
                 id="portal.W001",
+            )
+        ]
+    return []
+
+
+@register()
+def basic_auth_milestones(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """A malformed PORTAL_BASIC_AUTH_MILESTONES stops every command that runs the checks (migrate, runserver)."""
+    try:
+        configured_milestones()
+    except ValueError as exc:
+        return [
+            Error(
+                f"PORTAL_BASIC_AUTH_MILESTONES: {exc}",
+                hint='A JSON list of {"date": "YYYY-MM-DD", "what": "...", "source": "..."}; unset for the built-in dates.',
+                id="portal.E002",
             )
         ]
     return []

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from django.core.exceptions import ValidationError
-from django.db import models
+
+Choices = Iterable[tuple[str, str]] | Callable[[], Iterable[tuple[str, str]]]
 
 
-def parse_choice(raw: str, choices: type[models.TextChoices], aliases: dict[str, str] | None = None) -> str:
+def parse_choice(raw: str, choices: Choices, aliases: dict[str, str] | None = None) -> str:
+    """``choices``: (code, label) pairs, or the function the model's field takes for them."""
+    pairs = list(choices() if callable(choices) else choices)
     wanted = raw.strip().casefold()
-    for value, label in choices.choices:
+    for value, label in pairs:
         if wanted in (str(value).casefold(), str(label).casefold()):
             return str(value)
     if aliases and wanted in aliases:
         return aliases[wanted]
-    allowed = ", ".join(str(value) for value in choices.values)
+    allowed = ", ".join(str(value) for value, _ in pairs)
     raise ValidationError("%(value)r is not one of: %(allowed)s.", params={"value": raw, "allowed": allowed})

@@ -30,14 +30,18 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use one of 1/true/yes/on or 0/false/no/off")
 
 
+def _is_number(text: str) -> bool:
+    """Digits 0-9 only: int() also reads other scripts' digits and underscores, isdigit() says yes to ²."""
+    return text.isascii() and text.isdigit()
+
+
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
+    if not _is_number(raw.removeprefix("-")):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number (digits 0-9)")
+    return int(raw)
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
@@ -50,10 +54,23 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 def env_ports(name: str, default: str) -> frozenset[int]:
     ports = set()
     for item in env_list(name) or default.split(","):
-        if not item.isdigit() or not 0 < int(item) < 65536:
+        if not _is_number(item) or not 0 < int(item) < 65536:
             raise ImproperlyConfigured(f"{name}: {item!r} is not a TCP port")
         ports.add(int(item))
     return frozenset(ports)
+
+
+def env_proxy_header(name: str, default: str) -> tuple[str, str] | None:
+    """The header a TLS proxy sets to ``https`` (``X-Forwarded-Proto``), as Django wants it; ``off``: none.
+
+    Only trust it when every request comes through that proxy, which overwrites what a client sent.
+    """
+    raw = env_str(name) or default
+    if raw.lower() in FALSE | {"none"}:
+        return None
+    if not raw.replace("-", "").isalnum() or not raw.isascii():
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a header name (e.g. X-Forwarded-Proto) or off")
+    return ("HTTP_" + raw.upper().replace("-", "_"), "https")
 
 
 def parse_nameservers(name: str) -> tuple[tuple[str, int], ...]:
@@ -69,7 +86,7 @@ def parse_nameservers(name: str) -> tuple[tuple[str, int], ...]:
                 port = rest[1:]
         elif item.count(":") == 1:
             host, port = item.split(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not host or not _is_number(port) or not 0 < int(port) < 65536:
             raise ImproperlyConfigured(f"{name}: {item!r} is not host[:port]")
         try:
             ipaddress.ip_address(host)

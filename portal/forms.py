@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -14,13 +16,35 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 
 from connectors.advisor import AdvisorInput
-from connectors.registry import OPTIONS
+from connectors.config import CREDENTIALS, DEFAULT_CREDENTIAL, credential_choices
+from connectors.products import product_choices, role_choices
+from connectors.registry import OPTIONS, option_choices
 from portal import dates
-from portal.health import HEALTH_CHOICES
-from portal.models import Credential, MailSetup, Option, Product, Role, SapSystem
-from portal.validators import format_release, normalise_release, parse_egress_ips, validate_address
+from portal.fleet import NO_SETUP
+from portal.models import Health, MailSetup, SapSystem
+from portal.validators import format_release, normalise_release, normalise_sid, parse_egress_ips, validate_address
 
-NO_SETUP = "none"
+
+class AsciiIntegerField(forms.IntegerField):
+    """Django's IntegerField reads with int(), which also takes ١٠٠, ５８７ and 1_000: digits 0-9 only here."""
+
+    default_error_messages = {"ascii": "Write the number with the digits 0-9 only, e.g. 587."}
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+            raise ValidationError(self.error_messages["ascii"], code="ascii")
+        return super().to_python(value)
+
+
+class AsciiDateField(forms.DateField):
+    """strptime's %Y takes any script's digits (２０２７-03-31): digits 0-9 only here."""
+
+    default_error_messages = {"ascii": "Write the date with the digits 0-9, e.g. 30 Nov 2026 or 2026-11-30."}
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().isascii():
+            raise ValidationError(self.error_messages["ascii"], code="ascii")
+        return super().to_python(value)
 
 
 # Sortable columns of the systems list: what the page calls them, and the fields they order by.
@@ -41,10 +65,12 @@ class SystemFilterForm(forms.Form):
         label="Search", required=False, max_length=100, help_text="SID, description, SMTP host or sender"
     )
     option = forms.ChoiceField(
-        label="Mail option", required=False, choices=[("", "any option"), *Option.choices, (NO_SETUP, "not set up")]
+        label="Mail option",
+        required=False,
+        choices=lambda: [("", "any option"), *option_choices(), (NO_SETUP, "not set up")],
     )
-    role = forms.ChoiceField(label="Landscape role", required=False, choices=[("", "any role"), *Role.choices])
-    health = forms.ChoiceField(label="Health", required=False, choices=[("", "any health"), *HEALTH_CHOICES])
+    role = forms.ChoiceField(label="Landscape role", required=False, choices=[("", "any role"), *role_choices()])
+    health = forms.ChoiceField(label="Health", required=False, choices=[("", "any health"), *Health.filter_choices()])
     zone = forms.CharField(label="Network zone", required=False, max_length=40)
 
     @property
@@ -132,13 +158,14 @@ class SystemForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
     def clean_sid(self) -> str:
-        return self.cleaned_data["sid"].strip().upper()
+        return normalise_sid(self.cleaned_data["sid"])
 
     def clean_client(self) -> str:
-        typed = self.cleaned_data["client"].strip()
-        if typed.isascii() and typed.isdigit() and len(typed) < 3:  # a spreadsheet ate the zeros: pad, say so
-            self.notices.append(f"Client “{typed}” was saved as {typed.zfill(3)}: SAP clients have three digits.")
-        return typed.zfill(3)
+        client = self.cleaned_data["client"].strip()
+        if re.fullmatch(r"[0-9]{1,2}", client):  # a spreadsheet ate the zeros: pad, and say so
+            self.notices.append(f"Client “{client}” was saved as {client.zfill(3)}: SAP clients have three digits.")
+            return client.zfill(3)
+        return client
 
 
 def _secret_field(label: str, help_text: str) -> forms.CharField:
@@ -151,10 +178,11 @@ def _secret_field(label: str, help_text: str) -> forms.CharField:
     )
 
 
-# With a credential to choose (oauth2), its fields show and the other credential's hide.
+# With a credential to choose (an option that asks for one), its fields show and the other credential's hide.
+# Keyed by the codes of connectors.config.CREDENTIALS (a test holds the two to the same keys).
 CREDENTIAL_FIELDS = {
-    Credential.SECRET: {"secret_expires", "secret_action", "new_secret"},
-    Credential.CERTIFICATE: {"certificate_thumbprint", "certificate_expires", "certificate_file", "test_key_file",
+    "secret": {"secret_expires", "secret_action", "new_secret"},
+    "certificate": {"certificate_thumbprint", "certificate_expires", "certificate_file", "test_key_file",
                              "clear_test_key"},
 }  # fmt: skip
 
@@ -187,24 +215,29 @@ class SetupForm(forms.ModelForm):
             "service_principal_id", "credential", "secret_expires", "certificate_thumbprint", "certificate_expires",
             "connector", "relay_host", "upstream_option", "test_recipient", "egress_ips",
         ]  # fmt: skip  # secrets and the certificate are handled by the form's own fields
+        field_classes = {
+            "smtp_port": AsciiIntegerField,
+            "secret_expires": AsciiDateField,
+            "certificate_expires": AsciiDateField,
+        }
         widgets = {  # text, not type=date: the browser would show its own locale's format (11/30/2026)
             "secret_expires": forms.DateInput(format=dates.INPUT_DAY, attrs={"placeholder": "e.g. 30 Nov 2026"}),
             "certificate_expires": forms.DateInput(format=dates.INPUT_DAY, attrs={"placeholder": "e.g. 30 Nov 2026"}),
         }
 
-    def __init__(self, *args: Any, option: str, credential: str = Credential.SECRET, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, option: str, credential: str = DEFAULT_CREDENTIAL, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.option = option
         self.fields["option"].initial = option
         shown = {"option", *option_field_names(option)}
-        if uses_secret(option):
+        if secret_name(option):
             shown |= {"secret_action", "new_secret"}
-        if option == Option.OAUTH2:
+        if "certificate_thumbprint" in option_field_names(option):  # an option that can sign with a certificate
             shown |= {"certificate_file", "test_key_file", "clear_test_key"}
-        self.credential = credential if option == Option.OAUTH2 else ""  # a relay connector's does not shape the form
+        chooses = option in OPTIONS and OPTIONS[option].signs_in_with_credential  # a secret or a certificate
+        self.credential = credential if chooses and credential in CREDENTIALS else ""
         if self.credential:
-            other = Credential.CERTIFICATE if self.credential == Credential.SECRET else Credential.SECRET
-            shown -= CREDENTIAL_FIELDS[other]
+            shown -= set().union(*(fields for code, fields in CREDENTIAL_FIELDS.items() if code != self.credential))
         for name in list(self.fields):
             if name not in shown:
                 del self.fields[name]
@@ -228,7 +261,7 @@ class SetupForm(forms.ModelForm):
 
     @property
     def secret_noun(self) -> str:
-        return "password" if self.option == Option.SMTP_BASIC else "client secret"
+        return secret_name(self.option) or "client secret"
 
     @property
     def has_secret(self) -> bool:
@@ -277,10 +310,7 @@ class SetupForm(forms.ModelForm):
             return None
         if upload.size > 64_000:
             raise ValidationError("That file is too large for a private key.")
-        try:
-            return serialization.load_pem_private_key(upload.read(), password=None)
-        except (ValueError, TypeError):
-            raise ValidationError("This is not an unencrypted private key in PEM format.") from None
+        return read_private_key(upload.read())
 
     def _check_key_matches(self, cleaned: dict[str, Any]) -> None:
         key = cleaned.get("test_key_file")
@@ -307,8 +337,7 @@ class SetupForm(forms.ModelForm):
             setup.certificate_expires = certificate.not_valid_after_utc.date()
         key = self.cleaned_data.get("test_key_file")
         if key is not None:
-            pem = key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-            setup.private_key = pem.decode()
+            setup.private_key = private_key_pem(key)
         elif self.cleaned_data.get("clear_test_key"):
             setup.private_key = None
 
@@ -318,6 +347,19 @@ class SetupForm(forms.ModelForm):
             setup.client_secret = self.cleaned_data["new_secret"]
         elif action == "clear":
             setup.client_secret = None
+
+
+def read_private_key(data: bytes) -> PrivateKeyTypes:
+    """An unencrypted PEM private key, parsed; the error never quotes what was given (it may be a secret)."""
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # not PEM, not a private key, encrypted, unknown type
+        raise ValidationError("This is not an unencrypted private key in PEM format.") from None
+
+
+def private_key_pem(key: PrivateKeyTypes) -> str:
+    """How a private key is stored: PKCS#8 PEM, whatever form it came in."""
+    return key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
 def read_certificate(data: bytes) -> Certificate:
@@ -338,8 +380,10 @@ def option_field_names(option: str) -> list[str]:
     return [name for name in names if name in model_fields]
 
 
-def uses_secret(option: str) -> bool:
-    return option in (Option.OAUTH2, Option.SMTP_BASIC)
+def secret_name(option: str) -> str:
+    """What the option's write-only secret is called ("client secret", "password"); "" when it has none."""
+    connector = OPTIONS.get(option)
+    return connector.secret if connector else ""
 
 
 class TestSendForm(forms.Form):
@@ -375,7 +419,7 @@ def _yes_no(label: str, help_text: str, initial: str = "yes") -> forms.ChoiceFie
 class AdvisorForm(forms.Form):
     """The advisor's questions; a system's facts fill the first two."""
 
-    product = forms.ChoiceField(label="SAP product", choices=Product.choices)
+    product = forms.ChoiceField(label="SAP product", choices=product_choices)
     basis_release = ReleaseField(
         label="SAP_BASIS release", required=False, help_text="e.g. 7.40, 7.50 or 816; empty if unknown"
     )
@@ -386,10 +430,10 @@ class AdvisorForm(forms.Form):
     outbound_587 = _yes_no("May SAP connect out to port 587?", "Client submission (smtp.office365.com).")
     outbound_25 = _yes_no("May SAP (or its NAT) connect out to port 25?", "Your tenant's MX endpoint.")
     tls12 = _yes_no("Can SAP's kernel and CommonCryptoLib do TLS 1.2?", "Exchange Online refuses older TLS.")
-    messages_per_day = forms.IntegerField(
+    messages_per_day = AsciiIntegerField(
         label="Messages per day (about)", required=False, min_value=0, max_value=10_000_000
     )
-    messages_per_minute = forms.IntegerField(
+    messages_per_minute = AsciiIntegerField(
         label="Messages per minute at peak", required=False, min_value=0, max_value=1_000_000
     )
 
@@ -404,5 +448,17 @@ class AdvisorForm(forms.Form):
 
 
 class ApplyAdviceForm(forms.Form):
-    option = forms.ChoiceField(choices=Option.choices)
-    credential = forms.ChoiceField(choices=[("", ""), *Credential.choices], required=False)
+    option = forms.ChoiceField(choices=option_choices)
+    credential = forms.ChoiceField(choices=[("", ""), *credential_choices()], required=False)
+
+
+class ExplainForm(forms.Form):
+    """The error lookup: one text box, read with GET so a link can carry the text."""
+
+    text = forms.CharField(
+        label="Error text",
+        max_length=8000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="A SOST status text, an SMICM trace line, an SAPconnect message (XS…), an SMTP reply or an AADSTS error.",
+    )

@@ -12,22 +12,26 @@ from typing import Any
 from django.db.models import Case, CharField, DateTimeField, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject
 
+from connectors.products import ROLES_MOST_CRITICAL_FIRST
+from diagnostics.findings import Status
 from diagnostics.models import CheckResult, DiagnosticRun
-from portal.models import Role, SapSystem
+from portal.models import Health, SapSystem
 
-GREEN, AMBER, RED, UNKNOWN = "green", "amber", "red", "unknown"
-HEALTH_CHOICES = [(GREEN, "Green: works"), (AMBER, "Amber: works with warnings"), (RED, "Red: fails"), (UNKNOWN, "Unknown: never checked")]  # fmt: skip
-HEALTH_LABELS = {GREEN: "working", AMBER: "with warnings", RED: "failing", UNKNOWN: "not checked yet"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FAILING = (Status.FAIL, Status.ERROR)
+PROBLEMS = (*_FAILING, Status.WARN)
 
 
 def health_of(verdict_field: str) -> Case:
     """green/amber/red from a run's verdict; a run the worker could not finish does not count."""
     return Case(
-        When(**{verdict_field: DiagnosticRun.Verdict.PASSED}, then=Value(GREEN)),
-        When(**{verdict_field: DiagnosticRun.Verdict.WARNING}, then=Value(AMBER)),
-        When(**{f"{verdict_field}__in": [DiagnosticRun.Verdict.FAILED, DiagnosticRun.Verdict.ERROR]}, then=Value(RED)),
-        default=Value(UNKNOWN),
+        When(**{verdict_field: DiagnosticRun.Verdict.PASSED}, then=Value(Health.GREEN)),
+        When(**{verdict_field: DiagnosticRun.Verdict.WARNING}, then=Value(Health.AMBER)),
+        When(
+            **{f"{verdict_field}__in": [DiagnosticRun.Verdict.FAILED, DiagnosticRun.Verdict.ERROR]},
+            then=Value(Health.RED),
+        ),
+        default=Value(Health.UNKNOWN),
         output_field=CharField(),
     )
 
@@ -63,8 +67,7 @@ def with_health(systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
 
 # Most urgent first, for every list and the helpdesk cards. "stale" (issue 10: a verdict too old
 # to trust) slots in after AMBER; nothing else needs to change.
-URGENCY = (RED, AMBER, UNKNOWN, GREEN)
-ROLES_FIRST = (Role.PRD, Role.QAS, Role.DEV, Role.SBX)  # production first; no role last
+URGENCY = (Health.RED, Health.AMBER, Health.UNKNOWN, Health.GREEN)
 
 
 def _rank(field: str, order: tuple[str, ...]) -> Case:
@@ -74,7 +77,7 @@ def _rank(field: str, order: tuple[str, ...]) -> Case:
 
 def most_urgent_first(systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
     """The one sort key of health: red, amber, (stale,) unknown, green; then production first, then SID."""
-    ranked = systems.annotate(urgency=_rank("health", URGENCY), role_rank=_rank("role", ROLES_FIRST))
+    ranked = systems.annotate(urgency=_rank("health", URGENCY), role_rank=_rank("role", ROLES_MOST_CRITICAL_FIRST))
     return ranked.order_by("urgency", "role_rank", "sid", "client")
 
 
@@ -100,34 +103,36 @@ def verdict_first(rows: list[dict[str, Any]], finished: bool) -> dict[str, Any]:
     the rest (passed, skipped, not run) folds behind one line. A running run keeps plan order."""
     if not finished:
         return {"failing": [], "warning": [], "rest": rows, "folded": "", "blocker": None}
-    failing = [row for row in rows if _status(row) in ("fail", "error")]
-    warning = [row for row in rows if _status(row) == "warn"]
-    rest = [row for row in rows if _status(row) not in ("fail", "error", "warn")]
+    failing = [row for row in rows if _status(row) in _FAILING]
+    warning = [row for row in rows if _status(row) == Status.WARN]
+    rest = [row for row in rows if _status(row) not in PROBLEMS]
     return {"failing": failing, "warning": warning, "rest": rest, "folded": _folded_line(rest),
             "blocker": failing[0] if failing else None}  # fmt: skip
 
 
+_NOT_RUN = "not run"  # a planned check without a result: the run ended before it
+
+
 def _status(row: dict[str, Any]) -> str:
-    return row["result"].status if row["result"] is not None else "not run"
+    return row["result"].status if row["result"] is not None else _NOT_RUN
 
 
 def _folded_line(rows: list[dict[str, Any]]) -> str:
     """ "13 checks passed", "10 checks passed, 3 skipped": what the folded rows hold."""
     parts = []
-    for status, label in (("pass", "passed"), ("skipped", "skipped"), ("not run", "not run")):
+    for status, label in ((Status.PASS, "passed"), (Status.SKIPPED, "skipped"), (_NOT_RUN, "not run")):
         if count := sum(1 for row in rows if _status(row) == status):
             noun = "" if parts else (" check" if count == 1 else " checks")
             parts.append(f"{count}{noun} {label}")
     return ", ".join(parts)
 
 
-PROBLEMS = ("fail", "error", "warn")
 _TOLD = ("key", "status", "code", "summary", "explanation", "remedy")  # what a reason is made of
 
 
 def _problems_first(results: QuerySet[CheckResult]) -> QuerySet[CheckResult]:
     """A run's problems in the order they are told: failures and errors, then warnings, each in plan order."""
-    severity = Case(When(status="warn", then=Value(1)), default=Value(0), output_field=IntegerField())
+    severity = Case(When(status=Status.WARN, then=Value(1)), default=Value(0), output_field=IntegerField())
     return results.filter(status__in=PROBLEMS).annotate(severity=severity).order_by("severity", "position", "id")
 
 

@@ -6,22 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from portal import dates
-from portal.health import AMBER, GREEN, RED
-from portal.models import SapSystem
+from portal.models import Health, SapSystem
 from portal.reasons import Reason, reason_of
 
 HEADLINES = {
-    RED: "Mail from {system} is not being sent",
-    AMBER: "Mail from {system} is sent, with a warning",
-    GREEN: "Mail from {system} works",
+    Health.RED: "Mail from {system} is not being sent",
+    Health.AMBER: "Mail from {system} is sent, with a warning",
+    Health.GREEN: "Mail from {system} works",
+    Health.UNKNOWN: "Mail from {system} has not been checked yet",
 }
-NOT_CHECKED = "Mail from {system} has not been checked yet"
+_PROBLEMS = (Health.RED, Health.AMBER)
 
 
 @dataclass(frozen=True)
 class Card:
     system: SapSystem
-    health: str
+    health: Health
     headline: str
     plain: str  # what is wrong, for a non-specialist ("" when nothing is)
     fixed_by: str
@@ -30,21 +30,26 @@ class Card:
     ticket: str
     checking: bool = False  # a run is under way: the card follows it
 
+    @property
+    def since_label(self) -> str:
+        return "Failing since" if self.health == Health.RED else "Warning since"
+
 
 def card_for(system: SapSystem, link: str, *, checking: bool = False) -> Card:
     """``system`` annotated by ``with_health`` and ``with_first_finding``; ``link`` its absolute URL."""
-    reason = reason_of(system) if system.health in (RED, AMBER) else None
-    headline = HEADLINES.get(system.health, NOT_CHECKED).format(system=system)
+    health = system.health_state
+    reason = reason_of(system) if health in _PROBLEMS else None
+    headline = HEADLINES[health].format(system=system)
     if reason is not None:
         plain, fixed_by = reason.plain, reason.fixed_by
-    elif system.health in (RED, AMBER):
+    elif health in _PROBLEMS:
         plain, fixed_by = "The portal has no detail on this failure; the system's Health tab shows the runs.", ""
-    elif system.health == GREEN:
+    elif health == Health.GREEN:
         plain, fixed_by = f"The last check, {dates.when(system.last_run_at)}, found nothing wrong.", ""
     else:
         plain, fixed_by = "Run the checks to find out.", ""
-    since = dates.when(system.health_since) if system.health in (RED, AMBER) else ""
-    card = Card(system, system.health, headline, plain, fixed_by, since, reason, "", checking)
+    since = dates.when(system.health_since) if health in _PROBLEMS else ""
+    card = Card(system, health, headline, plain, fixed_by, since, reason, "", checking)
     return replace(card, ticket=ticket_text(card, link))
 
 

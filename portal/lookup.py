@@ -10,6 +10,10 @@ class SystemNotFound(Exception):
 
 
 def system_by_sid(sid: str, client: str | None = None) -> SapSystem:
+    if not (sid.isascii() and (client or "").isascii()):  # upper() would turn "ßa" into "SSA"
+        raise SystemNotFound(
+            "no such SAP system: a SID is written with the letters A-Z and digits 0-9, a client with 0-9"
+        )
     systems = list(SapSystem.objects.filter(sid=sid.upper()).select_related("mail_setup").order_by("client"))
     if client is not None:
         systems = [system for system in systems if system.client == client.zfill(3)]

@@ -7,7 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from connectors.config import MailConfig
+from connectors.clouds import DEFAULT_CLOUD, cloud_choices
+from connectors.config import DEFAULT_CREDENTIAL, MailConfig, credential_choices, tls_choices
+from connectors.products import product_choices, role_choices
+from connectors.registry import OPTIONS, option_choices
 from portal.fields import EncryptedSecretField
 from portal.validators import (
     format_release,
@@ -21,56 +24,42 @@ from portal.validators import (
 )
 
 
-class Role(models.TextChoices):
-    DEV = "DEV", "Development"
-    QAS = "QAS", "Quality assurance"
-    PRD = "PRD", "Production"
-    SBX = "SBX", "Sandbox"
+class Health(models.TextChoices):
+    """A system's health, from the verdict of its latest finished run (portal.health computes it)."""
+
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+    UNKNOWN = "unknown", "Unknown"
+    # Issue 10 adds STALE here (its meaning and counted form below); health_of decides when it applies.
+
+    @property
+    def meaning(self) -> str:
+        """What the colour says about the mail, for the badge and the filter."""
+        return _HEALTH_MEANINGS[self]
+
+    @property
+    def counted(self) -> str:
+        """How the dashboard counts systems in this state: "3 working"."""
+        return _HEALTH_COUNTED[self]
+
+    @classmethod
+    def filter_choices(cls) -> list[tuple[str, str]]:
+        return [(state.value, f"{state.label}: {state.meaning}") for state in cls]
 
 
-class Product(models.TextChoices):
-    ECC = "ecc", "ECC"
-    S4_ONPREM = "s4_onprem", "S/4HANA on-premise"
-    S4_PRIVATE = "s4_private", "S/4HANA Cloud Private Edition"
-    S4_PUBLIC = "s4_public", "S/4HANA Cloud Public Edition"
-    BTP_ABAP = "btp_abap", "BTP ABAP Environment"
-    OTHER_ABAP = "other_abap", "other ABAP Platform"
-
-
-class Option(models.TextChoices):
-    OAUTH2 = "oauth2", "SMTP OAuth 2.0"
-    SMTP_BASIC = "smtp_basic", "SMTP AUTH with password (retiring)"
-    DIRECT_SEND = "direct_send", "Direct Send"
-    RELAY_CONNECTOR = "relay_connector", "Exchange Online relay connector"
-    RELAY_SERVER = "relay_server", "Relay server"
-
-
-class Cloud(models.TextChoices):
-    GLOBAL = "global", "Global (incl. GCC)"
-    GCC_HIGH = "gcc-high", "US Government GCC High"
-    DOD = "dod", "US Government DoD"
-    CHINA = "china", "China (21Vianet)"
-    LAB = "lab", "Lab (demo)"
-
-
-class TlsMode(models.TextChoices):
-    STARTTLS = "starttls", "STARTTLS required"
-    OPPORTUNISTIC = "opportunistic", "STARTTLS if offered"
-    IMPLICIT = "implicit", "Implicit TLS (port 465)"
-    NONE = "none", "No TLS"
-
-
-class Credential(models.TextChoices):
-    SECRET = "secret", "Client secret"
-    CERTIFICATE = "certificate", "Certificate (JWT bearer)"
+_HEALTH_MEANINGS = {Health.GREEN: "mail works", Health.AMBER: "works with warnings", Health.RED: "mail fails",
+                    Health.UNKNOWN: "never checked"}  # fmt: skip
+_HEALTH_COUNTED = {Health.GREEN: "working", Health.AMBER: "with warnings", Health.RED: "failing",
+                   Health.UNKNOWN: "not checked yet"}  # fmt: skip
 
 
 class SapSystem(models.Model):
     sid = models.CharField("SID", max_length=3, validators=[validate_sid])
     client = models.CharField(max_length=3, validators=[validate_client])
     description = models.CharField(max_length=200, blank=True)
-    role = models.CharField("landscape role", max_length=3, choices=Role.choices, blank=True)
-    product = models.CharField(max_length=12, choices=Product.choices, blank=True)
+    role = models.CharField("landscape role", max_length=3, choices=role_choices, blank=True)
+    product = models.CharField(max_length=12, choices=product_choices, blank=True)
     basis_release = models.PositiveSmallIntegerField("SAP_BASIS release", null=True, blank=True)
     zone = models.CharField(
         "network zone",
@@ -101,6 +90,11 @@ class SapSystem(models.Model):
         return format_release(self.basis_release)
 
     @property
+    def health_state(self) -> Health:
+        """The health ``portal.health.with_health`` annotated; unknown where it was not."""
+        return Health(getattr(self, "health", None) or Health.UNKNOWN)
+
+    @property
     def queue(self) -> str:
         """The Celery queue that runs this system's checks (per network zone)."""
         return f"zone.{self.zone}" if self.zone else "default"
@@ -110,11 +104,11 @@ class MailSetup(models.Model):
     """The current outbound mail configuration of one SAP system; its history is in the audit log."""
 
     system = models.OneToOneField(SapSystem, on_delete=models.CASCADE, related_name="mail_setup")
-    option = models.CharField(max_length=20, choices=Option.choices)
-    cloud = models.CharField("Microsoft cloud", max_length=10, choices=Cloud.choices, default=Cloud.GLOBAL)
+    option = models.CharField(max_length=20, choices=option_choices)
+    cloud = models.CharField("Microsoft cloud", max_length=10, choices=cloud_choices, default=DEFAULT_CLOUD)
     smtp_host = models.CharField("SMTP host", max_length=253, blank=True, validators=[validate_hostname])
     smtp_port = models.PositiveIntegerField("SMTP port", null=True, blank=True)
-    tls = models.CharField("TLS", max_length=14, choices=TlsMode.choices, blank=True)
+    tls = models.CharField("TLS", max_length=14, choices=tls_choices, blank=True)
     sender = models.CharField(max_length=254, blank=True, validators=[validate_address])
     mailbox = models.CharField(max_length=254, blank=True, validators=[validate_address])
     tenant = models.CharField(max_length=253, blank=True, validators=[validate_tenant])
@@ -126,7 +120,7 @@ class MailSetup(models.Model):
         validators=[validate_guid],
         help_text="Object ID of the app's enterprise application (not of the app registration).",
     )
-    credential = models.CharField(max_length=12, choices=Credential.choices, default=Credential.SECRET)
+    credential = models.CharField(max_length=12, choices=credential_choices, default=DEFAULT_CREDENTIAL)
     client_secret = EncryptedSecretField(help_text="Client secret (oauth2) or password (smtp_basic); write-only.")
     secret_expires = models.DateField(null=True, blank=True)
     certificate_thumbprint = models.CharField(max_length=64, blank=True)
@@ -136,12 +130,21 @@ class MailSetup(models.Model):
     egress_ips = models.JSONField("static egress IPs", default=list, blank=True)
     connector = models.CharField("connector name", max_length=200, blank=True)
     relay_host = models.CharField(max_length=253, blank=True, validators=[validate_hostname])
-    upstream_option = models.CharField(max_length=20, choices=Option.choices, blank=True)
+    upstream_option = models.CharField(max_length=20, choices=option_choices, blank=True)
     test_recipient = models.CharField(max_length=254, blank=True, validators=[validate_address])
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"{self.system} via {self.get_option_display()}"
+
+    @property
+    def signs_in_with(self) -> str:
+        """What the system signs in with, as the Health tab's facts name it: "password" or "client secret"
+        (the option's secret), "certificate" (its credential chooses one), or "" (it signs in with nothing)."""
+        option = OPTIONS.get(self.option)
+        if option is None or not option.secret:
+            return ""
+        return "certificate" if option.signs_in_with_credential and self.credential == "certificate" else option.secret
 
     def to_config(self) -> MailConfig:
         system = self.system
@@ -198,6 +201,27 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.system_label}"
+
+    @classmethod
+    def record(
+        cls,
+        action: str,
+        *,
+        source: str,
+        system: SapSystem | None = None,
+        actor: Any = None,
+        changes: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """One audited change. The system's label is kept, so the trail outlives a deleted system;
+        ``changes`` comes from ``audit_changes`` (secrets only as set/replaced/cleared)."""
+        return cls.objects.create(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            source=source,
+            action=action,
+            system=system,
+            system_label=str(system) if system else "",
+            changes=changes or {},
+        )
 
 
 class WorkerHeartbeat(models.Model):

@@ -6,7 +6,11 @@ navigation only mirrors them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
+
+from django.core.exceptions import PermissionDenied
 
 BASIS_ADMIN = "Basis admin"
 HELPDESK = "Helpdesk"
@@ -40,3 +44,31 @@ def landing_page(user: Any) -> str:
     the systems list for everyone else."""
     flags = role_flags(user)
     return "helpdesk" if flags.get("run") and not flags.get("edit") else "system_list"
+
+
+def roles_with(permission: str) -> list[str]:
+    """The groups that hold ``permission`` ("portal.view_dashboard" -> Basis admin, Manager)."""
+    return [group for group, permissions in GROUP_PERMISSIONS.items() if permission in permissions]
+
+
+def roles_of(user: Any) -> list[str]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [name for name in GROUP_PERMISSIONS if name in {group.name for group in user.groups.all()}]
+
+
+def permission_required(permission: str, *, raise_exception: bool = True) -> Callable[[Callable], Callable]:
+    """Django's decorator of the same name, but the refusal names the permission, so that the 403 page
+    can say which roles have it. It always refuses with a 403 (``raise_exception`` is accepted for
+    Django's signature): the login middleware has already sent anyone not signed in to the login page."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if not request.user.has_perm(permission):
+                raise PermissionDenied(permission)
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorator

@@ -1,7 +1,8 @@
 """Settings, all read from the environment (see README's table and .env.example).
 
 ``DJANGO_DEBUG`` unset or true is the embedded/development mode: SQLite and a filesystem broker in
-``.data/``, keys generated there. Production (``DJANGO_DEBUG=0``) refuses generated keys.
+``.data/``, keys generated there. Production (``DJANGO_DEBUG=0``) refuses generated keys. Neither mode
+shows Django's debug pages unless a developer sets ``PORTAL_DEBUG_PAGES`` (embedded mode only).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from connectors.retirement import parse_milestones
-from diagnostics.context import DEFAULT_DNSBL_ZONES
 from portal.env import (
     env_bool,
     env_int,
     env_json_list,
     env_list,
     env_ports,
+    env_proxy_header,
     env_str,
     env_url_base,
     generated_secret,
@@ -32,18 +32,27 @@ from portal.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("PORTAL_DATA_DIR") or BASE_DIR / ".data")
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-EMBEDDED = DEBUG
+# The mode (DESIGN.md "Modes"): DJANGO_DEBUG unset or 1 is the embedded/development mode.
+EMBEDDED = env_bool("DJANGO_DEBUG", True)
+# Django's debug pages list the settings and the process environment (DATABASE_URL with its password)
+# to whoever meets an error: newcomers and small teams run the embedded mode, so they get the styled
+# error pages, and a developer asks for the debug pages by name.
+DEBUG = env_bool("PORTAL_DEBUG_PAGES", False)
+if DEBUG and not EMBEDDED:
+    raise ImproperlyConfigured(
+        "PORTAL_DEBUG_PAGES=1 shows tracebacks, settings and the environment to anyone who meets an error; "
+        "it is for development in the embedded mode, never with DJANGO_DEBUG=0."
+    )
 
 # -- keys -------------------------------------------------------------------------------------
 _django_key = env_str("DJANGO_SECRET_KEY")
 _fernet_keys = env_list("PORTAL_SECRET_KEYS")
-if not DEBUG and not (_django_key and _fernet_keys):
+if not EMBEDDED and not (_django_key and _fernet_keys):
     raise ImproperlyConfigured(
         "Production mode (DJANGO_DEBUG=0) needs DJANGO_SECRET_KEY and PORTAL_SECRET_KEYS from the "
         "environment; generated keys are for the embedded mode only."
     )
-if not DEBUG and (len(_django_key) < 50 or _django_key.startswith("change-me")):
+if not EMBEDDED and (len(_django_key) < 50 or _django_key.startswith("change-me")):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random value of at least 50 characters in production.")
 SECRET_KEY = _django_key or generated_secret(DATA_DIR / "django-secret-key", new_django_key)
 PORTAL_SECRET_KEYS = _fernet_keys or [
@@ -51,7 +60,7 @@ PORTAL_SECRET_KEYS = _fernet_keys or [
 ]
 PORTAL_KEYS_GENERATED = not _fernet_keys
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if EMBEDDED else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -139,20 +148,32 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if EMBEDDED
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# The embedded mode runs no collectstatic: whitenoise serves straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = EMBEDDED
 
-if not DEBUG:
+if not EMBEDDED:
+    # Production sits behind a TLS proxy (README, Production); each part can be turned off for a
+    # deployment that ends TLS, redirects or sends HSTS elsewhere.
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_PROXY_SSL_HEADER = env_proxy_header("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto")
+# Preloading binds the whole domain in browsers' built-in lists for months: the domain owner's
+# decision (SECURE_HSTS_PRELOAD=1), not a default the deployment check should nag about.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors": {"()": "portal.log_filters.ClientErrorsWithoutTraceback"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
     "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
@@ -177,6 +198,9 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
+# Who grants roles: named on the 403 page (free text, e.g. "the SAP Basis team, basis@contoso.com").
+PORTAL_ADMINS_CONTACT = env_str("PORTAL_ADMINS_CONTACT") or "the portal's administrators"
+
 # -- diagnostics ------------------------------------------------------------------------------
 PORTAL_DNS_NAMESERVERS = parse_nameservers("PORTAL_DNS_NAMESERVERS")
 PORTAL_EXTRA_CA_BUNDLE = env_str("PORTAL_EXTRA_CA_BUNDLE") or None
@@ -186,16 +210,17 @@ PORTAL_LOGIN_AUTHORITY_HOST = env_url_base("PORTAL_LOGIN_AUTHORITY_HOST")
 PORTAL_ALLOW_LOOPBACK_TARGETS = env_bool("PORTAL_ALLOW_LOOPBACK_TARGETS", False)
 PORTAL_ALLOWED_PORTS = env_ports("PORTAL_ALLOWED_PORTS", "25,465,587,2525")
 PORTAL_HTTPS_PROXY = env_str("PORTAL_HTTPS_PROXY") or None
-PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES", list(DEFAULT_DNSBL_ZONES))
-PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")  # None: built-in dates
-if PORTAL_BASIC_AUTH_MILESTONES:
-    try:
-        parse_milestones(PORTAL_BASIC_AUTH_MILESTONES)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"PORTAL_BASIC_AUTH_MILESTONES: {exc}") from None
+PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES")  # empty: the diagnostics' default lists
+# None: Microsoft's announced dates. Read by diagnostics.milestones only; checked by portal.E002.
+PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")
 PORTAL_CHECK_TIMEOUT = env_int("PORTAL_CHECK_TIMEOUT", 10)
 PORTAL_RUN_BUDGET = env_int("PORTAL_RUN_BUDGET", 30)
 PORTAL_QUEUE_TIMEOUT = env_int("PORTAL_QUEUE_TIMEOUT", 900)  # seconds a run may wait for a worker
+# Seconds between a running diagnosis's signs of life; silent for three, its executor counts as gone and
+# the run is taken over or ended (by any worker's watchdog, the next delivery or the page; no beat needed).
+PORTAL_RUN_HEARTBEAT = env_int("PORTAL_RUN_HEARTBEAT", 5)
+if PORTAL_RUN_HEARTBEAT < 1:
+    raise ImproperlyConfigured(f"PORTAL_RUN_HEARTBEAT={PORTAL_RUN_HEARTBEAT} must be at least 1 (seconds)")
 # A task's limits follow the run's budget, so the budget always ends a run before Celery kills it.
 CELERY_TASK_SOFT_TIME_LIMIT = PORTAL_RUN_BUDGET + 60
 CELERY_TASK_TIME_LIMIT = PORTAL_RUN_BUDGET + 90
@@ -204,11 +229,6 @@ PORTAL_WORKER_NAME = env_str("PORTAL_WORKER_NAME") or socket.gethostname()
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeats": {"task": "portal.tasks.ask_for_heartbeats_task", "schedule": 60.0, "options": {"expires": 55}},
-    "abort-stale-runs": {
-        "task": "diagnostics.tasks.abort_stale_runs_task",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
 }
 # One all-in-one worker serves every zone in the embedded mode; with Redis each zone has its own queue.
 PORTAL_ROUTE_BY_ZONE = env_bool("PORTAL_ROUTE_BY_ZONE", bool(REDIS_URL))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,22 +17,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from connectors.clouds import cloud_choices
+from connectors.config import credential_choices, tls_choices
+from connectors.products import product_choices, role_choices
+from connectors.registry import option_choices
 from connectors.rules import reaches_generated_text, unsafe_text_reason
-from portal.choices import parse_choice
-from portal.models import (
-    AuditEvent,
-    Cloud,
-    Credential,
-    MailSetup,
-    Option,
-    Product,
-    Role,
-    SapSystem,
-    TlsMode,
-    audit_changes,
-)
+from portal.choices import Choices, parse_choice
+from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes
 from portal.validators import (
+    ascii_int,
     normalise_release,
+    normalise_sid,
     parse_egress_ips,
     validate_address,
     validate_client,
@@ -58,43 +54,50 @@ def _text(validator: Callable[[str], None] | None = None, max_length: int = 254)
 
 def _lower(validator: Callable[[str], None]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
-        validator(raw.lower())
-        return raw.lower()
+        # Lower-cased only when ASCII: "K" (Kelvin) would become an ASCII "k"; the validators refuse the rest.
+        value = raw.lower() if raw.isascii() else raw
+        validator(value)
+        return value
 
     return parse
 
 
 def _sid(raw: str) -> str:
-    validate_sid(raw.upper())
-    return raw.upper()
+    sid = normalise_sid(raw)
+    validate_sid(sid)
+    return sid
 
 
 def _client(raw: str) -> str:
-    # Spreadsheets turn 001 into 1; digits only are padded back, anything else is refused.
-    value = raw.zfill(3) if raw.isdigit() and len(raw) < 3 else raw
+    # Spreadsheets turn 001 into 1; digits 0-9 only are padded back, anything else is refused.
+    value = raw.zfill(3) if re.fullmatch(r"[0-9]{1,2}", raw) else raw
     validate_client(value)
     return value
 
 
 def _port(raw: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ValidationError("%(value)r is not a TCP port (1-65535).", params={"value": raw})
-    return int(raw)
+    port = ascii_int(raw)
+    if port is None or not 0 < port < 65536:
+        raise ValidationError("%(value)r is not a TCP port: 1-65535, digits 0-9.", params={"value": raw})
+    return port
 
 
 def _date(raw: str) -> date:
+    # fromisoformat also reads 20270331 and 2027-W13-3; the contract is YYYY-MM-DD in digits 0-9.
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise ValidationError("%(value)r is not an ISO date (YYYY-MM-DD, digits 0-9).", params={"value": raw})
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError("%(value)r is not an ISO date (YYYY-MM-DD).", params={"value": raw}) from None
+        raise ValidationError("%(value)r is not an ISO date (YYYY-MM-DD, digits 0-9).", params={"value": raw}) from None
 
 
-def _choice(choices: type[Any], aliases: dict[str, str] | None = None) -> Callable[[str], str]:
+def _choice(choices: Choices, aliases: dict[str, str] | None = None) -> Callable[[str], str]:
     return lambda raw: parse_choice(raw, choices, aliases)
 
 
 def _role(raw: str) -> str:
-    return parse_choice(raw, Role, {"sandbox": "SBX"})
+    return parse_choice(raw, role_choices, {"sandbox": "SBX"})
 
 
 @dataclass(frozen=True)
@@ -111,18 +114,18 @@ COLUMNS: dict[str, Column] = {
     "client": Column("system", "client", _client),
     "description": Column("system", "description", _text(max_length=200)),
     "role": Column("system", "role", _role),
-    "product": Column("system", "product", _choice(Product)),
+    "product": Column("system", "product", _choice(product_choices)),
     "basis_release": Column("system", "basis_release", normalise_release, clear_to=None),
     "zone": Column("system", "zone", _lower(validate_zone)),
     "owner": Column("system", "owner", _text(max_length=200)),
     "contact_email": Column("system", "contact_email", _text(validate_address)),
-    "option": Column("setup", "option", _choice(Option)),
+    "option": Column("setup", "option", _choice(option_choices)),
     "cloud": Column(
-        "setup", "cloud", _choice(Cloud, {"gcc high": "gcc-high", "gcchigh": "gcc-high", "21vianet": "china"})
+        "setup", "cloud", _choice(cloud_choices, {"gcc high": "gcc-high", "gcchigh": "gcc-high", "21vianet": "china"})
     ),
     "smtp_host": Column("setup", "smtp_host", _lower(validate_hostname)),
     "smtp_port": Column("setup", "smtp_port", _port, clear_to=None),
-    "tls": Column("setup", "tls", _choice(TlsMode)),
+    "tls": Column("setup", "tls", _choice(tls_choices)),
     "sender": Column("setup", "sender", _text(validate_address)),
     "mailbox": Column("setup", "mailbox", _text(validate_address)),
     "tenant": Column("setup", "tenant", _lower(validate_tenant)),
@@ -134,9 +137,11 @@ COLUMNS: dict[str, Column] = {
     "relay_host": Column("setup", "relay_host", _lower(validate_hostname)),
     "test_recipient": Column("setup", "test_recipient", _text(validate_address)),
     "service_principal_id": Column("setup", "service_principal_id", _lower(validate_guid)),
-    "credential": Column("setup", "credential", _choice(Credential, {"cert": "certificate", "jwt": "certificate"})),
+    "credential": Column(
+        "setup", "credential", _choice(credential_choices, {"cert": "certificate", "jwt": "certificate"})
+    ),
     "certificate_thumbprint": Column("setup", "certificate_thumbprint", lambda raw: _thumbprint(raw)),
-    "upstream_option": Column("setup", "upstream_option", _choice(Option)),
+    "upstream_option": Column("setup", "upstream_option", _choice(option_choices)),
 }
 CONTRACT_COLUMNS = [
     "sid", "client", "description", "role", "product", "basis_release", "zone", "option", "cloud",
@@ -161,7 +166,8 @@ def unguard(cell: str) -> str:
 
 
 def _thumbprint(raw: str) -> str:
-    value = raw.replace(":", "").replace(" ", "").upper()
+    value = raw.replace(":", "").replace(" ", "")
+    value = value.upper() if value.isascii() else value  # "ﬀ".upper() is "FF": hex it never was
     if len(value) not in (40, 64) or any(ch not in "0123456789ABCDEF" for ch in value):
         raise ValidationError("%(value)r is not a SHA-1 or SHA-256 thumbprint in hex.", params={"value": raw})
     return value
@@ -224,11 +230,20 @@ def _read_header(reader: csv.reader) -> list[str]:
         raise ImportRefused([ImportProblem(1, "", f"the header line is malformed ({exc})")]) from None
     except StopIteration:
         raise ImportRefused([ImportProblem(1, "", "the file is empty; the first line must name the columns")]) from None
+    if not any(_column_name(name) in COLUMNS for name in header):
+        # Most likely a data row where the header should be: quote none of it (it may hold a secret).
+        raise ImportRefused(
+            [ImportProblem(1, "", "the first line must name the columns (sid, client, option, …); it names none")]
+        )
     problems = []
-    for name in header:
-        if name not in COLUMNS:
-            problems.append(ImportProblem(1, name, "unknown column (names are lower case, e.g. sid, client, option)"))
-    for name in {name for name in header if header.count(name) > 1}:
+    for position, name in enumerate(header, start=1):
+        if name in COLUMNS:
+            continue
+        if _column_name(name) in COLUMNS:
+            problems.append(ImportProblem(1, name, f"write it as {_column_name(name)} (names are lower case)"))
+        else:  # named by position: an unknown cell may be a value, even a secret
+            problems.append(ImportProblem(1, f"#{position}", "not a column name (names are e.g. sid, client, option)"))
+    for name in {name for name in header if header.count(name) > 1 and name in COLUMNS}:
         problems.append(ImportProblem(1, name, "the column appears twice"))
     for name in ("sid", "client"):
         if name not in header:
@@ -236,6 +251,32 @@ def _read_header(reader: csv.reader) -> list[str]:
     if problems:
         raise ImportRefused(problems)
     return header
+
+
+def _column_name(text: str) -> str:
+    return text.strip().lower().replace(" ", "_")
+
+
+class _Unquoted(str):
+    """Stands for the value in a validator's message (``%(value)r``) without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _unquoted_message(exc: ValidationError) -> str:
+    """The validators' messages with "the cell" for the value they quote.
+
+    Errors never quote a cell: a value in the wrong column (columns swapped, a cell shifted) may be a
+    secret, and import errors end up on terminals and in CI logs. Line and column find the cell.
+    """
+    messages = []
+    for error in exc.error_list:
+        message = str(error.message)
+        if error.params:
+            message %= {**error.params, "value": _Unquoted("the cell")}
+        messages.append(message)
+    return " ".join(messages)
 
 
 def _records(reader: csv.reader) -> Iterator[list[str]]:
@@ -259,8 +300,10 @@ def parse_rows(data: bytes | str) -> list[_Row]:
     reader = _reader(_decode(data))
     header = _read_header(reader)
     rows, problems, seen = [], [], {}
+    last = reader.line_num
     for cells in _records(reader):
-        line = reader.line_num
+        # A quoted cell may hold line breaks: a row is named by the line it starts on.
+        line, last = last + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(header):
@@ -275,7 +318,7 @@ def parse_rows(data: bytes | str) -> list[_Row]:
                 try:
                     values[name] = _parse(COLUMNS[name], raw)
                 except ValidationError as exc:
-                    problems.append(ImportProblem(line, name, " ".join(exc.messages)))
+                    problems.append(ImportProblem(line, name, _unquoted_message(exc)))
         for name in ("sid", "client"):
             if name not in values and not any(p.line == line and p.column == name for p in problems):
                 problems.append(ImportProblem(line, name, "empty; every row needs a SID and a client"))
@@ -345,14 +388,8 @@ def import_systems(data: bytes | str, *, actor: Any = None) -> ImportReport:
             else:
                 report.unchanged.append(label)
             if created or changes:
-                AuditEvent.objects.create(
-                    actor=actor,
-                    source=AuditEvent.Source.CSV,
-                    action="system.imported" if created else "system.updated",
-                    system=system,
-                    system_label=label,
-                    changes=changes,
-                )
+                action = "system.imported" if created else "system.updated"
+                AuditEvent.record(action, source=AuditEvent.Source.CSV, system=system, actor=actor, changes=changes)
         if problems:
             transaction.set_rollback(True)
             raise ImportRefused(problems)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from portal.views import advisor, dashboard, helpdesk, runs, setup, signin, systems
+from portal.views import advisor, dashboard, explain, helpdesk, runs, setup, signin, systems
 
 
 class SidConverter:
@@ -20,6 +20,8 @@ class SidConverter:
 class ClientConverter(SidConverter):
     regex = "[0-9]{3}"
 
+
+handler403 = "portal.views.errors.permission_denied"
 
 register_converter(SidConverter, "sid")
 register_converter(ClientConverter, "client")
@@ -44,6 +46,7 @@ urlpatterns = [
     path("helpdesk/", helpdesk.helpdesk, name="helpdesk"),
     path("helpdesk/cards/<sid:sid>/<client:client>/", helpdesk.helpdesk_card, name="helpdesk_card"),
     path("advisor/", advisor.advisor, name="advisor"),
+    path("explain/", explain.explain, name="explain"),
     path(f"{system}advisor/apply/", advisor.advisor_apply, name="advisor_apply"),
     path("login/", signin.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test area: the cast of users and the local Redis server."""
+"""Fixtures shared by every test area: the cast of users, the local Redis server and the lab."""
 
 from __future__ import annotations
 
@@ -10,44 +10,33 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
+from lab import Lab
+from lab.scenarios import configure
 from portal.roles import BASIS_ADMIN, HELPDESK, MANAGER
-
-PASSWORD = "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _user(username: str, group: str | None) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
+from tests.support.network import free_port
+from tests.support.users import make_user
 
 
 @pytest.fixture
 def basis_admin(db: None) -> User:
-    return _user("basis", BASIS_ADMIN)
+    return make_user("basis", BASIS_ADMIN)
 
 
 @pytest.fixture
 def helpdesk(db: None) -> User:
-    return _user("helpdesk", HELPDESK)
+    return make_user("helpdesk", HELPDESK)
 
 
 @pytest.fixture
 def manager(db: None) -> User:
-    return _user("manager", MANAGER)
+    return make_user("manager", MANAGER)
 
 
 @pytest.fixture
 def outsider(db: None) -> User:
-    return _user("outsider", None)
+    return make_user("outsider", None)
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +64,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("redis-server did not answer within 10 s")
     yield f"redis://127.0.0.1:{port}/0"
     subprocess.run([shutil.which("redis-cli") or "redis-cli", "-p", str(port), "shutdown", "nosave"], check=False)
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    """The lab on free loopback ports, once per test session, with the demo's cast configured
+    (lab.scenarios): its tenants are fixed, so tests that need their own make an ``org``."""
+    with Lab.start() as started:
+        configure(started)
+        yield started

@@ -1,6 +1,6 @@
 """SMTP Direct Send: SAP delivers to the tenant's MX endpoint on port 25, unauthenticated.
 
-Only recipients in the organisation's own tenant (external ones: 550 5.7.64), any sender in an
+Only recipients in the organisation's own tenant (external ones: 550 5.7.64 or 451 4.4.62), any sender in an
 accepted domain, antispam applies, a static IP with SPF is recommended. Tenants can refuse Direct
 Send altogether (RejectDirectSend → 550 5.7.68).
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from connectors import mx_route
+from connectors import mx_route, sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
+from connectors.confirm_delivery import confirm_delivery
 from connectors.endpoints import effective_endpoint
 from connectors.guide import Command, Guide, Notice, Step, Value, Where
 from connectors.notices import cloud_notices
@@ -24,9 +25,10 @@ from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system
 from connectors.retirement import Milestone
 from connectors.rules import refuses_unsafe_text
+from connectors.sap_steps import DIRECT_SEND
 
 CODE = "direct_send"
-LABEL = "SMTP Direct Send"
+LABEL = "Direct Send"
 
 FIELDS = (
     OptionField("sender", True, "Any address of an accepted domain; its domain gives the MX endpoint."),
@@ -52,7 +54,8 @@ def validate(config: MailConfig) -> list[Problem]:
             warning(
                 "test_recipient",
                 f"Direct Send delivers only to mailboxes of your own tenant; {config.test_recipient} is outside "
-                f"{config.sender_domain} and is refused (550 5.7.64) unless that domain is in the same tenant.",
+                f"{config.sender_domain} and is refused (550 5.7.64) or deferred (451 4.4.62) unless that domain is in "
+                "the same tenant.",
             )
         )
     return dedupe(problems)
@@ -70,6 +73,8 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     host, port, tls = effective_endpoint(config)
     body = (
         mx_route.egress(
@@ -83,11 +88,13 @@ def steps(
         mx_route.blocklists(config),
         *mx_route.sap_steps(
             config,
+            path=DIRECT_SEND,
             why_node=(
                 "Direct Send needs no authentication: SAP hands mail to the tenant's MX endpoint on port 25, "
                 "which accepts it for the tenant's own mailboxes."
             ),
         ),
+        *confirm_delivery(config),
     )
     return Guide(
         option=CODE,
@@ -104,7 +111,9 @@ def steps(
             Notice(
                 "warning",
                 "Direct Send reaches only mailboxes of your own tenant: mail to vendors or customers is "
-                "refused (550 5.7.64 TenantAttribution). For external recipients use SMTP OAuth 2.0 or a relay connector.",
+                "refused (550 5.7.64 TenantAttribution) or deferred (451 4.4.62 'Mail sent to the wrong Office "
+                "365 region', ATTR35: SAP retries and the message waits in SOST until it fails). For external "
+                "recipients use SMTP OAuth 2.0 or a relay connector.",
             ),
             *cloud_notices(config),
         ),

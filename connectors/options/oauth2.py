@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from connectors import domain_auth, sap_cloud
 from connectors.clouds import Cloud, cloud_for
 from connectors.config import MailConfig
-from connectors.endpoints import effective_endpoint
+from connectors.confirm_delivery import confirm_delivery
+from connectors.endpoints import effective_endpoint, submission_expectations
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
+from connectors.limits import submission_limits_notice
 from connectors.notices import cloud_notices, expiry_notices
 from connectors.oauth2_scripts import app_display_name, setup_script, verification_script
 from connectors.option import Option, OptionField
-from connectors.placeholders import hand_off, placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.placeholders import hand_off, value_of
+from connectors.plan import PlannedCheck, expecting
 from connectors.powershell import SEND_AS_APP_ROLE, connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import NOTE_3581654_PRODUCTS, describe_system, is_btp_abap, is_managed_by_sap
@@ -52,7 +55,11 @@ BTP_SCENARIO = "SAP_COM_0548"
 FIELDS = (
     OptionField("tenant", True, "Directory (tenant) ID or a verified domain of the Entra ID tenant."),
     OptionField("client_id", True, "Application (client) ID of the app registered for this SAP system."),
-    OptionField("mailbox", True, "The Exchange Online mailbox SAP sends as; its primary SMTP address."),
+    OptionField(
+        "mailbox",
+        True,
+        "The Exchange Online mailbox SAP sends as (a shared mailbox needs no licence); its primary address.",
+    ),
     OptionField("sender", False, "MAIL FROM, if not the mailbox itself (needs Send As)."),
     OptionField("credential", True, "secret (from 7.50) or certificate (JWT bearer, from 7.51; BTP ABAP: only this)."),
     OptionField("secret_expires", False, "When the client secret expires; the portal warns ahead."),
@@ -143,7 +150,8 @@ def _release_rules(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
+    expect = submission_expectations(config, auth="xoauth2", credential=config.credential, expiry_required=True)
+    checks = (
         *connection_checks(),
         PlannedCheck("smtp.auth_mechanisms", after=("tls.starttls",)),
         PlannedCheck("oauth.token"),
@@ -154,6 +162,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
         *domain_records(),
         PlannedCheck("secret.expiry"),
     )
+    return expecting(expect, checks)
 
 
 @refuses_unsafe_text(CODE, LABEL)
@@ -175,11 +184,16 @@ def steps(
             system=config.system_label,
             title=f"{LABEL} — {config.system_label}",
             summary=(
-                f"{config.system_label} is an S/4HANA Cloud Public Edition system: SAP operates its mail "
-                "integration with Exchange Online. There is nothing to set up on the SAP side."
+                f"{config.system_label} is an S/4HANA Cloud Public Edition system: SAP operates its SAP side and "
+                "manages the SMTP OAuth 2.0 configuration for your tenant. You ask SAP, prepare your domain and test."
             ),
-            steps=(_managed_by_sap(config),),
-            notices=tuple(notices),
+            steps=(
+                *sap_cloud.public_edition_steps(config),
+                domain_auth.dkim(config),
+                domain_auth.dmarc(config),
+                *confirm_delivery(config),
+            ),
+            notices=(sap_cloud.public_edition_notice(), *notices),
             problems=problems,
         )
     btp = is_btp_abap(config.product)
@@ -192,6 +206,7 @@ def steps(
                 "to production; it needs SAP_BASIS 7.51 and SAP Note 3592080.",
             )
         )
+    notices.append(submission_limits_notice())
     notices.append(
         Notice(
             "info",
@@ -200,11 +215,20 @@ def steps(
         )
     )
     host, port, _ = effective_endpoint(config)
-    microsoft_steps = _entra_steps(config, cloud, certificate=certificate, btp=btp) + _exchange_steps(config, cloud)
+    microsoft_steps = (
+        *_entra_steps(config, cloud, certificate=certificate, btp=btp),
+        _shared_mailbox(config, cloud),
+        *_exchange_steps(config, cloud),
+    )
     if btp:
         # SAP runs the BTP network: no firewall or SAP Note steps for the customer.
         body = (*microsoft_steps[:3], *_btp_steps(config, cloud), *microsoft_steps[3:])
-        body = _move_btp_arrangement_last(body)
+        body = (
+            *_move_btp_arrangement_last(body),
+            sap_cloud.allowlist_step(config),
+            sap_cloud.monitor_test_step(config),
+        )
+        notices.append(sap_cloud.no_sap_gui_notice(config))
     else:
         body = (
             _network(config, cloud),
@@ -212,6 +236,13 @@ def steps(
             *microsoft_steps,
             *_sap_gui_steps(config, cloud),
         )
+    body = (
+        *body,
+        domain_auth.dkim(config),
+        domain_auth.dmarc(config),
+        *confirm_delivery(config),
+        _credential_rotation(config, certificate=certificate, btp=btp),
+    )
     credential_text = "JWT bearer (certificate)" if certificate else "client secret"
     return Guide(
         option=CODE,
@@ -315,7 +346,7 @@ def _entra_steps(config: MailConfig, cloud: Cloud, *, certificate: bool, btp: bo
             "app's client ID and credential."
         ),
         values=(
-            say("Admin center", cloud.entra_admin_center),
+            say("Admin center", cloud.flagged("entra_admin_center")),
             say("Path", "Applications → App registrations → New registration"),
             Value("Name", app_display_name(config)),
             say("Supported account types", "Accounts in this organizational directory only (single tenant)"),
@@ -482,7 +513,7 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
             ),
             check="smtp.auth",
             notes=(
-                f"Exchange admin center: {cloud.exchange_admin_center} (Cloud Shell works too).",
+                f"Exchange admin center: {cloud.flagged('exchange_admin_center')} (Cloud Shell works too).",
                 "If it was registered with the wrong Object ID: Remove-ServicePrincipal, then run this again.",
             ),
         ),
@@ -535,16 +566,21 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
             command=Command(
                 "powershell",
                 f"Set-CASMailbox -Identity {powershell_literal(mailbox)} -SmtpClientAuthenticationDisabled $false\n"
+                f"Get-CASMailbox -Identity {powershell_literal(mailbox)} | Format-List SmtpClientAuthenticationDisabled\n"
                 "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled",
             ),
             check="smtp.auth",
             notes=(
                 "Same setting in the Microsoft 365 admin center: Users → Active users → the mailbox → Mail → "
                 "Manage email apps → Authenticated SMTP.",
+                "An empty mailbox value means the tenant's setting decides; organisations created after January 2020 "
+                "have SMTP AUTH off tenant-wide (SmtpClientAuthenticationDisabled $true). Source: "
+                "https://learn.microsoft.com/powershell/module/exchangepowershell/set-transportconfig",
                 "An authentication policy that blocks Basic authentication for SMTP blocks only Basic, not OAuth.",
                 "Refused AUTH shows as 535 5.7.139 … SmtpClientAuthentication is disabled for the Tenant/Mailbox.",
             ),
         ),
+        _conditional_access(config),
         Step(
             key="exchange.verify_script",
             where=Where.EXCHANGE_POWERSHELL,
@@ -558,6 +594,117 @@ def _exchange_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
         ),
     ]
     return tuple(steps)
+
+
+def _credential_rotation(config: MailConfig, *, certificate: bool, btp: bool) -> Step:
+    """Renewing the credential without an outage: Entra ID holds old and new side by side."""
+    if not certificate:
+        return Step(
+            key="entra.credential_rotation",
+            where=Where.ENTRA,
+            title="Later: renew the client secret before it expires, without a gap",
+            why="An app can hold several secrets at once: the new one works before the old one goes.",
+            values=(
+                Value("Current expiry (portal field Secret expires)", value_of(config, "secret_expires")),
+                say("1. Entra", "Certificates & secrets → New client secret; note its expiry"),
+                say("2. SAP", "OA2C_CONFIG: enter the new secret's Value in the client configuration"),
+                say("3. Portal", "store the new secret and its expiry; run the checks (oauth.token)"),
+                say("4. Entra", "delete the old secret once SAP has sent with the new one"),
+            ),
+            check="secret.expiry",
+            notes=("The portal warns 30 days before the recorded expiry (secret.expiry, and on this page).",),
+        )
+    source = "the communication system's outbound user (Download Certificate)" if btp else "SAP (SSF OA2CJC)"
+    return Step(
+        key="entra.credential_rotation",
+        where=Where.ENTRA,
+        title="Later: renew the JWT certificate before it expires, with both certificates on the app",
+        why=(
+            "The app accepts every certificate registered on it: upload the new one next to the old, switch SAP, "
+            "then remove the old — token requests never meet an unknown certificate (AADSTS700027)."
+        ),
+        values=(
+            Value(
+                "Current certificate (portal field Certificate thumbprint)", value_of(config, "certificate_thumbprint")
+            ),
+            Value("Expires (portal field Certificate expires)", value_of(config, "certificate_expires")),
+            say("1. SAP", f"create the new signing certificate and export it (Base64) from {source}"),
+            say("2. Entra", "Certificates & secrets → Certificates → Upload certificate: the old one stays"),
+            say("3. SAP", "sign with the new key (the renewed certificate becomes active in SAP)"),
+            say("4. Portal", "record the new thumbprint and expiry; run the checks"),
+            say("5. Entra", "delete the old certificate once SAP's mail went out with the new one"),
+        ),
+        check="secret.expiry",
+        notes=(
+            "Upload the new certificate before SAP signs with it: until Entra ID knows it, token requests fail "
+            "with AADSTS700027. If SAP activates a renewed key at once, upload right after the renewal, in a quiet "
+            "window.",
+            "Unverified: the exact SAP screens for renewing the JWT key (STRUST SSF OA2CJC, SOAUTH2_CLIENT → "
+            "Global Settings, or the BTP outbound user) — follow SAP Note 3592080 and SAP's documentation.",
+            "The portal warns 30 days before the recorded expiry (secret.expiry, and on this page).",
+        ),
+    )
+
+
+def _shared_mailbox(config: MailConfig, cloud: Cloud) -> Step:
+    """The mailbox SAP sends as: a shared mailbox needs no licence (Microsoft Learn, "Remove a license from a
+    shared mailbox": Exchange Online Plan 2 only above 50 GB, with archiving or litigation hold); Microsoft's SAP
+    guide speaks of the SAP mailbox as a shared mailbox."""
+    mailbox = value_of(config, "mailbox")
+    return Step(
+        key="m365.shared_mailbox",
+        where=Where.M365_ADMIN,
+        title=f"Create {mailbox} as a shared mailbox, if it does not exist",
+        why=(
+            "SAP needs a mailbox to send as, not a person: a shared mailbox has no password to expire or leak, "
+            "and needs no licence."
+        ),
+        values=(
+            say("Admin center", cloud.flagged("m365_admin_center")),
+            say("Path", "Teams & groups → Shared mailboxes → Add a shared mailbox"),
+            Value("Email", mailbox),
+            say("Licence", "none below 50 GB, without archive or litigation hold (otherwise Exchange Online Plan 2)"),
+        ),
+        notes=(
+            "SMTP AUTH keeps a copy of every message in the mailbox's Sent Items: give it a retention policy so it "
+            "stays below 50 GB (and 5.2.2 'mailbox full' away).",
+            "An existing user mailbox works as well; the next steps are the same.",
+            "Sources: https://learn.microsoft.com/microsoft-365/admin/email/remove-license-from-shared-mailbox; "
+            "Microsoft's SAP guide (Exchange Online integration for email outbound from SAP), OAuth limitations.",
+        ),
+    )
+
+
+def _conditional_access(config: MailConfig) -> Step:
+    """What else can stop the app's token: Conditional Access for workload identities (security defaults and
+    legacy-authentication policies block only Basic SMTP AUTH, not the app's OAuth sign-in)."""
+    return Step(
+        key="entra.conditional_access",
+        where=Where.ENTRA,
+        title="Make sure no Conditional Access policy for workload identities blocks the app",
+        why=(
+            "The app signs in as itself (client credentials): user policies, MFA and security defaults do not "
+            "apply to it, but a Conditional Access policy that targets service principals can block its token "
+            "by location or risk (AADSTS53003)."
+        ),
+        values=(
+            say(
+                "Policies",
+                "Entra admin center → Protection → Conditional Access → policies whose assignment is "
+                "'Workload identities'",
+            ),
+            say("Allow", "SAP's egress IP(s) in the named location such a policy permits, or exclude the app"),
+            say("Evidence", "Sign-in logs → Service principal sign-ins → the app → Conditional Access tab"),
+            Value("App (client) ID", value_of(config, "client_id")),
+        ),
+        check="oauth.token",
+        notes=(
+            "Policies for workload identities need Workload Identities Premium and cover single-tenant apps.",
+            "The portal's oauth.token check asks from its worker's address, not SAP's: a location policy can let "
+            "one through and stop the other.",
+            "Source: https://learn.microsoft.com/entra/identity/conditional-access/workload-identity",
+        ),
+    )
 
 
 def _sap_gui_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
@@ -621,7 +768,7 @@ def _sap_gui_steps(config: MailConfig, cloud: Cloud) -> tuple[Step, ...]:
         icm_smtp_service(),
         smicm_restart(),
         sicf_sapconnect(),
-        tls_client_parameters(),
+        tls_client_parameters(config.cloud),
         strust_root(hosts=(host,), token_host=cloud.login_host),
         oa2c,
         smtp_config,
@@ -678,23 +825,6 @@ def _move_btp_arrangement_last(body: tuple[Step, ...]) -> tuple[Step, ...]:
     return tuple(step for step in body if step.key != "btp.communication_arrangement") + tuple(arrangement)
 
 
-def _managed_by_sap(config: MailConfig) -> Step:
-    return Step(
-        key="sap_managed.nothing_to_configure",
-        where=Where.SAP_MANAGED,
-        title="Nothing to configure: SAP operates the Exchange Online integration",
-        why=(
-            "In S/4HANA Cloud Public Edition the customer has no SMTP or OAuth settings; SAP manages "
-            "the SMTP OAuth 2.0 configuration for your tenant."
-        ),
-        values=(
-            Value("System", config.system_label),
-            say("Questions or changes", "through your SAP support channel"),
-            Value("Mailbox on record", config.mailbox or placeholder("mailbox")),
-        ),
-    )
-
-
 OPTION = Option(
     code=CODE,
     label=LABEL,
@@ -708,4 +838,5 @@ OPTION = Option(
     validate=validate,
     plan=plan,
     steps=steps,
+    secret="client secret",
 )

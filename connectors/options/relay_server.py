@@ -13,20 +13,28 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
+from connectors import postfix, sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
-from connectors.endpoints import UPSTREAM_OPTIONS, effective_endpoint, upstream_endpoint, upstream_option
+from connectors.confirm_delivery import confirm_delivery
+from connectors.endpoints import (
+    UPSTREAM_OPTIONS,
+    effective_endpoint,
+    relay_expectations,
+    upstream_endpoint,
+    upstream_option,
+)
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
-from connectors.options import direct_send, oauth2, relay_connector
-from connectors.placeholders import placeholder, sender_or_placeholder, value_of
-from connectors.plan import PlannedCheck
-from connectors.postfix import SAP_NETWORKS, main_cf, sasl_passwd, supports_upstream
+from connectors.options import direct_send, oauth2, relay_connector, smtp_basic
+from connectors.placeholders import FIELD_LABELS, placeholder, sender_or_placeholder, value_of
+from connectors.plan import PlannedCheck, expecting
+from connectors.postfix import supports_upstream
 from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, error, warning
-from connectors.products import describe_system
-from connectors.quoting import powershell_literal, shell_word
+from connectors.products import describe_system, is_btp_abap
+from connectors.quoting import powershell_literal, shell_command, shell_word
 from connectors.retirement import Milestone, retirement_summary
 from connectors.rules import (
     malformed_values,
@@ -36,7 +44,7 @@ from connectors.rules import (
     refuses_unsafe_text,
     sender_domain_rules,
 )
-from connectors.sap_steps import sap_finish, sap_prerequisites, scot_relay_node
+from connectors.sap_steps import RELAY, sap_finish, sap_prerequisites, scot_relay_node
 from connectors.smtp_chain import connection_checks, domain_records, egress_ip, envelope_and_send, keys
 
 CODE = "relay_server"
@@ -98,6 +106,8 @@ def validate(config: MailConfig) -> list[Problem]:
         problems.append(warning("upstream_option", "A Direct Send upstream reaches only your own tenant's mailboxes."))
     elif config.credential != "certificate" and not config.egress_ips:
         problems.append(warning("egress_ips", "The relay's static public IP is not set: the connector matches on it."))
+    else:
+        problems += relay_connector.connector_ip_problems(config)
     if config.relay_host:
         problems += microsoft_host_rules(config, config.relay_host, field="relay_host")
         if config.relay_host.strip().lower() == cloud.smtp_host and option in ("relay_connector", "direct_send"):
@@ -109,17 +119,18 @@ def validate(config: MailConfig) -> list[Problem]:
             )
     if option in ("oauth2", "smtp_basic"):
         problems += missing(config, ("mailbox",), f"a {option} upstream logs in as a mailbox.")
+    if supports_upstream(option):
+        # A value Postfix would read differently (a space, "$", a comma...) is refused, never escaped.
+        names = postfix.relay_names(config, certificate_name=_client_certificate_name(config, option))
+        if isinstance(names, postfix.Unwritable) and names.refused is not None:
+            problems.append(names.refused.problem())
     problems += sender_domain_rules(config)
     return dedupe(problems)
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
-        *connection_checks(),
-        *envelope_and_send(after="tls.starttls", send_to=send_to),
-        egress_ip(),
-        *domain_records(),
-    )
+    checks = (*connection_checks(), *envelope_and_send(after="tls.starttls", send_to=send_to), egress_ip())
+    return expecting(relay_expectations(config), (*checks, *domain_records()))
 
 
 @refuses_unsafe_text(CODE, LABEL)
@@ -130,6 +141,8 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     today = today or date.today()
     option = upstream_option(config)
     upstream = _upstream_guide(config, option, existing_spf=existing_spf, today=today)
@@ -137,14 +150,14 @@ def steps(
     upstream_steps = tuple(
         _as_upstream(step, plan_keys)
         for step in upstream.steps
-        if step.where not in (Where.SAP_GUI, Where.BTP) and step.key not in {"network.egress_ip", "network.outbound"}
+        if step.where not in (Where.SAP_GUI, Where.BTP) and step.key not in _NOT_FOR_THE_RELAY
     )
     relay_side: list[Step] = [_install(config, option), _relay_network(config, option), *upstream_steps]
     relay_side += _relay_configuration(config, option)
-    relay_side += [_relay_test(config), _iis_notes(config, option)]
+    relay_side += [_relay_test(config, option), _iis_notes(config, option)]
     host, port, tls = effective_endpoint(config)
     relay = host or placeholder("smtp_host")
-    sap_side = (
+    sap_side: tuple[Step, ...] = (
         *sap_prerequisites(),
         *((_strust_relay(relay),) if tls != "none" else ()),
         scot_relay_node(
@@ -155,9 +168,13 @@ def steps(
             why="SAP hands every message to the relay, which queues it and sends it on to Exchange Online.",
             client_identity="SSL client Standard (trusting the relay's CA, previous step)",
         ),
-        *sap_finish(config),
+        *sap_finish(config, RELAY),
     )
     notices = [*_upstream_notices(config, option, today, milestones), *cloud_notices(config)]
+    if is_btp_abap(config.product):
+        # The ABAP environment reaches the relay through the Cloud Connector with SAP_COM_0548: no SAP GUI.
+        sap_side = sap_cloud.relay_steps(config, relay=relay, port=port)
+        notices.append(sap_cloud.no_sap_gui_notice(config))
     up_host, up_port, _ = upstream_endpoint(config)
     return Guide(
         option=CODE,
@@ -169,16 +186,25 @@ def steps(
             f"the relay sends it on to {up_host or placeholder('sender')}:{up_port} by {upstream.option_label}. "
             "Useful in a DMZ or hub network, for several SAP hosts, central routing or old TLS on the SAP side."
         ),
-        steps=(*relay_side, *sap_side),
+        steps=(*relay_side, *sap_side, *confirm_delivery(config)),
         notices=tuple(notices),
         problems=tuple(validate(config)),
         scripts=upstream.scripts,
     )
 
 
+# The upstream's own network step is the relay's, and delivery is confirmed once, at the end.
+_NOT_FOR_THE_RELAY = frozenset(
+    {"network.egress_ip", "network.outbound", "exchange.message_trace", "m365.mail_flow_diagnostic"}
+)
+
+
 def _upstream_guide(config: MailConfig, option: str, *, existing_spf: str | Sequence[str] | None, today: date) -> Guide:
-    # The relay is the upstream option's client: its endpoint is relay_host, not smtp_host.
-    upstream_config = dataclasses.replace(config, option=option, smtp_host=config.relay_host, smtp_port=None, tls="")
+    # The relay is the upstream option's client: its endpoint is relay_host, not smtp_host, and it is
+    # no SAP product (a BTP ABAP system's relay may well use a connector).
+    upstream_config = dataclasses.replace(
+        config, option=option, smtp_host=config.relay_host, smtp_port=None, tls="", product=""
+    )
     if option == "oauth2":
         return oauth2.steps(upstream_config, today=today)
     if option == "direct_send":
@@ -203,8 +229,8 @@ def _basic_upstream_guide(config: MailConfig) -> Guide:
         check="smtp.auth",
     )
     return Guide(
-        option="smtp_basic",
-        option_label="SMTP AUTH with Basic authentication (retiring)",
+        option=smtp_basic.CODE,
+        option_label=smtp_basic.LABEL,
         system=config.system_label,
         title="",
         summary="",
@@ -233,6 +259,8 @@ def _upstream_notices(
         return [Notice("warning", retirement_summary(milestones, today) + " Move the relay to a connector upstream.")]
     if option == "direct_send":
         return [Notice("warning", "A Direct Send upstream reaches only mailboxes of your own tenant.")]
+    if option == "relay_connector":
+        return [relay_connector.attribution_notice(config)]
     return []
 
 
@@ -261,7 +289,8 @@ def _relay_network(config: MailConfig, option: str) -> Step:
         why="SAP reaches only the relay; the relay alone needs the way out to Exchange Online.",
         values=(
             Value(
-                "SAP application servers → relay", f"{value_of(config, 'smtp_host')}:{effective_endpoint(config).port}"
+                "Cloud Connector → relay" if is_btp_abap(config.product) else "SAP application servers → relay",
+                f"{value_of(config, 'smtp_host')}:{effective_endpoint(config).port}",
             ),
             Value("Relay → Exchange Online", f"{host or placeholder('sender')}:{port}"),
             Value("Relay's static public IP(s)", value_of(config, "egress_ips")),
@@ -297,43 +326,175 @@ def _relay_configuration(config: MailConfig, option: str) -> list[Step]:
                 ),
             )
         ]
-    name = (
-        relay_connector.certificate_name(config)
-        if config.credential == "certificate" and option == "relay_connector"
-        else ""
-    )
-    steps = [
-        Step(
-            key="relay.postfix",
-            where=Where.RELAY,
-            title="Configure Postfix: relay for SAP only, send on to Exchange Online with TLS 1.2",
-            why=(
-                "The relay must accept mail from the SAP servers alone (an open relay gets block-listed within "
-                "hours) and hand everything to Exchange Online over TLS."
-            ),
-            values=(Value("File", "/etc/postfix/main.cf"), Value("mynetworks", SAP_NETWORKS)),
-            command=Command("ini", main_cf(config, certificate_name=name)),
-        )
-    ]
+    name = _client_certificate_name(config, option)
+    names = postfix.relay_names(config, certificate_name=name)
+    if isinstance(names, postfix.Unwritable):
+        return [_postfix_unwritable(names)]
+    steps = [_relay_certificate(names), _sap_networks()]
     if option == "smtp_basic":
         steps.append(
             Step(
                 key="relay.sasl_passwd",
                 where=Where.RELAY,
                 title="Store the mailbox login for Postfix",
-                why="Postfix reads the user and password for the upstream from this map.",
-                values=(Value("File", "/etc/postfix/sasl_passwd"),),
-                command=Command("ini", sasl_passwd(config)),
+                why=(
+                    "Postfix reads the upstream's user and password from this table. The password is typed on the "
+                    "relay: it is not shown and not kept in the shell history, and the portal never holds it."
+                ),
+                values=(Value("File", f"{postfix.CONFIG_DIRECTORY}/{postfix.SASL_PASSWORD_FILE}"),),
+                command=Command("shell", postfix.sasl_password_command(config)),
                 notes=(
                     "Postfix sends with the MAIL FROM SAP gave; it must be the mailbox or an address it may Send As.",
+                    # SASL_README: the key must have the relayhost's form, brackets and port included.
+                    f"The key {postfix.next_hop(names)} must stay exactly as relayhost is written in main.cf.",
                 ),
             )
         )
+    steps.append(
+        Step(
+            key="relay.postfix",
+            where=Where.RELAY,
+            title="Configure Postfix: relay for SAP only, verified TLS 1.2 to Exchange Online",
+            why=(
+                "The relay must accept mail from the SAP servers alone (an open relay gets block-listed within "
+                "hours), offer SAP STARTTLS, and hand everything to Exchange Online only after checking its "
+                "certificate: 'encrypt' alone would send mail (and a password) to any server with any certificate."
+            ),
+            values=(
+                Value("File", f"{postfix.CONFIG_DIRECTORY}/main.cf"),
+                Value("Then", "postfix check && systemctl restart postfix"),
+                Value("Trusted CAs for the upstream", postfix.ca_file(config)),
+            ),
+            command=Command("ini", postfix.main_cf(config, certificate_name=name)),
+            notes=_postfix_notes(config),
+        )
+    )
     return steps
 
 
-def _relay_test(config: MailConfig) -> Step:
+def _client_certificate_name(config: MailConfig, option: str) -> str:
+    if option != "relay_connector" or config.credential != "certificate":
+        return ""
+    return relay_connector.certificate_name(config)
+
+
+def _postfix_unwritable(unwritable: postfix.Unwritable) -> Step:
+    values = tuple(Value(FIELD_LABELS.get(field, field), placeholder(field)) for field in unwritable.missing)
+    if unwritable.refused is not None:
+        values += (say("Cannot be written", str(unwritable.refused)),)
+    return Step(
+        key="relay.postfix",
+        where=Where.RELAY,
+        title="Configure Postfix (once the values below are right)",
+        why=(
+            "The Postfix files name the relay, the upstream and the certificates; a placeholder or a value Postfix "
+            "reads differently inside them would pass 'postfix check' and fail when mail flows."
+        ),
+        values=values,
+    )
+
+
+def _relay_certificate(names: postfix.RelayNames) -> Step:
+    directory = f"{postfix.CONFIG_DIRECTORY}/{postfix.TLS_DIRECTORY}"
+    stem = names.server_certificate
+    return Step(
+        key="relay.certificate",
+        where=Where.RELAY,
+        title="Give the relay a server certificate SAP can verify",
+        why=(
+            # postconf(5): smtpd_tls_security_level is empty (no TLS) by default; smtpd_tls_cert_file.
+            "SAP starts TLS to the relay and checks its certificate against the CA imported in STRUST. Postfix "
+            "offers STARTTLS only when configured with a certificate and key (it is off by default)."
+        ),
+        values=(
+            Value("Certificate chain (PEM)", f"{directory}/{stem}.crt"),
+            Value("Private key (PEM, not encrypted)", f"{directory}/{stem}.key"),
+            say("Names in the certificate", names.myhostname or "the address SAP's SCOT node connects to"),
+        ),
+        command=Command(
+            "shell",
+            f"install -d -m 755 {shell_word(directory)}\n"
+            f"chmod 644 {shell_word(f'{directory}/{stem}.crt')}\n"
+            f"chmod 600 {shell_word(f'{directory}/{stem}.key')}",
+        ),
+        check="tls.certificate",
+        notes=(
+            # postconf(5) smtpd_tls_cert_file and smtpd_tls_key_file.
+            "The chain file holds the server certificate first, then the intermediate CA certificates.",
+            "The key must not be encrypted, and only root may read it.",
+            "Issue it from a CA SAP can trust (your internal CA): SAP imports that CA in STRUST, a step below.",
+        ),
+    )
+
+
+def _sap_networks() -> Step:
+    return Step(
+        key="relay.sap_networks",
+        where=Where.RELAY,
+        title="List the SAP application servers that may relay",
+        why=(
+            "Postfix relays only for the relay itself and the addresses in this table; anyone else gets "
+            "'554 5.7.1 ... Access denied'. The table starts with comments only, so Postfix runs before you fill it in."
+        ),
+        values=(
+            Value("File", f"{postfix.CONFIG_DIRECTORY}/{postfix.SAP_NETWORKS_FILE}"),
+            say("One line per server or network", postfix.SAP_NETWORKS_EXAMPLE),
+        ),
+        command=Command("text", postfix.sap_networks_table()),
+        notes=(
+            "Add every SAP application server that sends mail through the relay: address or network/prefix, then "
+            "any word (Postfix cidr_table(5); mynetworks ignores the word).",
+            "Postfix reads a cidr table into memory once: run 'postfix reload' after changing it (DATABASE_README).",
+        ),
+    )
+
+
+def _postfix_notes(config: MailConfig) -> tuple[str, ...]:
+    notes = [
+        "Restart, not reload: Postfix reads inet_interfaces only when it starts (postconf(5) inet_interfaces).",
+        "The upstream's certificate must chain to a CA of the system store, one file per system: "
+        + "; ".join(f"{where}: {path}" for where, path in postfix.SYSTEM_CA_FILES)
+        + ". Postfix reads it before entering its chroot (postconf(5) smtp_tls_CAfile).",
+        *postfix.legacy_notes(),
+        # Checked on Debian 12: libsasl2-modules installs ANONYMOUS, CRAM-MD5, DIGEST-MD5, LOGIN, NTLM, PLAIN,
+        # SASLDB and SCRAM plugins (/usr/lib/x86_64-linux-gnu/sasl2) - no XOAUTH2 for Postfix's client.
+        "Debian's Postfix has no XOAUTH2 client (its SASL modules offer none): a Postfix relay reaches Exchange "
+        "Online by a connector (IP or certificate), Direct Send or, while it lasts, Basic authentication.",
+    ]
+    if cloud_for(config.cloud).is_lab:
+        notes[1] = (
+            f"The lab cloud's certificates come from the lab's CA: copy .data/lab/lab-ca.pem (the demo's "
+            f"PORTAL_EXTRA_CA_BUNDLE) to {postfix.CONFIG_DIRECTORY}/lab-ca.pem; real clouds use the system store "
+            f"({postfix.SYSTEM_CA_FILE} on Debian)."
+        )
+    return tuple(notes)
+
+
+def _relay_test(config: MailConfig, option: str) -> Step:
     host, port, _ = upstream_endpoint(config)
+    sender, recipient = sender_or_placeholder(config), value_of(config, "test_recipient")
+    lab = cloud_for(config.cloud).is_lab
+    upstream = [
+        "swaks",
+        "--server",
+        host or placeholder("sender"),
+        "--port",
+        str(port),
+        "--tls",
+        # swaks 20201014 (Debian 12) checks the chain only, not the name; Postfix's 'secure' checks both.
+        "--tls-verify",
+        "--tls-ca-path",
+        f"{postfix.CONFIG_DIRECTORY}/lab-ca.pem" if lab else postfix.SYSTEM_CA_FILE,
+    ]
+    name = _client_certificate_name(config, option)
+    if name:
+        directory = f"{postfix.CONFIG_DIRECTORY}/{postfix.TLS_DIRECTORY}"
+        upstream += ["--tls-cert", f"{directory}/{name}.crt", "--tls-key", f"{directory}/{name}.key"]
+    if option == "smtp_basic":
+        # No --auth-password: swaks asks for it, and --protect-prompt keeps it off the screen (swaks(1)).
+        upstream += ["--auth", "LOGIN", "--auth-user", value_of(config, "mailbox"), "--protect-prompt"]
+    upstream += ["--from", sender, "--to", recipient]
+    through_postfix = ["swaks", "--server", "127.0.0.1", "--port", "25", "--tls", "--from", sender, "--to", recipient]
     return Step(
         key="relay.test",
         where=Where.RELAY,
@@ -341,13 +502,17 @@ def _relay_test(config: MailConfig) -> Step:
         why="Prove relay → Exchange Online works before pointing SAP at the relay.",
         command=Command(
             "shell",
-            f"swaks --server {shell_word(host or placeholder('sender'))} --port {port} --tls "
-            f"--from {shell_word(sender_or_placeholder(config))} --to {shell_word(value_of(config, 'test_recipient'))}\n"
-            "postqueue -p   # the queue should be empty afterwards",
+            "# 1. The relay's own way to Exchange Online (no Postfix involved):\n"
+            f"{shell_command(upstream)}\n"
+            "# 2. Through Postfix, the way SAP will send; then the queue should be empty and the log say status=sent:\n"
+            f"{shell_command(through_postfix)}\n"
+            "postqueue -p\n"
+            "journalctl -u postfix@- -n 20   # Debian's Postfix logs to the journal\n",
         ),
         notes=(
-            "swaks talks to Exchange Online directly; then send through Postfix (e.g. with sendmail) and read the log.",
             "550 5.7.64 TenantAttribution: the connector did not match the relay's public IP or certificate.",
+            "status=deferred (Server certificate not verified): the upstream's certificate does not chain to the CA "
+            "file or does not name the upstream host — Postfix keeps the mail and sends no password.",
         ),
     )
 

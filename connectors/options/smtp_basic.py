@@ -10,21 +10,24 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
+from connectors import sap_cloud
 from connectors.clouds import cloud_for
 from connectors.config import MailConfig
-from connectors.endpoints import effective_endpoint
+from connectors.confirm_delivery import confirm_delivery
+from connectors.endpoints import effective_endpoint, submission_expectations
 from connectors.guide import Command, Guide, Notice, Step, Value, Where, say
+from connectors.limits import submission_limits_notice
 from connectors.notices import cloud_notices
 from connectors.option import Option, OptionField
 from connectors.options import oauth2, relay_connector
 from connectors.placeholders import hand_off, placeholder, value_of
-from connectors.plan import PlannedCheck
+from connectors.plan import PlannedCheck, expecting
 from connectors.powershell import connect_exchange
 from connectors.problems import Problem, dedupe, warning
 from connectors.products import describe_system, is_btp_abap, is_managed_by_sap
 from connectors.quoting import powershell_literal
 from connectors.releases import OAUTH_SECRET_MIN, release_label
-from connectors.retirement import DEFAULT_MILESTONES, REMOVED_REPLY, Milestone, next_milestone, retirement_summary
+from connectors.retirement import REMOVED_REPLY, Milestone, next_milestone, or_default, retirement_summary
 from connectors.rules import (
     malformed_values,
     microsoft_host_rules,
@@ -34,7 +37,15 @@ from connectors.rules import (
     sender_domain_rules,
     submission_port_rules,
 )
-from connectors.sap_steps import sap_finish, sap_prerequisites, strust_root, tls_client_parameters
+from connectors.sap_steps import (
+    CONNECTOR,
+    SUBMISSION,
+    delivery_proof,
+    sap_finish,
+    sap_prerequisites,
+    strust_root,
+    tls_client_parameters,
+)
 from connectors.smtp_chain import connection_checks, domain_records, egress_ip, envelope_and_send
 
 CODE = "smtp_basic"
@@ -57,7 +68,15 @@ _ALREADY_DONE = frozenset(
     {"sap.icm_parameter", "sap.smicm", "sap.sicf", "sap.tls_parameters", "sap.scot_address_types", "sap.send_job"}
 )
 # The target's own test steps: the cut-over step tests once the password is gone.
-_TESTED_AT_CUTOVER = frozenset({"sap.sbwp_test", "sap.sost"})
+_TESTED_AT_CUTOVER = frozenset(
+    {
+        "sap.sbwp_test",
+        "sap.sost",
+        "btp.monitor_email_transmissions",
+        "exchange.message_trace",
+        "m365.mail_flow_diagnostic",
+    }
+)
 
 
 def migration_target(config: MailConfig) -> str:
@@ -98,7 +117,9 @@ def validate(config: MailConfig) -> list[Problem]:
 
 
 def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedCheck, ...]:
-    return (
+    # A mailbox password has no expiry date to watch unless the tenant sets one.
+    expect = submission_expectations(config, auth="password", credential="password", expiry_required=False)
+    checks = (
         *connection_checks(),
         PlannedCheck("smtp.auth_mechanisms", after=("tls.starttls",)),
         PlannedCheck("smtp.auth", after=("smtp.auth_mechanisms",)),
@@ -108,6 +129,7 @@ def plan(config: MailConfig, *, send_to: str | None = None) -> tuple[PlannedChec
         PlannedCheck("secret.expiry"),
         PlannedCheck("setup.basic_auth_retirement"),
     )
+    return expecting(expect, checks)
 
 
 @refuses_unsafe_text(CODE, LABEL)
@@ -118,8 +140,10 @@ def steps(
     existing_spf: str | Sequence[str] | None = None,
     today: date | None = None,
 ) -> Guide:
+    if reason := sap_cloud.refusal(config):
+        return sap_cloud.refused_guide(config, option_label=LABEL, reason=reason)
     today = today or date.today()
-    chosen = tuple(milestones) if milestones else DEFAULT_MILESTONES
+    chosen = or_default(milestones)
     target = migration_target(config)
     target_guide = _target_guide(config, target, existing_spf=existing_spf, today=today)
     source = next((milestone.source for milestone in chosen if milestone.source), "")
@@ -128,10 +152,11 @@ def steps(
         Notice("warning", retirement_summary(chosen, today), source),
         *[Notice("info", f"{m.date.isoformat()}: {m.what}", m.source) for m in chosen if m != upcoming],
         Notice("info", _target_reason(config, target)),
+        submission_limits_notice(),
         *cloud_notices(config),
     ]
     host, port, _ = effective_endpoint(config)
-    in_place = (*sap_prerequisites(), tls_client_parameters(), strust_root(hosts=(host,)))
+    in_place = (*sap_prerequisites(), tls_client_parameters(config.cloud), strust_root(hosts=(host,)))
     current = (*[_as_current(step) for step in in_place], *_current_setup(config))
     # The MX endpoint's certificate chains to the same root as the submission host's: trusted already.
     skipped = _ALREADY_DONE | _TESTED_AT_CUTOVER | ({"sap.strust"} if target != "oauth2" else set())
@@ -139,6 +164,7 @@ def steps(
         _inventory(config),
         *[_as_migration(step, target, config) for step in target_guide.steps if step.key not in skipped],
         _cutover(config, target),
+        *[_as_migration(step, target, config) for step in confirm_delivery(config)],
         _block_basic(config, target),
     )
     return Guide(
@@ -197,10 +223,18 @@ def _current_setup(config: MailConfig) -> tuple[Step, ...]:
             command=Command(
                 "powershell",
                 f"{connect_exchange(cloud_for(config.cloud))}\nGet-CASMailbox -Identity {powershell_literal(mailbox)} | Format-List SmtpClientAuthenticationDisabled\n"
-                "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled",
+                "Get-TransportConfig | Format-List SmtpClientAuthenticationDisabled\n"
+                f"Get-User -Identity {powershell_literal(mailbox)} | Format-List AuthenticationPolicy\n"
+                "Get-AuthenticationPolicy | Format-List Name,AllowBasicAuthSmtp",
             ),
             check="smtp.auth",
             notes=(
+                "Besides the mailbox switch, four things stop a Basic login: the tenant-wide "
+                "SmtpClientAuthenticationDisabled (an empty mailbox value inherits it), an authentication policy "
+                "without AllowBasicAuthSmtp, security defaults (they disable SMTP AUTH with a password) and a "
+                "Conditional Access policy that blocks legacy authentication.",
+                "Security defaults: Entra admin center → Overview → Properties → Manage security defaults. Source: "
+                "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
                 "535 5.7.139 … basic authentication is disabled: Basic is blocked (retirement or policy).",
                 "535 5.7.139 … the request did not meet the criteria: Conditional Access or security defaults; see the sign-in logs.",
             ),
@@ -235,7 +269,7 @@ def _inventory(config: MailConfig) -> Step:
             "whether Basic or OAuth was used, so nothing breaks unnoticed at the cut-over."
         ),
         values=(
-            say("Admin center", cloud.exchange_admin_center),
+            say("Admin center", cloud.flagged("exchange_admin_center")),
             say("Report", "Reports → Mail flow → SMTP AUTH clients submission report"),
             Value("This system's mailbox", value_of(config, "mailbox")),
         ),
@@ -272,6 +306,7 @@ def _cutover(config: MailConfig, target: str) -> Step:
             say("Now sending through", new_path),
             say("SCOT → Security → Settings", "delete the stored user and password"),
             say("Test", f"SBWP to {value_of(config, 'test_recipient')}, then SOST: status 'Sent'"),
+            say("Proof of delivery", delivery_proof(config, SUBMISSION if target == "oauth2" else CONNECTOR)),
         ),
         check="smtp.auth" if target == "oauth2" else "smtp.envelope",
         notes=("If the test fails, SOST's message and the portal's diagnosis name the step to revisit.",),
@@ -325,4 +360,6 @@ OPTION = Option(
     validate=validate,
     plan=plan,
     steps=steps,
+    secret="password",
+    retiring=True,
 )

@@ -26,9 +26,10 @@ TABLES: tuple[str, ...] = (
     "transport",  # our own findings about TCP, the SMTP session and TLS (tcp.refused ...)
     "entra_errors",  # Entra ID AADSTS codes
     "dns_findings",  # DNS, SPF, DMARC and DNSBL findings
+    "sap_messages",  # what SAP shows: SAPconnect (XS) messages, SOST statuses, ICM trace errors
 )
 
-_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+_ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b", re.ASCII)  # a server's digits, 0-9 only
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Entry:
     # and who fixes it (one of ``fixers.FIXERS``). A test holds every entry to having both.
     plain: str = ""
     fixed_by: str = ""
+    # For the error lookup: a regex that recognises this entry in pasted text when its code is not written
+    # (a SOST status, the text of an SAP message), and the codes our checks report for the same fault.
+    recognise: str = ""
+    related: tuple[str, ...] = ()
 
     def matches(self, code: str, text: str) -> bool:
         return _code_matches(self.code, code) and (not self.match or re.search(self.match, text, re.I) is not None)
@@ -62,7 +67,9 @@ def _code_matches(pattern: str, code: str) -> bool:
     return prefix == wanted_prefix and detail.isdigit() and low.isdigit() and int(low) <= int(detail) <= int(high)
 
 
-_ENTRY_FIELDS = ("meaning", "cause", "remedy", "status", "match", "context", "source", "plain", "fixed_by")
+_ENTRY_FIELDS = (
+    "meaning", "cause", "remedy", "status", "match", "context", "source", "plain", "fixed_by", "recognise", "related",
+)  # fmt: skip
 
 
 @cache

@@ -124,6 +124,13 @@ CHECK_TERMS: dict[str, CheckTerm] = {
         "The company's mail domain has no working policy against forged mail.",
         DNS_ADMINS,
     ),
+    "dkim.record": CheckTerm(
+        "DKIM",
+        "DKIM: a signature Microsoft 365 adds to each message, checked against keys the domain publishes in DNS, "
+        "that proves the mail really comes from the company.",
+        "Microsoft 365 does not sign SAP's mail in the company's own name, so receivers may trust it less.",
+        M365_ADMINS,
+    ),
     "dnsbl.egress_ip": CheckTerm(
         "Blocklists",
         "DNS blocklist (DNSBL): a public list of internet addresses known for spam.",

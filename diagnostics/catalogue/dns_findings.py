@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diagnostics.catalogue.fixers import DNS_ADMINS, NETWORK_TEAM, PORTAL_ADMINS, SAP_BASIS
+from diagnostics.catalogue.fixers import DNS_ADMINS, M365_ADMINS, NETWORK_TEAM, PORTAL_ADMINS, SAP_BASIS
 from diagnostics.findings import Status
 
 ENTRIES: dict[str, dict[str, Any]] = {
@@ -53,10 +53,41 @@ ENTRIES: dict[str, dict[str, Any]] = {
         "fixed_by": SAP_BASIS,
     },
     "dns.loopback_refused": {
-        "meaning": "The name resolves to a loopback or unroutable address; the portal does not probe those.",
+        "meaning": "The name resolves to a loopback address (127.0.0.0/8 or ::1); the portal does not probe those.",
         "remedy": "Correct the DNS entry (or a hosts-file entry on the worker) so that <host> resolves to its "
         "real address.",
         "plain": "The mail server's name points at an address that cannot be right.",
+        "fixed_by": DNS_ADMINS,
+    },
+    "dns.link_local_refused": {
+        "meaning": "The name resolves to a link-local address (169.254.0.0/16 or fe80::/10), which only exists on "
+        "the worker's own network segment; the portal never probes one (a cloud's instance metadata service "
+        "answers on 169.254.169.254).",
+        "cause": "A DNS record or hosts-file entry left from a test, an address a DHCP client gave itself when "
+        "it got no lease, or a record made to point the portal at the metadata service.",
+        "remedy": "Correct the DNS entry (or a hosts-file entry on the worker) so that <host> resolves to the "
+        "mail server's routable address.",
+        "plain": "The mail server's name points at a self-assigned local address that no mail server uses, so the "
+        "portal did not test it.",
+        "fixed_by": DNS_ADMINS,
+    },
+    "dns.unspecified_refused": {
+        "meaning": "The name resolves to the unspecified address (0.0.0.0 or ::), which no server has: a "
+        "connection to it reaches the worker itself, so the portal does not probe it.",
+        "cause": "A placeholder record, or a blocking DNS resolver (ad or malware filter) that answers 0.0.0.0 for "
+        "names it refuses to resolve.",
+        "remedy": "Publish the real address of <host>, or ask the DNS team why the resolver answers 0.0.0.0 for it.",
+        "plain": "The mail server's name leads to an empty placeholder address instead of a real one, often because a "
+        "filter blocks the name, so the portal did not test it.",
+        "fixed_by": DNS_ADMINS,
+    },
+    "dns.multicast_refused": {
+        "meaning": "The name resolves to a multicast address (224.0.0.0/4 or ff00::/8), a group address no mail "
+        "server listens on; the portal does not probe it.",
+        "cause": "A mistyped DNS record.",
+        "remedy": "Correct the DNS entry so that <host> resolves to the mail server's unicast address.",
+        "plain": "The mail server's name points at a group address that no mail server answers on, most likely a "
+        "typing error, so the portal did not test it.",
         "fixed_by": DNS_ADMINS,
     },
     "dns.private_address": {
@@ -82,12 +113,64 @@ ENTRIES: dict[str, dict[str, Any]] = {
         "plain": "The SAP system sends to another mail server than the one that receives the company's mail.",
         "fixed_by": SAP_BASIS,
     },
+    "dns.mx_subdomain": {
+        "meaning": "The sender domain <domain> has no MX record and no Exchange Online MX endpoint of its own: it is "
+        "not an accepted domain of the tenant. Its computed endpoint does not exist, and mail relayed with it as "
+        "sender is not attributed to the tenant (550 5.7.64).",
+        "remedy": "Smart host in SCOT / on the relay: <expected>, the tenant's MX endpoint (of <parent>). Then either "
+        "add <domain> as an accepted domain (Microsoft 365 admin center → Settings → Domains) or send from an "
+        "address in <parent>.",
+        "plain": "The SAP system sends from a sub-domain that Microsoft 365 does not know as the company's, so it is "
+        "sent to a mail server that does not exist and its mail is not accepted as the company's.",
+        "fixed_by": SAP_BASIS,
+    },
     "dns.mx_missing": {
         "meaning": "The sender domain has no MX record, so its Exchange Online MX endpoint cannot be confirmed.",
         "remedy": "Publish the domain's MX record as shown in Microsoft 365 admin center → Settings → Domains "
         "(<expected>).",
         "plain": "The company's mail domain does not say which server receives its mail.",
         "fixed_by": DNS_ADMINS,
+    },
+    # -- DKIM (source: https://learn.microsoft.com/defender-office-365/email-authentication-dkim-configure) ----
+    "dkim.missing": {
+        "status": Status.WARN,
+        "meaning": "<domain> publishes no DKIM selector for Exchange Online: its mail is signed with the tenant's "
+        "onmicrosoft.com domain, which does not align with the From address, so DMARC can pass only on SPF.",
+        "remedy": "Microsoft Defender portal → Email & collaboration → Policies & rules → Threat policies → Email "
+        "authentication settings → DKIM → <domain>: publish the two CNAMEs shown (selector1._domainkey and "
+        "selector2._domainkey) at your DNS host, then switch 'Sign messages for this domain with DKIM signatures' "
+        "on. PowerShell: Get-DkimSigningConfig -Identity <domain> | Format-List Selector1CNAME,Selector2CNAME.",
+        "plain": "Microsoft 365 does not sign SAP's mail in the company's own name, so receivers may trust it less "
+        "and put it in junk folders.",
+        "fixed_by": M365_ADMINS,
+    },
+    "dkim.selector_missing": {
+        "status": Status.WARN,
+        "meaning": "Only one of the two DKIM selectors of <domain> points at Exchange Online: signing breaks at the "
+        "next key rotation, when Microsoft switches to the other selector.",
+        "remedy": "Publish the missing CNAME exactly as the Defender portal (Email authentication settings → DKIM) "
+        "or Get-DkimSigningConfig shows it.",
+        "plain": "One of the two entries Microsoft 365 needs to sign the company's mail is missing, so the signing "
+        "will break when Microsoft next renews its keys.",
+        "fixed_by": DNS_ADMINS,
+    },
+    "dkim.other_signer": {
+        "status": Status.WARN,
+        "meaning": "The DKIM selectors of <domain> point at another service, not at Exchange Online: mail SAP sends "
+        "through Exchange Online is not signed with <domain>.",
+        "remedy": "If Exchange Online sends for <domain>, set up its DKIM (Defender portal → Email authentication "
+        "settings → DKIM); the other service can keep its own selector names.",
+        "plain": "Another service signs mail in the company's name, not Microsoft 365, so the mail SAP sends through "
+        "Microsoft 365 goes out unsigned and may be trusted less.",
+        "fixed_by": M365_ADMINS,
+    },
+    "dkim.lookup_failed": {
+        "status": Status.ERROR,
+        "meaning": "The DKIM selectors of <domain> could not be looked up (DNS timeout or failure).",
+        "remedy": "Check the DNS servers the portal uses (PORTAL_DNS_NAMESERVERS) and run the check again.",
+        "plain": "The entries that let Microsoft 365 sign the company's mail could not be read just now; nothing was "
+        "concluded.",
+        "fixed_by": PORTAL_ADMINS,
     },
     # -- SPF ------------------------------------------------------------------------------------------
     "spf.missing": {

@@ -81,10 +81,14 @@ ENTRIES: dict[str, dict[str, Any]] = {
         "fixed_by": SAP_BASIS,
     },
     "AADSTS53003": {
-        "meaning": "A Conditional Access policy blocked the token.",
-        "remedy": "Entra admin center → Protection → Conditional Access: exclude the workload identity of "
-        "<client_id> or allow the SAP egress IP in the policy; the sign-in logs name the policy.",
-        "plain": "A Microsoft 365 security rule (Conditional Access) blocks the SAP system's sign-in.",
+        "meaning": "A Conditional Access policy blocked the token. For the app's own sign-in (client credentials) "
+        "only a policy for workload identities applies: it targets service principals, needs Workload "
+        "Identities Premium and blocks by location or risk.",
+        "remedy": "Entra admin center → Sign-in logs → Service principal sign-ins: the failed sign-in names the "
+        "policy. Entra admin center → Protection → Conditional Access → that policy: exclude the service "
+        "principal of <client_id>, or add SAP's egress IP to the named location it allows. Source: "
+        "https://learn.microsoft.com/entra/identity/conditional-access/workload-identity",
+        "plain": "A Microsoft 365 security rule blocks the SAP system's sign-in.",
         "fixed_by": M365_ADMINS,
     },
     "AADSTS90038": {

@@ -13,8 +13,9 @@ from diagnostics.findings import Status
 _EXO = "Exchange Online reply (reference/exchange-online.md)"
 _SMTP_AUTH_ON = (
     "Exchange Online PowerShell: Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false "
-    "(the mailbox setting wins over the tenant's); for the whole tenant: Set-TransportConfig "
-    "-SmtpClientAuthenticationDisabled $false. Then wait up to an hour and run the diagnosis again."
+    "(the mailbox setting wins over the tenant's; an empty value means the tenant's Set-TransportConfig "
+    "-SmtpClientAuthenticationDisabled applies, $true by default for organisations created after January 2020). "
+    "Then wait up to an hour and run the diagnosis again."
 )
 _TO_OAUTH = (
     "Move the system to SMTP OAuth 2.0 (SAP_BASIS ≥ 7.50): Entra ID app with SMTP.SendAsApp, "
@@ -63,7 +64,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         "5.7.139",
         "The sign-in did not meet the criteria to be authenticated.",
-        "Conditional Access, security defaults or a locked / password-expired account stopped the sign-in.",
+        "Conditional Access, security defaults or a locked / password-expired account stopped the sign-in. With "
+        "security defaults on, SMTP AUTH with a password (Basic) is disabled altogether; a Conditional Access "
+        "policy that blocks legacy authentication does the same for the users it covers.",
         "Entra admin center → Sign-in logs for the mailbox user: see which policy blocked it; exclude the "
         "workload or fix the account. Better: move to OAuth 2.0.",
         match=r"did not meet the criteria",
@@ -163,16 +166,38 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "5.7.64",
-        "Relay access denied: no connector matched and the recipient is outside the tenant.",
-        "Direct Send only reaches the tenant's own recipients; a relay connector did not match this "
-        "connection (the public IP Exchange sees is not in the connector, or the certificate does not match).",
-        "Exchange admin center → Mail flow → Connectors: inbound connector from 'Your organization's email "
-        "server', verified by the static egress IP(s) (New-InboundConnector -SenderIPAddresses <ip>); or send "
-        "only to internal recipients (Direct Send).",
-        source=_EXO,
-        plain="Microsoft 365 does not recognise the SAP system as one of the company's own mail servers, so it "
-        "will not pass its mail on to outside recipients.",
+        "Relay access denied: Exchange Online did not attribute this message to your tenant, and the recipient "
+        "is outside it.",
+        "The MAIL FROM domain is not an accepted domain of the tenant (then even a connector whose IP matches "
+        "does not relay: a sender in a subdomain or another domain needs that domain accepted too); or no "
+        "inbound connector matched the connection (the public IP Exchange sees, or the certificate's CN/SAN); "
+        "or Direct Send was used for an outside recipient.",
+        "First the sender: Microsoft 365 admin center → Settings → Domains — the sender's domain must be an "
+        "accepted (verified) domain, or use a sender address in one. Then the connector: Exchange admin center → "
+        "Mail flow → Connectors → the inbound connector from 'Your organization's email server', matching the "
+        "static egress IP(s) (New-InboundConnector -SenderIPAddresses <ip>) or SAP's certificate. Direct Send "
+        "reaches internal recipients only.",
+        source="https://learn.microsoft.com/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/"
+        "fix-error-code-5-7-64-in-exchange-online; tenant attribution of relayed mail (MC1226222, "
+        "reference/exchange-online.md)",
+        plain="Microsoft 365 does not recognise the mail as the company's own (by its sender address or by the "
+        "server it comes from), so it will not pass it on to outside recipients.",
         fixed_by=M365_ADMINS,
+    ),
+    Entry(
+        "5.4.1",
+        "Recipient address rejected: the recipient does not exist in the tenant (Directory-Based Edge Blocking).",
+        "Exchange Online refuses, already at RCPT TO, an address of its own accepted domains that no mailbox, "
+        "group or contact carries: a typo in SAP's recipient, a mailbox that was deleted or renamed, or a "
+        "test recipient that was never created.",
+        "Check the recipient in SAP (SOST → the send request, SU01 / business partner e-mail) and in the "
+        "Microsoft 365 admin center → Users / Teams & groups. For a domain whose mailboxes live elsewhere as "
+        "well, set the accepted domain to Internal relay (Exchange admin center → Mail flow → Accepted domains).",
+        match=r"Recipient address rejected: Access denied",
+        source="https://learn.microsoft.com/exchange/mail-flow-best-practices/use-directory-based-edge-blocking",
+        plain="The recipient's address does not exist in the company's Microsoft 365, so the message is refused; "
+        "often a typing error in SAP or a mailbox that was removed.",
+        fixed_by=SAP_BASIS,
     ),
     Entry(
         "5.7.68",
@@ -283,17 +308,30 @@ ENTRIES: tuple[Entry, ...] = (
         "The client offered TLS below 1.2, which Exchange Online refuses.",
         "SAP's CommonCryptoLib or its cipher settings offer only TLS 1.0/1.1.",
         "SAP Note 510007 §7: ssl/client_ciphersuites = 150:PFS:HIGH::EC_P256:EC_HIGH, CommonCryptoLib ≥ "
-        "8.4.38, restart ICM (SMICM).",
+        "8.4.38, restart ICM (SMICM); CommonCryptoLib 8 needs a 7.20 kernel ≥ patch level 88 on 7.0x/7.1x. "
+        "Otherwise a relay server that speaks TLS 1.2 upstream. For SMTP AUTH only, Microsoft documented an "
+        "opt-in endpoint smtp-legacy.office365.com (Set-TransportConfig -AllowLegacyTLSClients $true; not in "
+        "GCC, GCC High or DoD) — unverified whether it is still offered.",
         source=_EXO,
         plain="The SAP system offers an outdated kind of encryption that Microsoft 365 refuses.",
         fixed_by=SAP_BASIS,
     ),
     Entry(
         "4.4.62",
-        "The certificate connector did not match.",
-        "The client certificate's CN/SAN is not in an accepted domain or the chain is incomplete.",
-        "Use a certificate whose subject is in an accepted domain with its full chain; match it in the connector.",
-        status=Status.FAIL,
+        "Exchange Online deferred the message: 'Mail sent to the wrong Office 365 region' (ATTR35). It is a "
+        "temporary refusal: SAP keeps retrying and the message waits in SOST (Waiting for Retry) until the node's "
+        "maximum waiting time has passed.",
+        "Exchange could not attribute the connection to your tenant: a wrong smart host (the legacy "
+        "mail.messaging.microsoft.com or an IP address instead of the tenant's MX endpoint), mail to external "
+        "recipients through the MX endpoint without a connector that matches (Direct Send to outside "
+        "recipients ends here too, not only in 550 5.7.64), or a connector whose IP address or certificate no "
+        "longer matches the sender (a changed egress IP, a renewed certificate with another name or chain).",
+        "SCOT / the relay: send to the tenant's MX endpoint by name (<domain-with-dashes>.mail.protection.outlook.com), "
+        "never an IP or mail.messaging.microsoft.com. Exchange admin center → Mail flow → Connectors: make the "
+        "inbound connector match the public IP Exchange sees (egress.ip) or the certificate SAP presents (CN/SAN in "
+        "an accepted domain, sent with its full chain). For external recipients without a connector, set one up "
+        "(Direct Send reaches only your own tenant).",
+        status=Status.WARN,
         source=_EXO,
         plain="Microsoft 365 does not recognise the certificate the company's mail server presents.",
         fixed_by=M365_ADMINS,
@@ -318,11 +356,16 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "5.7.233",
-        "The tenant exceeded its external-recipient limit.",
-        "Too many external recipients in 24 hours.",
-        "Reduce external volume; use a bulk provider for mass mail.",
-        source=_EXO,
-        plain="The company has sent mail to more outside recipients today than Microsoft 365 allows.",
+        "The tenant exceeded its daily limit for sending to external recipients (tenant external recipient rate "
+        "limit).",
+        "Every mailbox, application and relay of the tenant counts together: recipients outside the accepted "
+        "domains in a rolling 24 hours, per message-recipient pair; the limit grows with the number of licences.",
+        "Wait until the count of the last 24 hours falls below the limit; find who sent most (Exchange admin center "
+        "→ Reports → Mail flow, and message trace); move mass mail to a bulk provider.",
+        source="https://learn.microsoft.com/exchange/troubleshoot/email-delivery/ndr/non-delivery-reports-in-"
+        "exchange-online; https://learn.microsoft.com/defender-office-365/outbound-spam-sending-limits-troubleshoot",
+        plain="The company has sent mail to more outside recipients in the last day than Microsoft 365 allows, "
+        "so mail to outside addresses is refused for now.",
         fixed_by=M365_ADMINS,
     ),
     Entry(

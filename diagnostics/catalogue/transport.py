@@ -205,7 +205,7 @@ ENTRIES: tuple[Entry, ...] = (
         "tls.certificate_expired",
         "The server's certificate has expired.",
         "The certificate was not renewed in time.",
-        "Renew the server's certificate; SAP refuses expired certificates (SSSLERR_CERT_EXPIRED in the ICM trace).",
+        "Renew the server's certificate; SAP refuses expired certificates (SSSLERR_PEER_CERT_EXPIRED in the ICM trace, SAP KBA 3391859).",
         plain="The mail server's certificate (its proof of identity) has expired.",
         fixed_by=RELAY_ADMINS,
     ),
@@ -227,6 +227,19 @@ ENTRIES: tuple[Entry, ...] = (
         _STRUST,
         plain="The SAP system does not yet trust the authority that vouches for the mail server's identity.",
         fixed_by=SAP_BASIS,
+    ),
+    Entry(
+        "tls.chain_incomplete",
+        "The server sends its certificate without the intermediate CA certificate(s): SAP (and any client) "
+        "cannot build the chain to a trusted root.",
+        "The server's certificate file holds only the server certificate. Importing the intermediate into "
+        "STRUST would hide the fault for SAP alone; every other client still fails.",
+        "On the server: configure the full chain — the server certificate followed by its intermediates (Postfix: "
+        "smtpd_tls_chain_files, or the intermediates appended to smtpd_tls_cert_file; IIS: the intermediate in "
+        "the computer's Intermediate Certification Authorities store). SAP's STRUST needs only the root.",
+        plain="The mail server shows only part of its proof of identity, so the SAP system cannot confirm who it is "
+        "sending to.",
+        fixed_by=RELAY_ADMINS,
     ),
     Entry(
         "tls.certificate_invalid",

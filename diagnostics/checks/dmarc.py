@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import checkdmarc.dmarc as cd
-import checkdmarc.utils
 import dns.resolver
 
 from ..context import RunContext
 from ..findings import Finding, Status
+from .checkdmarc_uncached import checkdmarc_dmarc as cd
 from .dns import finding_builder
 
 # Errors that say "the record is there but wrong"; a bare DMARCError wraps a DNS failure.
@@ -29,7 +28,6 @@ def check_dmarc_record(domain: str, *, resolver: dns.resolver.Resolver, timeout:
     if not domain:
         return Finding("dmarc.record", Status.SKIPPED, "No sender address, so no sender domain to check")
     finding = finding_builder("dmarc.record", domain=domain, record=suggested_record(domain))
-    checkdmarc.utils.DNS_CACHE.clear()  # process-wide, keyed by name only: never reuse another run's answers
     options = {"resolver": resolver, "timeout": timeout, "retries": 0}
     try:
         query = cd.query_dmarc_record(domain, ignore_unrelated_records=True, **options)

@@ -9,7 +9,6 @@ import dns.exception
 import dns.resolver
 
 from connectors.clouds import Cloud
-from connectors.endpoints import MX_OPTIONS, effective_endpoint
 
 from ..catalogue.dns_findings import describe
 from ..context import RunContext
@@ -61,8 +60,12 @@ def _refusal(address: str, *, allow_loopback: bool, microsoft: bool) -> str | No
     ip = unmapped(address)
     if ip.is_loopback:
         return None if allow_loopback else "dns.loopback_refused"
-    if ip.is_unspecified or ip.is_link_local or ip.is_multicast:
-        return "dns.loopback_refused"
+    if ip.is_unspecified:  # 0.0.0.0 and :: reach this host, whatever the lab allows
+        return "dns.unspecified_refused"
+    if ip.is_link_local:  # 169.254.0.0/16 and fe80::/10: a cloud's instance metadata lives there
+        return "dns.link_local_refused"
+    if ip.is_multicast:
+        return "dns.multicast_refused"
     if microsoft and ip.is_private:
         return "dns.private_address"  # an internal relay (relay_server) may well be private
     return None
@@ -77,7 +80,7 @@ def check_dns_host(
     allow_loopback: bool,
     timeout: float,
 ) -> Finding:
-    """``expected`` is the name Microsoft documents for this option (for the remedy)."""
+    """``expected`` is the name Microsoft documents for this route (for the remedy)."""
     finding = finding_builder("dns.host", expected=expected, host=host)
     if not host:
         return finding(Status.FAIL, "No mail host is configured", "dns.no_host")
@@ -130,6 +133,8 @@ def check_dns_mx(
     best = microsoft[0] if microsoft else computed
     finding = finding_builder("dns.mx", expected=best, domain=domain)
     configured = host.lower().rstrip(".")
+    if not records and (parent := _parent_endpoint(domain, computed, cloud, resolver, timeout)):
+        return _subdomain_finding(host, domain, computed, parent, evidence)
     if configured in (computed, *microsoft):
         return finding(Status.PASS, f"{host} is the MX endpoint of {domain}", None, evidence)
     if not records:
@@ -138,6 +143,42 @@ def check_dns_mx(
         )
     summary = f"{host or 'The configured host'} is not the MX endpoint of {domain}; expected {best}"
     return finding(Status.FAIL, summary, "dns.mx_mismatch", evidence)
+
+
+def _parent_endpoint(
+    domain: str, computed: str, cloud: Cloud, resolver: dns.resolver.Resolver, timeout: float
+) -> tuple[str, str] | None:
+    """(accepted parent domain, its Microsoft MX host) when ``domain`` has no MX and its own computed
+    endpoint does not exist: then the domain is no accepted domain, and the smart host is the tenant's
+    MX endpoint of the parent. None when the computed endpoint exists or no parent has a Microsoft MX."""
+    try:
+        resolver.resolve(computed, "A", lifetime=timeout)
+        return None  # Exchange publishes an endpoint for every accepted domain: this one is accepted
+    except dns.exception.DNSException:
+        pass
+    labels = domain.split(".")
+    for start in range(1, len(labels) - 1):
+        parent = ".".join(labels[start:])
+        try:
+            answer = resolver.resolve(parent, "MX", lifetime=timeout)
+        except dns.exception.DNSException:
+            continue
+        for record in sorted(answer, key=lambda r: r.preference):
+            name = record.exchange.to_text(omit_final_dot=True).lower()
+            if name.endswith(f".{cloud.mx_suffix}") or name.endswith(NEW_MX_SUFFIX):
+                return parent, name
+    return None
+
+
+def _subdomain_finding(host: str, domain: str, computed: str, parent: tuple[str, str], evidence: str) -> Finding:
+    accepted, endpoint = parent
+    finding = finding_builder("dns.mx_subdomain", expected=endpoint, domain=domain, parent=accepted)
+    evidence = f"{evidence}; {computed} does not exist; MX {accepted}: {endpoint}"
+    if host.lower().rstrip(".") == endpoint:
+        summary = f"{host} is the tenant's MX endpoint (of {accepted}); {domain} itself has no endpoint"
+        return finding(Status.WARN, summary, "dns.mx_subdomain", evidence)
+    summary = f"{domain} has no MX and no endpoint of its own; the smart host is {endpoint}, the MX of {accepted}"
+    return finding(Status.FAIL, summary, "dns.mx_subdomain", evidence)
 
 
 def _is_ip(host: str) -> bool:
@@ -160,14 +201,11 @@ def finding_builder(key: str, **values: str) -> Callable[..., Finding]:
 
 # -- adapters for the runner ---------------------------------------------------------------------------
 def _dns_host(ctx: RunContext) -> Finding:
-    config, cloud = ctx.target.config, ctx.target.cloud
-    host = effective_endpoint(config).host
-    mx_option = config.option in MX_OPTIONS
-    expected = cloud.mx_endpoint(config.sender_domain) if mx_option and config.sender_domain else cloud.smtp_host
+    expect = ctx.expect("dns.host")
     return check_dns_host(
-        host,
-        microsoft_endpoint=config.option != "relay_server",
-        expected=expected,
+        expect.host,
+        microsoft_endpoint=expect.microsoft_host,
+        expected=expect.documented_host,
         resolver=ctx.resolver(),
         allow_loopback=ctx.env.allow_loopback,
         timeout=ctx.env.timeout,
@@ -175,11 +213,9 @@ def _dns_host(ctx: RunContext) -> Finding:
 
 
 def _dns_mx(ctx: RunContext) -> Finding:
-    config = ctx.target.config
-    host = effective_endpoint(config).host
-    return check_dns_mx(
-        host, config.sender_domain, cloud=ctx.target.cloud, resolver=ctx.resolver(), timeout=ctx.env.timeout
-    )
+    host = ctx.expect("dns.mx").host
+    domain = ctx.target.config.sender_domain
+    return check_dns_mx(host, domain, cloud=ctx.target.cloud, resolver=ctx.resolver(), timeout=ctx.env.timeout)
 
 
 CHECKS: dict[str, Callable[[RunContext], Finding]] = {"dns.host": _dns_host, "dns.mx": _dns_mx}

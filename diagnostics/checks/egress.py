@@ -13,9 +13,6 @@ from ..context import RunContext
 from ..findings import Finding, Status
 from .dns import unmapped
 
-# Options whose mail flow depends on the IP (connector match, SPF): a mismatch breaks them.
-IP_BOUND_OPTIONS = frozenset({"relay_connector", "direct_send"})
-
 
 def _same(a: str, b: str) -> bool:
     try:
@@ -24,7 +21,8 @@ def _same(a: str, b: str) -> bool:
         return a.strip() == b.strip()
 
 
-def check_egress_ip(seen_ip: str | None, *, configured: Sequence[str], option: str, where: str) -> Finding:
+def check_egress_ip(seen_ip: str | None, *, configured: Sequence[str], ip_bound: bool, where: str) -> Finding:
+    """``ip_bound``: the route's delivery depends on the IP (connector match, SPF), so a mismatch breaks it."""
     key = "egress.ip"
     facts = {"seen_ip": seen_ip, "configured": list(configured)}
     evidence = (
@@ -33,7 +31,7 @@ def check_egress_ip(seen_ip: str | None, *, configured: Sequence[str], option: s
     if not seen_ip:
         return finding(key, "egress.ip_not_reported", evidence=evidence, facts=facts)
     if not configured:
-        status = Status.WARN if option in IP_BOUND_OPTIONS else Status.PASS
+        status = Status.WARN if ip_bound else Status.PASS
         summary = f"Exchange sees {seen_ip}; no static egress IP is recorded" + (
             "" if status == Status.WARN else " (none needed for this option)"
         )
@@ -44,7 +42,7 @@ def check_egress_ip(seen_ip: str | None, *, configured: Sequence[str], option: s
         return Finding(
             key, Status.PASS, f"Exchange sees {seen_ip}, a configured egress IP", evidence=evidence, facts=facts
         )
-    status = Status.FAIL if option in IP_BOUND_OPTIONS else Status.WARN
+    status = Status.FAIL if ip_bound else Status.WARN
     summary = f"Exchange sees {seen_ip}, not the configured {', '.join(configured)} (seen from {where})"
     return finding(key, "egress.ip_mismatch", status=status, summary=summary, evidence=evidence, facts=facts)
 
@@ -59,8 +57,8 @@ def _run_egress_ip(ctx: RunContext) -> Finding:
         )
         if part
     )
-    config = ctx.target.config
-    return check_egress_ip(seen_ip, configured=config.egress_ips, option=config.option, where=where or "this worker")
+    configured, ip_bound = ctx.target.config.egress_ips, ctx.expect("egress.ip").ip_bound
+    return check_egress_ip(seen_ip, configured=configured, ip_bound=ip_bound, where=where or "this worker")
 
 
 CHECKS = {"egress.ip": _run_egress_ip}

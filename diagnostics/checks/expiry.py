@@ -60,15 +60,15 @@ def _expiry(
 
 
 def _secret_expiry(ctx: RunContext) -> Finding:
-    config = ctx.target.config
+    config, expect = ctx.target.config, ctx.expect("secret.expiry")
     return check_secret_expiry(
-        credential=config.credential if config.option == "oauth2" else "password",
+        credential=expect.credential,
         secret_expires=config.secret_expires,
         certificate_pem=ctx.target.certificate_pem,
         certificate_expires=config.certificate_expires,
         client_id=config.client_id,
         today=ctx.env.now().date(),
-        expiry_required=config.option == "oauth2",
+        expiry_required=expect.expiry_required,
     )
 
 

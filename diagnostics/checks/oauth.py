@@ -33,7 +33,7 @@ from .tls import trust_store_problem
 
 SEND_ROLE = "SMTP.SendAsApp"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"  # Office 365 Exchange Online, a valid aud too
-_AADSTS = re.compile(r"AADSTS(\d+)")
+_AADSTS = re.compile(r"AADSTS(\d+)", re.ASCII)
 
 
 def finding_builder(key: str, **values: Any) -> Callable[..., Finding]:

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from connectors.endpoints import effective_endpoint
+from connectors.clouds import exchange_online_cloud_of_server
 
 from ..catalogue import finding
 from ..context import RunContext
@@ -33,7 +33,8 @@ _QUEUE_ID = (
     re.compile(r"\[Hostname=([\w.\-]+)\]"),  # Exchange Online client submission: the accepting server
     re.compile(r"\bid=([\w.\-]+)", re.I),  # Exim, Sendmail
 )
-AUTH_MECHANISMS = {"oauth2": ("XOAUTH2",), "smtp_basic": ("LOGIN", "PLAIN")}
+# The mechanisms each kind of SMTP AUTH can use, in the order they are tried.
+AUTH_MECHANISMS = {"xoauth2": ("XOAUTH2",), "password": ("LOGIN", "PLAIN")}
 EXCHANGE_BANNER = "Microsoft ESMTP MAIL Service"
 
 
@@ -50,14 +51,19 @@ def broken(key: str, exc: SessionError, *, step: str, evidence: str) -> Finding:
 
 # -- banner and EHLO --------------------------------------------------------------------------
 def check_banner(
-    session: SmtpSession, *, implicit_tls: bool, option: str, context_factory: Callable[[], ssl.SSLContext]
+    session: SmtpSession,
+    *,
+    implicit_tls: bool,
+    old_tls_tolerated: bool,
+    context_factory: Callable[[], ssl.SSLContext],
 ) -> Finding:
     key = "smtp.banner"
     mark = session.transcript.mark()
     if implicit_tls:  # port 465 style: TLS first, then the greeting
         tls = session.negotiate_tls(context_factory, implicit=True)
         if not tls.established:
-            return judge_tls(key, tls, host=session.host, option=option, evidence=session.transcript.since(mark))
+            evidence = session.transcript.since(mark)
+            return judge_tls(key, tls, host=session.host, old_tls_tolerated=old_tls_tolerated, evidence=evidence)
     try:
         reply = session.read_banner()
     except SessionError as exc:
@@ -73,11 +79,16 @@ def check_banner(
         )
     evidence = session.transcript.since(mark)
     if reply.code == 220:
-        exchange = EXCHANGE_BANNER in reply.text
         server = reply.first_line.split(" ", 1)[0]
-        facts = {"banner": reply.first_line, "exchange": exchange, "server": server}
-        summary = f"Greeted by {server}" + (" (Exchange Online)" if exchange else "")
-        return Finding(key, Status.PASS, summary, evidence=evidence, facts=facts)
+        microsoft = EXCHANGE_BANNER in reply.text
+        # Exchange Server on-premises greets with the same words; only the server's name tells them apart.
+        exchange = microsoft and exchange_online_cloud_of_server(server) is not None
+        facts = {"banner": reply.first_line, "exchange": exchange, "exchange_server": microsoft and not exchange}
+        facts["server"] = server
+        what = " (Exchange Online)" if exchange else ""
+        if microsoft and not exchange:
+            what = " (Microsoft Exchange Server, not Exchange Online: its name is not one of Microsoft's)"
+        return Finding(key, Status.PASS, f"Greeted by {server}{what}", evidence=evidence, facts=facts)
     if reply.code < 0:
         return finding(
             key, "smtp.not_smtp", summary=f"{session.host}:{session.port} does not speak SMTP", evidence=evidence
@@ -108,7 +119,7 @@ def check_ehlo(session: SmtpSession) -> Finding:
         "capabilities": features,
         "starttls": "starttls" in features,
         "auth": features.get("auth", "").upper().split(),
-        "size": int(features["size"]) if features.get("size", "").isdigit() else None,
+        "size": int(features["size"]) if re.fullmatch(r"[0-9]{1,18}", features.get("size", "")) else None,
     }
     offers = ", ".join(sorted(name.upper() for name in features)) or "no extensions"
     seen = f"; it sees this worker as {seen_ip}" if seen_ip else ""
@@ -116,20 +127,21 @@ def check_ehlo(session: SmtpSession) -> Finding:
 
 
 # -- authentication ---------------------------------------------------------------------------
-def check_auth_mechanisms(features: Mapping[str, str], *, option: str, encrypted: bool) -> Finding:
+def check_auth_mechanisms(features: Mapping[str, str], *, auth: str, encrypted: bool) -> Finding:
+    """``auth``: the SMTP AUTH the route uses ("xoauth2", "password"; "" for none)."""
     key = "smtp.auth_mechanisms"
     offered = features.get("auth", "").upper().split()
     facts = {"mechanisms": offered}
     evidence = f"AUTH {' '.join(offered)}" if offered else "no AUTH in the EHLO reply"
-    needed = AUTH_MECHANISMS.get(option)
+    needed = AUTH_MECHANISMS.get(auth)
     if needed is None:
-        summary = f"{option} sends without SMTP AUTH" + (f" (server offers {' '.join(offered)})" if offered else "")
+        summary = "This setup sends without SMTP AUTH" + (f" (server offers {' '.join(offered)})" if offered else "")
         return Finding(key, Status.PASS, summary, evidence=evidence, facts=facts)
     if not offered:
         when = "after STARTTLS" if encrypted else "without TLS (Exchange offers AUTH only after STARTTLS)"
         return finding(key, "smtp.auth_not_offered", summary=f"The server offers no AUTH {when}", evidence=evidence)
     if not any(mechanism in offered for mechanism in needed):
-        summary = f"The server offers AUTH {' '.join(offered)}, but not {' or '.join(needed)}, which {option} needs"
+        summary = f"The server offers AUTH {' '.join(offered)}, but not {' or '.join(needed)}, which this setup needs"
         return finding(key, "smtp.auth_mechanism_missing", summary=summary, evidence=evidence, facts=facts)
     usable = next(m for m in needed if m in offered)
     return Finding(
@@ -144,29 +156,30 @@ def check_auth_mechanisms(features: Mapping[str, str], *, option: str, encrypted
 def check_auth(
     session: SmtpSession,
     *,
-    option: str,
+    auth: str,
     user: str,
     secret: str | None = None,
     token: str | None = None,
     claims: Mapping[str, Any] | None = None,
 ) -> Finding:
-    """XOAUTH2 (oauth2: user = the mailbox) or LOGIN/PLAIN (smtp_basic), once; never over unverified TLS."""
+    """XOAUTH2 with the token (user = the mailbox) or LOGIN/PLAIN with the password, once; never over
+    unverified TLS. ``auth``: "xoauth2", "password", or "" when the route sends without SMTP AUTH."""
     key = "smtp.auth"
-    if option not in AUTH_MECHANISMS:
-        return Finding(key, Status.SKIPPED, f"{option} sends without SMTP AUTH: nothing to authenticate.")
+    if auth not in AUTH_MECHANISMS:
+        return Finding(key, Status.SKIPPED, "This setup sends without SMTP AUTH: nothing to authenticate.")
     tls = session.tls
     if tls is None or not tls.established:
         return finding(key, "smtp.auth_unencrypted", summary="Credentials not sent: the session has no TLS")
     if not tls.verified:
         summary = "Credentials not sent: the server's certificate failed verification (see tls.certificate)"
         return Finding(key, Status.SKIPPED, summary)
-    if option == "oauth2" and not token:
+    if auth == "xoauth2" and not token:
         return Finding(key, Status.SKIPPED, "Skipped: oauth.token produced no access token.")
-    if option == "smtp_basic" and not secret:
+    if auth == "password" and not secret:
         return finding(key, "smtp.auth_no_secret", summary=f"No password stored for {user}")
     mark = session.transcript.mark()
     try:
-        reply, mechanism = _authenticate(session, option=option, user=user, secret=secret, token=token)
+        reply, mechanism = _authenticate(session, auth=auth, user=user, secret=secret, token=token)
     except SessionError as exc:
         return broken(key, exc, step="AUTH", evidence=session.transcript.since(mark))
     evidence = session.transcript.since(mark)
@@ -181,9 +194,9 @@ def check_auth(
 
 
 def _authenticate(
-    session: SmtpSession, *, option: str, user: str, secret: str | None, token: str | None
+    session: SmtpSession, *, auth: str, user: str, secret: str | None, token: str | None
 ) -> tuple[Reply, str]:
-    if option == "oauth2":
+    if auth == "xoauth2":
         return session.auth_xoauth2(user, token or ""), "XOAUTH2"
     offered = session.features.get("auth", "").upper().split()
     if "LOGIN" not in offered and "PLAIN" in offered:
@@ -293,12 +306,14 @@ def _run_banner(ctx: RunContext) -> Finding:
     session = _session(ctx, "smtp.banner")
     if isinstance(session, Finding):
         return session
-    implicit = effective_endpoint(ctx.target.config).tls == "implicit"
+    expect = ctx.expect("smtp.banner")
+    implicit = expect.tls == "implicit"
     problem = trust_store_problem("smtp.banner", ctx.ssl_context) if implicit else None
     if problem:
         return problem
-    option = ctx.target.config.option
-    return check_banner(session, implicit_tls=implicit, option=option, context_factory=ctx.ssl_context)
+    return check_banner(
+        session, implicit_tls=implicit, old_tls_tolerated=expect.old_tls_tolerated, context_factory=ctx.ssl_context
+    )
 
 
 def _run_ehlo(ctx: RunContext) -> Finding:
@@ -311,7 +326,7 @@ def _run_auth_mechanisms(ctx: RunContext) -> Finding:
     if isinstance(session, Finding):
         return session
     encrypted = session.tls is not None and session.tls.established
-    return check_auth_mechanisms(session.features, option=ctx.target.config.option, encrypted=encrypted)
+    return check_auth_mechanisms(session.features, auth=ctx.expect("smtp.auth_mechanisms").auth, encrypted=encrypted)
 
 
 def _run_auth(ctx: RunContext) -> Finding:
@@ -321,7 +336,7 @@ def _run_auth(ctx: RunContext) -> Finding:
     config, token_facts = ctx.target.config, ctx.facts("oauth.token")
     return check_auth(
         session,
-        option=config.option,
+        auth=ctx.expect("smtp.auth").auth,
         user=config.mailbox or config.sender,
         secret=ctx.target.secret,
         token=token_facts.get("access_token"),

@@ -1,21 +1,18 @@
 """spf.record (present, single, includes the cloud's SPF, ≤ 10 lookups) and spf.egress_ip (authorised).
 
-Both go through OUR resolver (PORTAL_DNS_NAMESERVERS, the lab): checkdmarc takes a resolver for
-parsing and counting lookups; pyspf — the reference evaluator, used for "does this IP pass" — has
-none, so its module-level ``DNSLookup`` hook (the one its own test-suite replaces) is routed
-through the resolver of the check running in the current context, and falls back to pyspf's own
-lookup everywhere else.
+Both go through OUR resolver (PORTAL_DNS_NAMESERVERS, the lab) and share nothing between runs:
+checkdmarc takes the resolver as an argument (its process-wide cache is off, see
+checkdmarc_uncached); pyspf — the reference evaluator, used for "does this IP pass" — has no
+resolver argument, so each evaluation is a ``RunQuery``: pyspf's query object whose DNS method
+(the one every mechanism goes through) asks the resolver it was given. pyspf's module-level
+lookup is left as pyspf ships it.
 """
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import checkdmarc.spf
-import checkdmarc.utils
 import dns.exception
 import dns.resolver
 import spf as pyspf
@@ -25,49 +22,54 @@ from connectors.spf import build_spf, is_spf
 
 from ..context import RunContext
 from ..findings import Finding, Status
+from .checkdmarc_uncached import checkdmarc_spf
 from .dns import dns_failure, finding_builder
 
-_resolver: contextvars.ContextVar[tuple[dns.resolver.Resolver, float] | None] = contextvars.ContextVar(
-    "spf_resolver", default=None
-)
-_pyspf_lookup = pyspf.DNSLookup
+# pyspf's answer shapes per record type (what its own dnspython lookup returns).
+_VALUES: dict[str, Callable[[Any], Any]] = {
+    "A": lambda rdata: rdata.address,
+    "AAAA": lambda rdata: rdata.address,
+    "MX": lambda rdata: (rdata.preference, rdata.exchange),
+    "PTR": lambda rdata: rdata.target.to_text(True),
+    "TXT": lambda rdata: rdata.strings,
+    "SPF": lambda rdata: rdata.strings,
+}
 
 
-def _lookup(name: str, qtype: str, strict: bool = True, timeout: float = 30) -> list[tuple[tuple[str, str], Any]]:
-    """pyspf's DNSLookup contract, answered by the resolver of the running check."""
-    current = _resolver.get()
-    if current is None:
-        return _pyspf_lookup(name, qtype, strict, timeout)
-    resolver, lifetime = current
-    try:
-        answer = resolver.resolve(name, qtype, lifetime=min(lifetime, timeout))
-    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-        return []
-    except dns.exception.DNSException as exc:
-        raise pyspf.TempError(f"DNS {exc}") from exc
-    converters = {
-        "A": lambda r: r.address,
-        "AAAA": lambda r: r.address,
-        "MX": lambda r: (r.preference, r.exchange),
-        "PTR": lambda r: r.target.to_text(True),
-        "TXT": lambda r: r.strings,
-        "SPF": lambda r: r.strings,
-    }
-    convert = converters.get(qtype)
-    return [((name, qtype), convert(rdata)) for rdata in answer] if convert else []
+class RunQuery(pyspf.query):
+    """One SPF evaluation whose DNS questions go to ``resolver``, never to pyspf's own lookup.
 
+    ``query.dns`` is pyspf's per-query DNS method (documented: the answers for a name and type,
+    [] for none, cached per query). Kept here: its cache, its void-lookup limit (RFC 7208 4.6.4)
+    and TempError for a failed lookup. CNAMEs are followed by dnspython.
+    """
 
-pyspf.DNSLookup = _lookup
+    def __init__(self, *, i: str, s: str, h: str, resolver: dns.resolver.Resolver, timeout: float) -> None:
+        super().__init__(i=i, s=s, h=h, timeout=timeout)
+        self.resolver = resolver
 
+    def dns(self, name: Any, qtype: str, cnames: Any = None, ignore_void: bool = False) -> list[Any]:
+        name = str(name).rstrip(".").lower()
+        if not name or not all(0 < len(label) < 64 for label in name.split(".")):
+            return []  # not a DNS name: pyspf answers nothing for it either
+        if (name, qtype) not in self.cache:
+            self.cache[(name, qtype)] = self._ask(name, qtype)
+        answers = self.cache[(name, qtype)]
+        if not answers and not ignore_void:
+            self.void_lookups += 1
+            if self.void_lookups > pyspf.MAX_VOID_LOOKUPS:
+                raise pyspf.PermError(f"Void lookup limit of {pyspf.MAX_VOID_LOOKUPS} exceeded")
+        return list(answers)
 
-@contextmanager
-def _through(resolver: dns.resolver.Resolver, timeout: float) -> Iterator[None]:
-    token = _resolver.set((resolver, timeout))
-    checkdmarc.utils.DNS_CACHE.clear()  # a process-wide cache keyed by name only: results of other runs
-    try:
-        yield
-    finally:
-        _resolver.reset(token)
+    def _ask(self, name: str, qtype: str) -> list[Any]:
+        try:
+            answer = self.resolver.resolve(name, qtype, lifetime=self.timeout)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except dns.exception.DNSException as exc:
+            raise pyspf.TempError(f"DNS {exc}") from exc
+        value = _VALUES.get(qtype)
+        return [value(rdata) for rdata in answer] if value else []
 
 
 def spf_records(domain: str, resolver: dns.resolver.Resolver, timeout: float) -> list[str]:
@@ -97,13 +99,12 @@ def check_spf_record(
         return finding(Status.FAIL, f"{domain} publishes no SPF record", "spf.missing")
     if len(records) > 1:
         return finding(Status.FAIL, f"{domain} publishes {len(records)} SPF records", "spf.multiple", evidence)
-    with _through(resolver, timeout):
-        try:
-            parsed = checkdmarc.spf.parse_spf_record(
-                records[0], domain, ignore_too_many_lookups=True, resolver=resolver, timeout=timeout, retries=0
-            )
-        except checkdmarc.spf.SPFError as exc:
-            return finding(Status.FAIL, f"The SPF record of {domain} is invalid: {exc}", "spf.invalid", evidence)
+    try:
+        parsed = checkdmarc_spf.parse_spf_record(
+            records[0], domain, ignore_too_many_lookups=True, resolver=resolver, timeout=timeout, retries=0
+        )
+    except checkdmarc_spf.SPFError as exc:
+        return finding(Status.FAIL, f"The SPF record of {domain} is invalid: {exc}", "spf.invalid", evidence)
     lookups = parsed["dns_lookups"]
     evidence += f"\nDNS lookups: {lookups} of 10" + "".join(f"\nwarning: {w}" for w in parsed["warnings"])
     if "error" in parsed:
@@ -137,11 +138,10 @@ def check_spf_egress_ip(
         return finding(
             Status.SKIPPED, "No egress IP is known: none seen by Exchange, none configured", "spf.no_egress_ip"
         )
-    results = {}
-    with _through(resolver, timeout):
-        for ip in ips:
-            # A real receiver's view: MAIL FROM the domain, evaluated for the connecting IP.
-            results[ip] = pyspf.query(i=ip, s=f"postmaster@{domain}", h=domain, timeout=timeout).check()
+    # A real receiver's view: MAIL FROM the domain, evaluated for the connecting IP.
+    results = {
+        ip: RunQuery(i=ip, s=f"postmaster@{domain}", h=domain, resolver=resolver, timeout=timeout).check() for ip in ips
+    }
     evidence = "\n".join(f"{ip}: {result} ({explanation})" for ip, (result, _, explanation) in results.items())
     failing = [ip for ip, (result, _, _) in results.items() if result != "pass"]
     if not failing:

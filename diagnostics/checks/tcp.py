@@ -12,9 +12,6 @@ import time
 
 import dns.exception
 
-from connectors.clouds import microsoft_cloud_of_host
-from connectors.endpoints import effective_endpoint
-
 from ..catalogue import finding
 from ..context import RunContext
 from ..findings import Finding, Status
@@ -126,8 +123,8 @@ def _addresses(ctx: RunContext, host: str) -> list[str] | Finding:
 def _run_tcp_connect(ctx: RunContext) -> Finding:
     if ctx.cancelled.is_set():
         return Finding("tcp.connect", Status.SKIPPED, "Skipped: the run was cancelled.")
-    config = ctx.target.config
-    host, port, _tls = effective_endpoint(config)
+    expect = ctx.expect("tcp.connect")
+    host, port = expect.host, expect.port
     if not host:
         return finding("tcp.connect", "smtp.no_host", summary="No SMTP host to connect to")
     addresses = _addresses(ctx, host)
@@ -137,13 +134,12 @@ def _run_tcp_connect(ctx: RunContext) -> Finding:
     session = SmtpSession(host, port, timeout=ctx.env.timeout, local_hostname=local_hostname, cancelled=ctx.cancelled)
     ctx.shared[SESSION] = session
     ctx.on_close(session.close)
-    private_ok = config.option == "relay_server" and microsoft_cloud_of_host(host) is None
     return check_tcp_connect(
         session,
         addresses=addresses,
         allow_loopback=ctx.env.allow_loopback,
         allowed_ports=ctx.env.allowed_ports,
-        private_ok=private_ok,
+        private_ok=expect.private_host_ok,
     )
 
 

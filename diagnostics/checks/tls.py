@@ -13,8 +13,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtensionOID
 
-from connectors.endpoints import CLIENT_SUBMISSION_OPTIONS, effective_endpoint
-
 from ..catalogue import explain, finding
 from ..context import RunContext
 from ..findings import Finding, Status
@@ -32,15 +30,15 @@ _NAME = {62, 64}  # hostname mismatch, IP address mismatch
 _UNTRUSTED = {2, 18, 19, 20, 21}  # no issuer, self-signed, self-signed in chain, no local issuer, can't verify leaf
 
 
-def judge_tls(key: str, tls: TlsResult, *, host: str, option: str, evidence: str) -> Finding:
-    """What a negotiated (or failed) TLS session means for this option."""
+def judge_tls(key: str, tls: TlsResult, *, host: str, old_tls_tolerated: bool, evidence: str) -> Finding:
+    """What a negotiated (or failed) TLS session means; ``old_tls_tolerated``: old TLS only warns."""
     facts = tls_facts(tls)
     evidence = "\n".join([evidence, *(f"-- {line}" for line in tls.attempts)]).strip()
     if not tls.established:
         code = "tls.starttls_refused" if tls.error_kind == "refused" else "tls.handshake_failed"
         return finding(key, code, summary=f"TLS with {host} failed: {tls.error}", evidence=evidence, facts=facts)
     # An old relay under the customer's control still carries mail; Exchange Online never would.
-    lenient = option == "relay_server"
+    lenient = old_tls_tolerated
     if tls.version not in TLS_1_2:
         summary = f"{host} speaks at most {tls.version} ({tls.cipher}); TLS 1.2 or later is required"
         status = Status.WARN if lenient else Status.FAIL
@@ -60,27 +58,34 @@ def tls_facts(tls: TlsResult) -> dict[str, Any]:
 
 
 def check_starttls(
-    session: SmtpSession, *, tls_mode: str, option: str, context_factory: Callable[[], ssl.SSLContext]
+    session: SmtpSession,
+    *,
+    tls_mode: str,
+    mandatory: bool,
+    old_tls_tolerated: bool,
+    context_factory: Callable[[], ssl.SSLContext],
 ) -> Finding:
+    """``mandatory``: the route refuses to work without TLS (Exchange Online's client submission)."""
     key = "tls.starttls"
     mark = session.transcript.mark()
-    required = tls_mode == "starttls" or option in CLIENT_SUBMISSION_OPTIONS
+    required = tls_mode == "starttls" or mandatory
     if tls_mode == "none":
-        status = Status.FAIL if option in CLIENT_SUBMISSION_OPTIONS else Status.WARN
+        status = Status.FAIL if mandatory else Status.WARN
         return finding(key, "tls.not_configured", status=status, summary="TLS is switched off (TLS mode 'none')")
     if tls_mode == "implicit":
         if session.tls is None:
             return Finding(
                 key, Status.ERROR, "Implicit TLS was not negotiated (smtp.banner did not run)", code="internal"
             )
-        return judge_tls(key, session.tls, host=session.host, option=option, evidence="")
+        return judge_tls(key, session.tls, host=session.host, old_tls_tolerated=old_tls_tolerated, evidence="")
     if "starttls" not in session.features:
         summary = f"{session.host} does not offer STARTTLS"
         status = Status.FAIL if required else Status.WARN
         ehlo = str(session.ehlo_reply or "")
         return finding(key, "tls.starttls_missing", status=status, summary=summary, evidence=f"EHLO: {ehlo}")
     tls = session.negotiate_tls(context_factory)
-    return judge_tls(key, tls, host=session.host, option=option, evidence=session.transcript.since(mark))
+    evidence = session.transcript.since(mark)
+    return judge_tls(key, tls, host=session.host, old_tls_tolerated=old_tls_tolerated, evidence=evidence)
 
 
 # -- the certificate --------------------------------------------------------------------------
@@ -127,12 +132,25 @@ def _root(certs: list[x509.Certificate], *, verified: bool) -> tuple[str, str]:
     return issuer, KNOWN_ROOTS.get(issuer, "")
 
 
-def check_certificate(tls: TlsResult | None, *, host: str, now: dt.datetime) -> Finding:
+def check_certificate(
+    tls: TlsResult | None, *, host: str, now: dt.datetime, trusted_organizations: frozenset[str] = frozenset()
+) -> Finding:
+    """``trusted_organizations``: the O= of the CAs this worker trusts, to tell a missing intermediate
+    (its organisation's root is trusted) from an unknown root."""
     key = "tls.certificate"
     if tls is None or not tls.established or not tls.chain:
         return Finding(key, Status.SKIPPED, "No TLS session, so no certificate to check.")
     certs = [x509.load_der_x509_certificate(der) for der in tls.chain]
     leaf = certs[0]
+    if not tls.verified and tls.verify_code in _UNTRUSTED and _missing_intermediate(certs, trusted_organizations):
+        issuer = _name(certs[-1], "issuer")
+        facts = {"chain": [_name(c) for c in certs], "root": "", "root_sha1": "", "names": _names(leaf)}
+        summary = (
+            f"{host} sends its certificate without the intermediate CA '{issuer}' that issued it: the chain "
+            "cannot be built to a root. The fix is on that server (send the full chain), not in STRUST"
+        )
+        evidence = f"{tls.verify_message}\nchain as presented by the server:\n{_describe(certs)}"
+        return finding(key, "tls.chain_incomplete", summary=summary, evidence=evidence, facts=facts)
     root, root_sha1 = _root(certs, verified=tls.verified)
     thumb = f" (SHA-1 {root_sha1})" if root_sha1 else ""
     facts = {"chain": [_name(c) for c in certs], "root": root, "root_sha1": root_sha1, "names": _names(leaf)}
@@ -165,6 +183,14 @@ def _verification_failure(
         )
     if tls.verify_code in _NAME:
         return "tls.certificate_name_mismatch", f"The certificate names {', '.join(_names(leaf))}, not {host}"
+    if tls.verify_code in _UNTRUSTED and not thumb and root not in KNOWN_ROOTS:
+        # The server did not send the certificate it stops at: it may be a root or a missing intermediate.
+        return (
+            "tls.certificate_untrusted",
+            f"The chain {host} sends stops at '{root}', which it did not send and this worker does not trust: if "
+            f"'{root}' is a root CA and the server is genuine, SAP needs it in STRUST; if it is an intermediate, the "
+            "server must send it with its certificate",
+        )
     if tls.verify_code in _UNTRUSTED:
         return (
             "tls.certificate_untrusted",
@@ -175,6 +201,32 @@ def _verification_failure(
 
 
 _G2 = "DigiCert Global Root G2"
+
+
+def _missing_intermediate(certs: list[x509.Certificate], trusted_organizations: frozenset[str]) -> bool:
+    """The server sent no CA certificate at all, and the one that issued its certificate belongs to an
+    organisation whose root this worker trusts (or the certificate says where its issuer is published):
+    then the issuer is an intermediate the server should have sent."""
+    top = certs[-1]
+    if len(certs) != 1 or top.issuer == top.subject:
+        return False
+    organizations = top.issuer.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+    if organizations and str(organizations[0].value) in trusted_organizations:
+        return True
+    try:
+        access = top.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return False
+    return any(item.access_method == x509.AuthorityInformationAccessOID.CA_ISSUERS for item in access)
+
+
+def trusted_organizations(context: ssl.SSLContext) -> frozenset[str]:
+    """O= of the CA certificates loaded into ``context`` (the system bundle and PORTAL_EXTRA_CA_BUNDLE)."""
+    found: set[str] = set()
+    for cert in context.get_ca_certs():
+        for rdn in cert.get("subject", ()):
+            found.update(value for name, value in rdn if name == "organizationName")
+    return frozenset(found)
 
 
 # -- adapters ---------------------------------------------------------------------------------
@@ -191,19 +243,29 @@ def _run_starttls(ctx: RunContext) -> Finding:
     session = ctx.shared.get(SESSION)
     if ctx.cancelled.is_set() or session is None:
         return Finding("tls.starttls", Status.SKIPPED, "Skipped: no SMTP session (cancelled or not connected).")
-    _host, _port, tls_mode = effective_endpoint(ctx.target.config)
-    if tls_mode not in ("none", "implicit"):
+    expect = ctx.expect("tls.starttls")
+    if expect.tls not in ("none", "implicit"):
         problem = trust_store_problem("tls.starttls", ctx.ssl_context)
         if problem:
             return problem
-    return check_starttls(session, tls_mode=tls_mode, option=ctx.target.config.option, context_factory=ctx.ssl_context)
+    return check_starttls(
+        session,
+        tls_mode=expect.tls,
+        mandatory=expect.tls_mandatory,
+        old_tls_tolerated=expect.old_tls_tolerated,
+        context_factory=ctx.ssl_context,
+    )
 
 
 def _run_certificate(ctx: RunContext) -> Finding:
     session = ctx.shared.get(SESSION)
     tls = ctx.facts("tls.starttls").get("tls") or (session.tls if session else None)
-    host = session.host if session else effective_endpoint(ctx.target.config).host
-    return check_certificate(tls, host=host, now=ctx.env.now())
+    host = session.host if session else ctx.expect("tls.certificate").host
+    try:
+        organizations = trusted_organizations(ctx.ssl_context())
+    except (OSError, ssl.SSLError):
+        organizations = frozenset()
+    return check_certificate(tls, host=host, now=ctx.env.now(), trusted_organizations=organizations)
 
 
 CHECKS = {"tls.starttls": _run_starttls, "tls.certificate": _run_certificate}

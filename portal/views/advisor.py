@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -11,11 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 from connectors.advisor import advise
 from portal.forms import AdvisorForm, ApplyAdviceForm
 from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes, setup_snapshot
+from portal.roles import permission_required
 from portal.views.queries import system_for
 
 
 def _system_from(request: HttpRequest) -> SapSystem | None:
     sid, _, client = request.GET.get("system", "").replace("\x00", "").partition("/")
+    if not (sid.isascii() and client.isascii()):  # upper() would turn "ßa" into "SSA"
+        return None
     return SapSystem.objects.filter(sid=sid.upper(), client=client).select_related("mail_setup").first()
 
 
@@ -44,10 +46,12 @@ def advisor_apply(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     setup.option = form.cleaned_data["option"]
     setup.credential = form.cleaned_data["credential"] or setup.credential
     setup.save()
-    AuditEvent.objects.create(
-        actor=request.user, source=AuditEvent.Source.WEB, system=system, system_label=str(system),
-        action="mail_setup.updated" if existing else "mail_setup.created",
+    AuditEvent.record(
+        "mail_setup.updated" if existing else "mail_setup.created",
+        source=AuditEvent.Source.WEB,
+        system=system,
+        actor=request.user,
         changes=audit_changes(before, setup_snapshot(setup), {"client_secret", "private_key"}),
-    )  # fmt: skip
+    )
     messages.success(request, f"{system} now uses {setup.get_option_display()}. Fill in its values below.")
     return redirect("setup_edit", sid=system.sid, client=system.client)

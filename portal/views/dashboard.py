@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,14 +13,13 @@ from django.views.decorators.http import require_GET
 from portal.fleet import summary
 from portal.health import with_health
 from portal.models import SapSystem
+from portal.roles import permission_required
 
 
 @require_GET
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = summary(timezone.localdate())
-    context["chart_height"] = 8 + 34 * len(context["bars"])
-    return render(request, "portal/dashboard.html", context)
+    return render(request, "portal/dashboard.html", summary(timezone.localdate()))
 
 
 @require_GET

@@ -3,7 +3,6 @@ a card re-runs its checks in place and follows the run until the new verdict is 
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,9 +11,12 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HTMX_STOP_POLLING
 
 from diagnostics.models import DiagnosticRun
+from diagnostics.runner import is_orphaned, recover
 from portal.health import most_urgent_first, with_first_finding, with_health
 from portal.helpdesk_cards import Card, card_for
 from portal.models import SapSystem
+from portal.roles import permission_required
+from portal.tasks import enqueue_run
 
 MAX_CARDS = 24
 
@@ -51,8 +53,10 @@ def card_fragment(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     """One card: while its system's newest run is unfinished it polls; once done, status 286 stops it.
     Also the answer to "Run checks again" from a card (``runs.run_checks``)."""
     system = get_object_or_404(_annotated(), sid=sid.upper(), client=client)
-    newest = system.runs.order_by("-created_at", "-id").values_list("state", flat=True).first()
-    checking = newest in (DiagnosticRun.State.QUEUED, DiagnosticRun.State.RUNNING)
+    newest = system.runs.order_by("-created_at", "-id").first()
+    if newest is not None and is_orphaned(newest) and recover(newest, enqueue_run):  # its worker is gone
+        newest.refresh_from_db()
+    checking = newest is not None and newest.state in (DiagnosticRun.State.QUEUED, DiagnosticRun.State.RUNNING)
     response = render(
         request, "portal/partials/helpdesk_card.html", {"card": _card(request, system, checking=checking)}
     )

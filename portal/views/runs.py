@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -12,17 +11,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from diagnostics.models import DiagnosticRun
-from diagnostics.runner import NoMailSetup, create_run, enqueue_run
+from diagnostics.runner import is_orphaned, recover
 from portal.forms import TestSendForm
 from portal.health import run_progress
 from portal.models import SapSystem
+from portal.roles import permission_required
+from portal.runs import NoMailSetup, create_run
+from portal.tasks import enqueue_run
+from portal.validators import ascii_int
 from portal.views.helpdesk import card_fragment
 from portal.views.queries import system_for, system_with_health
 
 
 def _run_for(system: SapSystem, run_id: int) -> DiagnosticRun:
     runs = DiagnosticRun.objects.select_related("system", "test_send").prefetch_related("results")
-    return get_object_or_404(runs, pk=run_id, system=system)
+    run = get_object_or_404(runs, pk=run_id, system=system)
+    if is_orphaned(run) and recover(run, enqueue_run):  # the page finds its executor gone: queued again or ended
+        run = get_object_or_404(runs, pk=run_id, system=system)
+    return run
 
 
 def _run_fragment(request: HttpRequest, system: SapSystem, run: DiagnosticRun) -> HttpResponse:
@@ -42,7 +48,8 @@ def _run_fragment(request: HttpRequest, system: SapSystem, run: DiagnosticRun) -
 def _start(request: HttpRequest, system: SapSystem, send_to: str = "", subject: str = "") -> DiagnosticRun | None:
     """Create a queued run and hand it to a worker; None (with a message) when there is nothing to run."""
     try:
-        run = create_run(system, trigger=DiagnosticRun.Trigger.WEB, user=request.user, send_to=send_to, subject=subject)
+        run = create_run(system, trigger=DiagnosticRun.Trigger.WEB, user=request.user, send_to=send_to, subject=subject,
+                         requeue=enqueue_run)  # fmt: skip
     except NoMailSetup as exc:
         messages.error(request, str(exc))
         return None
@@ -91,8 +98,8 @@ def test_send(request: HttpRequest, sid: str, client: str) -> HttpResponse:
         and (run := _start(request, system, form.cleaned_data["recipient"], form.cleaned_data["subject"]))
     ):
         return redirect(f"{reverse('test_send', args=[system.sid, system.client])}?run={run.pk}")
-    shown = request.GET.get("run", "")
-    run = _run_for(system, int(shown)) if shown.isdigit() else None
+    shown = ascii_int(request.GET.get("run"))
+    run = _run_for(system, shown) if shown is not None else None
     context = {"system": system, "setup": setup, "form": form, "run": run, "tab": "test_send",
                "rows": run_progress(run) if run else []}  # fmt: skip
     return render(request, "portal/test_send.html", context)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from connectors.config import CREDENTIALS, DEFAULT_CREDENTIAL
 from connectors.guide import Guide
 from connectors.problems import Problem
-from connectors.registry import OPTIONS
-from connectors.retirement import parse_milestones
+from connectors.registry import DEFAULT_OPTION, OPTIONS
 from portal.change_words import event_words
 from portal.forms import SetupForm
-from portal.models import AuditEvent, Credential, MailSetup, Option, SapSystem, audit_changes, setup_snapshot
+from portal.guides import guide_for_setup
+from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes, setup_snapshot
+from portal.roles import permission_required
 from portal.views.queries import latest_run, system_for
 
 SECRET_FIELDS = {"client_secret", "private_key"}
@@ -35,12 +35,12 @@ def field_label(name: str) -> str:
 
 def _option_from(data: Any, setup: MailSetup | None) -> str:
     wanted = data.get("option", "")
-    return wanted if wanted in Option.values else (setup.option if setup else Option.OAUTH2)
+    return wanted if wanted in OPTIONS else (setup.option if setup else DEFAULT_OPTION)
 
 
 def _credential_from(data: Any, setup: MailSetup | None) -> str:
     wanted = data.get("credential", "")
-    return wanted if wanted in Credential.values else (setup.credential if setup else Credential.SECRET)
+    return wanted if wanted in CREDENTIALS else (setup.credential if setup else DEFAULT_CREDENTIAL)
 
 
 def _form(request: HttpRequest, instance: MailSetup, data: QueryDict, *, bound: bool) -> SetupForm:
@@ -57,8 +57,7 @@ def _problems(setup: MailSetup) -> list[Any]:
 
 
 def _guide(setup: MailSetup) -> Guide:
-    milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or []) or None
-    return OPTIONS[setup.option].steps(setup.to_config(), milestones=milestones)
+    return guide_for_setup(setup.to_config())
 
 
 def _valid_for_connector(form: SetupForm) -> bool:
@@ -78,11 +77,13 @@ def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: Ma
     form.apply_secret(setup)
     form.apply_certificate(setup)
     setup.save()
-    AuditEvent.objects.create(
-        actor=request.user, source=AuditEvent.Source.WEB, system=system, system_label=str(system),
-        action="mail_setup.updated" if existing else "mail_setup.created",
+    AuditEvent.record(
+        "mail_setup.updated" if existing else "mail_setup.created",
+        source=AuditEvent.Source.WEB,
+        system=system,
+        actor=request.user,
         changes=audit_changes(before, setup_snapshot(setup), SECRET_FIELDS),
-    )  # fmt: skip
+    )
     return setup
 
 

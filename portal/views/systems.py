@@ -6,7 +6,6 @@ Views stay thin: access helpers at the top, behaviour on models, forms and small
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,8 @@ from portal.forms import SystemFilterForm, SystemForm
 from portal.health import history, most_urgent_first, run_progress
 from portal.models import AuditEvent, audit_changes
 from portal.reasons import attach_reasons
+from portal.roles import permission_required
+from portal.validators import ascii_int
 from portal.views.queries import latest_run, listed_systems, system_for, system_with_health
 
 PAGE_SIZE = 50
@@ -26,7 +27,7 @@ PAGE_SIZE = 50
 def system_list(request: HttpRequest) -> HttpResponse:
     filters = SystemFilterForm(request.GET)
     systems = filters.order(filters.filter(most_urgent_first(listed_systems())))
-    page = Paginator(systems, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(systems, PAGE_SIZE).get_page(ascii_int(request.GET.get("page")) or 1)
     query = request.GET.copy()
     query.pop("page", None)
     unsorted = query.copy()
@@ -59,10 +60,7 @@ def system_create(request: HttpRequest) -> HttpResponse:
     form = SystemForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         system = form.save()
-        AuditEvent.objects.create(
-            actor=request.user, source=AuditEvent.Source.WEB, action="system.created", system=system,
-            system_label=str(system), changes={},
-        )  # fmt: skip
+        AuditEvent.record("system.created", source=AuditEvent.Source.WEB, system=system, actor=request.user)
         for notice in form.notices:
             messages.info(request, notice)
         messages.success(request, f"{system} added. Now choose how it sends mail.")
@@ -79,10 +77,9 @@ def system_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         system = form.save()
         changes = audit_changes(before, {name: getattr(system, name) for name in SystemForm.Meta.fields}, set())
-        AuditEvent.objects.create(
-            actor=request.user, source=AuditEvent.Source.WEB, action="system.updated", system=system,
-            system_label=str(system), changes=changes,
-        )  # fmt: skip
+        AuditEvent.record(
+            "system.updated", source=AuditEvent.Source.WEB, system=system, actor=request.user, changes=changes
+        )
         messages.success(request, f"{system} saved.")
         return redirect("system_detail", sid=system.sid, client=system.client)
     context = {"form": form, "system": system, "setup": getattr(system, "mail_setup", None), "tab": "system"}

@@ -7,12 +7,9 @@ needed); the checks talk to the lab's loopback servers. Screenshots land in
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -20,24 +17,16 @@ from django.db import connection, transaction
 
 from diagnostics.models import DiagnosticRun
 from lab import Lab
+from lab.demo import demo_csv
 from lab.dns import LAB_DNSBL_ZONES
-from lab.scenarios import SCENARIOS, configure
 from portal.roles import GROUP_PERMISSIONS
-from portal.system_import import COLUMNS, import_systems
-from tests.conftest import PASSWORD
+from portal.system_import import import_systems
+from tests.support.browser import CHROMIUM_ARGS, LAPTOP
 
 # Playwright's sync API keeps an event loop running in the test thread; the ORM calls the tests make
 # there are still synchronous, so Django's async-safety guard is switched off (for the session, once
 # this folder is collected; no other test runs an event loop).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
-LAPTOP = {"width": 1366, "height": 900}
-TABLET = {"width": 820, "height": 1180}
 
 
 @pytest.fixture(autouse=True)
@@ -50,43 +39,29 @@ def role_groups(transactional_db: None) -> None:
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
-@pytest.fixture(scope="session")
-def browser_lab() -> Iterator[Lab]:
-    with Lab.start() as lab:
-        configure(lab)
-        yield lab
-
-
 @pytest.fixture
-def lab_settings(settings, browser_lab: Lab) -> Lab:
-    """Point the diagnostics' settings at the lab, as the demo does."""
-    settings.PORTAL_DNS_NAMESERVERS = browser_lab.dns.nameservers
-    settings.PORTAL_EXTRA_CA_BUNDLE = str(browser_lab.pki.ca_pem_path)
-    settings.PORTAL_LOGIN_AUTHORITY_HOST = browser_lab.entra.base_url
+def lab_settings(settings, lab: Lab) -> Lab:
+    """Point the diagnostics' settings at the session's lab, as the demo does."""
+    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
+    settings.PORTAL_EXTRA_CA_BUNDLE = str(lab.pki.ca_pem_path)
+    settings.PORTAL_LOGIN_AUTHORITY_HOST = lab.entra.base_url
     settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True
     settings.PORTAL_DNSBL_ZONES = list(LAB_DNSBL_ZONES)
     settings.PORTAL_CHECK_TIMEOUT = 3
     settings.PORTAL_RUN_BUDGET = 20
-    return browser_lab
+    return lab
 
 
 @pytest.fixture
 def demo_systems(lab_settings: Lab) -> None:
-    """The lab's scenarios, imported the way a customer's CSV is (pointing at this lab's free ports)."""
-    rows = [scenario.values(lab_settings.ports) for scenario in SCENARIOS]
-    header = [name for name in COLUMNS if any(name in row for row in rows)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if row.get(name) in (None, "") else str(row[name]) for name in header])
-    import_systems(buffer.getvalue())
+    """The demo's CSV, imported the way a customer's is (pointing at this lab's free ports)."""
+    import_systems(demo_csv(lab_settings.ports))
 
 
 @pytest.fixture
 def runs_in_threads(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
     """Run each enqueued diagnosis in a thread of the live server's process instead of a Celery worker."""
-    from diagnostics.runner import execute_run
+    from portal.runs import execute_run
 
     threads: list[threading.Thread] = []
 
@@ -128,18 +103,3 @@ def page(chromium, live_server) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
-
-
-def shoot(page, name: str, *, full_page: bool = True) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
-    return path

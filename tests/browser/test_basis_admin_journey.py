@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from diagnostics.models import DiagnosticRun
 from portal.models import AuditEvent, MailSetup
-from tests.browser.conftest import TABLET, shoot, sign_in
+from tests.support.browser import TABLET, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from diagnostics.models import DiagnosticRun
-from diagnostics.runner import create_run, execute_run
 from portal.models import SapSystem
-from tests.browser.conftest import LAPTOP, shoot, sign_in
+from portal.runs import create_run, execute_run
+from tests.support.browser import LAPTOP, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -158,7 +158,10 @@ def test_the_steps_have_contents_by_place_folding_sections_and_script_downloads(
     page.goto("/systems/QAS/200/steps/")
     toc = page.get_by_role("navigation", name="Steps by place")
     expect(toc).to_be_visible()
-    expect(toc.get_by_role("link", name="Exchange Online PowerShell")).to_be_visible()
+    # A place visited more than once (the guide's order matters) is listed each time, with its step numbers.
+    places = toc.get_by_role("link", name="Exchange Online PowerShell")
+    expect(places.first).to_be_visible()
+    expect(page.locator("details.where")).to_have_count(toc.locator('a[href^="#where-"]').count())
     shoot(page, "pages/steps-1366", full_page=False)
     page.mouse.wheel(0, 2500)
     expect(toc).to_be_in_viewport()  # sticky: it stays in view
@@ -279,11 +282,15 @@ def test_without_javascript_the_menu_folds_and_opens_on_a_phone(chromium, live_s
 
 
 def test_the_dashboard_gives_each_failing_system_its_reason_and_options_their_own_colours(page, manager, diagnosed):
+    SapSystem.objects.create(sid="NEW", client="100", role="DEV")  # no mail setup: its segment is hatched
     sign_in(page, "manager")
     page.goto("/dashboard/")
     failing = page.locator("#blockers-title ~ ul").last
     expect(failing).to_contain_text("QAS/200")
     expect(failing).to_contain_text("Token: AADSTS7000222 The client secret has expired")
-    fills = page.locator("svg.chart rect").evaluate_all("rects => rects.map(r => r.getAttribute('fill'))")
-    assert fills and not {"#1e7b34", "#b3261e", "#8a5a00", "#8a94a3"} & set(fills)  # no health colour
+    # The colours come from the stylesheet (a class per option): what Chromium paints, not an attribute.
+    fills = page.locator("svg.chart rect.segment").evaluate_all("rects => rects.map(r => getComputedStyle(r).fill)")
+    health = {"rgb(30, 123, 52)", "rgb(179, 38, 30)", "rgb(138, 90, 0)", "rgb(138, 148, 163)"}  # ok, bad, warn, grey
+    assert fills and not health & set(fills), fills
+    assert any(fill.startswith("url(") and "#no-setup" in fill for fill in fills)  # not set up: hatched
     shoot(page, "pages/dashboard-1366")

@@ -95,12 +95,13 @@ def test_the_three_connection_limit_is_mentioned_for_oauth() -> None:
     assert any("3 concurrent connections" in note for note in advise(facts()).notes)
 
 
-def test_btp_abap_gets_oauth_with_jwt_and_nothing_else() -> None:
+def test_btp_abap_gets_oauth_with_jwt_or_a_relay_through_the_cloud_connector() -> None:
     advice = advise(facts(product="btp_abap", basis_release=None, outbound_587=False, tls12=False))
     assert advice.recommended is not None and advice.recommended.option == "oauth2"
     assert "SAP_COM_0548" in advice.recommended.reasons[0]
     assert advice.credential == "certificate"
-    assert all(not v.suitable for v in advice.alternatives)
+    assert [v.option for v in advice.alternatives if v.suitable] == ["relay_server"]
+    assert "Cloud Connector" in advice.verdict("relay_server").reasons[1]
 
 
 def test_s4hana_cloud_public_edition_is_managed_by_sap() -> None:
@@ -111,10 +112,10 @@ def test_s4hana_cloud_public_edition_is_managed_by_sap() -> None:
     assert all(not v.suitable for v in advice.alternatives)
 
 
-def test_mass_mail_from_btp_has_no_option_and_says_so() -> None:
+def test_mass_mail_from_btp_goes_through_a_relay_not_the_mailbox() -> None:
     advice = advise(facts(product="btp_abap", messages_per_day=100_000))
-    assert advice.recommended is None
-    assert any("No option fits" in note for note in advice.notes)
+    assert advice.recommended is not None and advice.recommended.option == "relay_server"
+    assert not advice.verdict("oauth2").suitable
 
 
 def test_basic_authentication_is_never_recommended() -> None:
@@ -137,3 +138,16 @@ def test_advice_renders_as_json_ready_data() -> None:
     assert data["recommended"]["option"] == "oauth2"
     assert len(data["alternatives"]) == 4
     assert isinstance(data["notes"], list)
+
+
+def test_a_big_external_run_goes_through_a_relay_connector_and_names_the_tenants_external_limit() -> None:
+    advice = advise(facts(messages_per_day=40_000))
+    note = next(note for note in advice.notes if note.startswith("Volume:"))
+    assert "relay connector" in note and "550 5.7.233" in note and "500 recipients per message" in note
+
+
+def test_a_big_internal_run_is_pointed_at_high_volume_email_with_its_unverified_parts_flagged() -> None:
+    advice = advise(facts(external_recipients=False, messages_per_day=40_000))
+    note = next(note for note in advice.notes if note.startswith("Volume:"))
+    assert "High Volume Email" in note and "cannot leave Basic authentication" in note
+    assert "Unverified" in note and "high-volume-mails-m365" in note

@@ -12,8 +12,7 @@ from connectors.clouds import CLOUDS
 from connectors.config import MailConfig
 from connectors.guide import Where
 from connectors.registry import OPTIONS, guide_for, plan_for
-
-from .samples import TODAY, config
+from tests.support.samples import TODAY, config
 
 PRODUCTS = ("ecc", "s4_onprem", "s4_private", "s4_public", "btp_abap", "other_abap")
 RELEASES = (740, 750, 751, None)

@@ -16,9 +16,8 @@ import pytest
 from connectors.config import MailConfig
 from connectors.guide import Guide
 from connectors.registry import OPTIONS, guide_for
-
-from . import powershell_strings
-from .samples import TODAY, config
+from tests.support import powershell_strings
+from tests.support.samples import TODAY, config
 
 CANARY = "Remove-InboundConnector"
 SINGLE_QUOTES = ("'", "\u2018", "\u2019", "\u201a", "\u201b")

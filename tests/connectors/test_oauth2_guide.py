@@ -6,8 +6,7 @@ import pytest
 
 from connectors.guide import Guide, Where
 from connectors.options.oauth2 import steps
-
-from .samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
+from tests.support.samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
 
 CLOUD_FACTS = {
     # cloud: (login host, scope, Exchange environment, SMTP host)
@@ -103,7 +102,7 @@ def test_the_permission_is_smtp_sendasapp_of_exchange_online_not_graph() -> None
     assert g.has_step("entra.admin_consent")
 
 
-def test_the_object_id_step_warns_against_the_registrations_object_id() -> None:
+def test_the_object_id_step_tells_the_enterprise_application_from_the_registration() -> None:
     step = guide().step("entra.enterprise_app_object_id")
     assert "Managed application in local directory" in " ".join(v.value for v in step.values)
     assert "registration's Object ID is a different object" in step.why
@@ -227,7 +226,10 @@ def test_btp_abap_uses_a_communication_system_and_sap_com_0548_with_the_clouds_s
     assert not [s for s in g.steps if s.where == Where.SAP_GUI]
     keys = [s.key for s in g.steps]
     assert keys.index("btp.communication_system") < keys.index("entra.certificate_upload")
-    assert keys[-1] == "btp.communication_arrangement"
+    btp_tail = ["btp.communication_arrangement", "btp.email_allowlist", "btp.monitor_email_transmissions"]
+    assert [key for key in keys if key.startswith("btp.")][-3:] == btp_tail
+    assert keys.index("btp.monitor_email_transmissions") < keys.index("exchange.message_trace")
+    assert keys[-3:] == ["exchange.message_trace", "m365.mail_flow_diagnostic", "entra.credential_rotation"]
     command = g.step("exchange.service_principal").command
     assert command is not None and environment in command.text
 
@@ -238,12 +240,20 @@ def test_btp_abap_is_jwt_even_when_the_setup_says_secret() -> None:
     assert any(p.field == "credential" for p in g.problems)
 
 
-def test_s4hana_cloud_public_edition_has_nothing_to_configure() -> None:
+def test_s4hana_cloud_public_edition_is_set_up_by_sap_and_tested_in_its_app() -> None:
     g = guide(product="s4_public")
-    assert [s.key for s in g.steps] == ["sap_managed.nothing_to_configure"]
-    assert g.steps[0].where == Where.SAP_MANAGED
+    assert [s.key for s in g.steps] == [
+        "sap_managed.exchange_online",
+        "sap_managed.sap_mail_server",
+        "btp.monitor_email_transmissions",
+        "dns.dkim",
+        "dns.dmarc",
+        "exchange.message_trace",
+        "m365.mail_flow_diagnostic",
+    ]
+    assert {s.where for s in g.steps[:3]} == {Where.SAP_MANAGED}
     assert g.scripts == ()
-    assert "nothing to set up" in g.summary
+    assert "SAP operates its SAP side" in g.summary
 
 
 def test_missing_ids_become_placeholders_naming_the_field() -> None:
@@ -282,8 +292,9 @@ def test_the_lab_cloud_says_it_is_for_the_demo() -> None:
 
 
 def test_unconfirmed_cloud_endpoints_are_flagged() -> None:
-    assert any("secondary sources" in n.text for n in guide(cloud="gcc-high").notices)
-    assert not any("secondary sources" in n.text for n in guide(cloud="china").notices)
+    assert any("secondary sources" in n.text for n in guide(cloud="dod").notices)
+    assert any("secondary sources" in n.text for n in guide(cloud="china").notices)
+    assert not any("secondary sources" in n.text for n in guide(cloud="global").notices)
 
 
 def test_btp_abap_scripts_check_a_certificate_and_the_summary_skips_the_release() -> None:

@@ -14,9 +14,8 @@ from connectors.oauth2_scripts import setup_script, verification_script
 from connectors.options.oauth2 import steps
 from connectors.powershell import ScriptTemplate, read_template, render_script
 from connectors.quoting import powershell_literal as quote
-
-from . import powershell_strings
-from .samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
+from tests.support import powershell_strings
+from tests.support.samples import CLIENT_ID, SP_OBJECT_ID, TODAY, config
 
 ENVIRONMENTS = {
     "global": ("Global", "O365Default"),

@@ -7,8 +7,7 @@ import pytest
 from connectors.endpoints import Endpoint, effective_endpoint, upstream_endpoint
 from connectors.plan import PlannedCheck
 from connectors.registry import OPTIONS, plan_for
-
-from .samples import config
+from tests.support.samples import config
 
 CONNECTION = {
     "dns.host": (),
@@ -31,6 +30,7 @@ EXPECTED = {
         "egress.ip": ("smtp.ehlo",),
         "spf.record": (),
         "dmarc.record": (),
+        "dkim.record": (),
         "secret.expiry": (),
     },
     "smtp_basic": {
@@ -42,6 +42,7 @@ EXPECTED = {
         "egress.ip": ("smtp.ehlo",),
         "spf.record": (),
         "dmarc.record": (),
+        "dkim.record": (),
         "secret.expiry": (),
         "setup.basic_auth_retirement": (),
     },
@@ -63,9 +64,11 @@ EXPECTED = {
         "egress.ip": ("smtp.ehlo",),
         "spf.record": (),
         "dmarc.record": (),
+        "dkim.record": (),
     },
 }
-EXPECTED["relay_connector"] = EXPECTED["direct_send"]
+# The connector's mail leaves Exchange Online signed (DKIM); Direct Send's stays inside the tenant.
+EXPECTED["relay_connector"] = {**EXPECTED["direct_send"], "dkim.record": ()}
 
 
 @pytest.mark.parametrize("option", sorted(EXPECTED))
@@ -160,3 +163,38 @@ def test_an_unknown_option_is_a_bug_not_a_diagnosis() -> None:
         effective_endpoint(config(option="carrier_pigeon"))
     with pytest.raises(KeyError, match="known: oauth2"):
         plan_for(config(option="carrier_pigeon"))
+
+
+def _expectations(**changes: object):
+    plan = plan_for(config(**changes), send_to="x@contoso.com")
+    assert len({item.expect for item in plan}) == 1, "every check of a plan expects the same route"
+    return plan[0].expect
+
+
+def test_client_submission_expects_exchanges_host_with_tls_and_auth() -> None:
+    oauth = _expectations()
+    assert (oauth.host, oauth.port, oauth.tls, oauth.documented_host) == (
+        "smtp.office365.com", 587, "starttls", "smtp.office365.com"
+    )  # fmt: skip
+    assert oauth.microsoft_host and oauth.tls_mandatory and not oauth.private_host_ok and not oauth.old_tls_tolerated
+    assert (oauth.auth, oauth.credential, oauth.expiry_required, oauth.ip_bound) == ("xoauth2", "secret", True, False)
+    assert _expectations(credential="certificate").credential == "certificate"
+    basic = _expectations(option="smtp_basic")
+    assert (basic.auth, basic.credential, basic.expiry_required) == ("password", "password", False)
+
+
+@pytest.mark.parametrize("option", ["direct_send", "relay_connector"])
+def test_the_mx_route_expects_the_mx_endpoint_without_auth_and_is_bound_to_the_egress_ip(option: str) -> None:
+    expect = _expectations(option=option)
+    assert (expect.host, expect.port, expect.tls) == ("contoso-com.mail.protection.outlook.com", 25, "opportunistic")
+    assert expect.documented_host == "contoso-com.mail.protection.outlook.com"
+    assert expect.ip_bound and expect.microsoft_host and expect.auth == ""
+    assert not expect.tls_mandatory and not expect.private_host_ok
+
+
+def test_a_relay_server_may_be_private_and_old_unless_it_is_microsofts_host() -> None:
+    internal = _expectations(option="relay_server", smtp_host="relay.corp.local")
+    assert (internal.host, internal.port) == ("relay.corp.local", 25)
+    assert not internal.microsoft_host and internal.private_host_ok and internal.old_tls_tolerated
+    assert not internal.tls_mandatory and not internal.ip_bound and internal.auth == ""
+    assert not _expectations(option="relay_server", smtp_host="smtp.office365.com").private_host_ok

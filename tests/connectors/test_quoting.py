@@ -19,8 +19,7 @@ from connectors.quoting import (
     shell_word,
     unsafe_character,
 )
-
-from . import powershell_strings
+from tests.support import powershell_strings
 
 QUOTES = "'\u2018\u2019\u201a\u201b\"\u201c\u201d\u201e"
 SPECIALS = QUOTES + "`$(){}[];#|&<>@,.-\u2013\u2014 \\"

@@ -9,8 +9,7 @@ import pytest
 from connectors.guide import Guide
 from connectors.options import smtp_basic
 from connectors.retirement import DEFAULT_MILESTONES, Milestone, parse_milestones, retirement_summary
-
-from .samples import TODAY, config
+from tests.support.samples import TODAY, config
 
 
 def guide(**changes: object) -> Guide:

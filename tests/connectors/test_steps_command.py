@@ -94,3 +94,19 @@ def test_an_unknown_format_is_refused() -> None:
     _system()
     with pytest.raises(CommandError):
         _run("PRD", "--format", "html")
+
+
+@pytest.mark.django_db
+def test_it_merges_the_sender_domains_live_spf_record_read_through_the_portals_resolver(settings) -> None:
+    from lab.dns import LabDns
+
+    _system(option="direct_send", sender="sap-prd@contoso.com", egress_ips=["20.31.40.50"])
+    with LabDns() as dns_server:
+        dns_server.records.add("contoso.com", "TXT", "v=spf1 mx -all")
+        settings.PORTAL_DNS_NAMESERVERS = dns_server.nameservers
+        data = json.loads(_run("PRD", "--format", "json"))
+    spf = next(step for step in data["steps"] if step["key"] == "dns.spf")
+    values = {value["label"]: value["value"] for value in spf["values"]}
+    assert values["Current record"] == "v=spf1 mx -all"
+    assert values["Value"] == "v=spf1 ip4:20.31.40.50 mx include:spf.protection.outlook.com -all"
+    assert values["DNS lookups"].startswith("2 of the 10")

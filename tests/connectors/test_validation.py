@@ -6,8 +6,7 @@ import pytest
 
 from connectors.problems import Problem, errors_in
 from connectors.registry import OPTIONS, validate
-
-from .samples import config
+from tests.support.samples import config
 
 
 def _find(problems: list[Problem], field: str, text: str) -> Problem:
@@ -40,7 +39,7 @@ def test_it_refuses_a_private_egress_ip_for_a_relay_connector_and_says_why(addre
 
 
 def test_a_public_egress_ip_or_range_is_accepted() -> None:
-    problems = validate(config(option="relay_connector", egress_ips=("20.50.1.7", "2a01:111:f400::/48")))
+    problems = validate(config(option="direct_send", egress_ips=("20.50.1.7", "2a01:111:f400::/48")))
     assert [p for p in problems if p.field == "egress_ips"] == []
 
 
@@ -57,7 +56,10 @@ def test_the_lab_cloud_accepts_loopback_as_the_egress_ip() -> None:
 
 
 def test_a_relay_connector_without_egress_ips_warns_unless_it_uses_a_certificate() -> None:
-    _find(validate(config(option="relay_connector", egress_ips=())), "egress_ips", "static public")
+    assert (
+        _find(validate(config(option="relay_connector", egress_ips=())), "egress_ips", "static public").level
+        == "warning"
+    )
     certificate = validate(config(option="relay_connector", egress_ips=(), credential="certificate", tls="starttls"))
     assert not [p for p in certificate if p.field == "egress_ips"]
 
@@ -65,12 +67,15 @@ def test_a_relay_connector_without_egress_ips_warns_unless_it_uses_a_certificate
 @pytest.mark.parametrize("option", ["oauth2", "smtp_basic"])
 def test_a_microsoft_endpoint_given_as_an_ip_is_a_warning_not_an_error(option: str) -> None:
     problem = _find(validate(config(option=option, smtp_host="40.99.10.2")), "smtp_host", "IP address")
-    assert problem.level == "warning"
+    assert problem.level == "warning" and not problem.is_error
     assert "smtp.office365.com" in problem.message
 
 
 def test_an_mx_endpoint_given_as_an_ip_is_a_warning() -> None:
-    _find(validate(config(option="direct_send", smtp_host="52.101.1.1")), "smtp_host", "IP address")
+    assert (
+        _find(validate(config(option="direct_send", smtp_host="52.101.1.1")), "smtp_host", "IP address").level
+        == "warning"
+    )
 
 
 @pytest.mark.parametrize(
@@ -97,8 +102,8 @@ def test_587_with_starttls_is_what_exchange_wants() -> None:
 
 def test_the_mx_route_warns_about_587_and_implicit_tls() -> None:
     problems = validate(config(option="direct_send", smtp_port=587, tls="implicit"))
-    _find(problems, "smtp_port", "client submission")
-    _find(problems, "tls", "implicit")
+    assert _find(problems, "smtp_port", "client submission").level == "warning"
+    assert _find(problems, "tls", "implicit").level == "warning"
 
 
 def test_a_certificate_connector_needs_starttls() -> None:
@@ -163,14 +168,23 @@ def test_btp_abap_needs_the_jwt_bearer_grant() -> None:
     assert not [p for p in validate(config(product="btp_abap", basis_release=None)) if p.field == "basis_release"]
 
 
-@pytest.mark.parametrize("option", ["smtp_basic", "direct_send", "relay_connector", "relay_server"])
-def test_btp_abap_with_another_option_is_told_to_use_oauth2(option: str) -> None:
+@pytest.mark.parametrize("option", ["direct_send", "relay_connector", "smtp_basic"])
+def test_btp_abap_with_an_option_it_cannot_use_is_told_which_ones_work(option: str) -> None:
     _find(validate(config(option=option, product="btp_abap", smtp_host="relay.corp.local")), "option", "oauth2")
 
 
+def test_btp_abap_may_use_a_relay_server_through_the_cloud_connector() -> None:
+    problems = validate(config(option="relay_server", product="btp_abap", smtp_host="relay.corp.local"))
+    assert not [p for p in problems if p.field == "option"]
+
+
 @pytest.mark.parametrize("option", sorted(OPTIONS))
-def test_s4hana_cloud_public_edition_is_managed_by_sap_whatever_the_option(option: str) -> None:
-    problem = _find(validate(config(option=option, product="s4_public")), "product", "SAP operates")
+def test_s4hana_cloud_public_edition_is_run_by_sap_and_refuses_the_other_options(option: str) -> None:
+    problems = validate(config(option=option, product="s4_public", smtp_host="relay.corp.local"))
+    if option == "oauth2":
+        problem = _find(problems, "product", "SAP manages")
+    else:
+        problem = _find(problems, "option", "no SAP GUI")
     assert problem.level == "warning"
 
 
@@ -224,6 +238,7 @@ def test_missing_values_are_warnings_that_name_the_field() -> None:
 
 def test_smtp_basic_always_carries_the_retirement_warning_and_the_target() -> None:
     problem = _find(validate(config(option="smtp_basic")), "option", "retired")
+    assert problem.level == "warning"
     assert "oauth2" in problem.message
     assert (
         "relay_connector"
@@ -232,7 +247,8 @@ def test_smtp_basic_always_carries_the_retirement_warning_and_the_target() -> No
 
 
 def test_direct_send_warns_about_a_test_recipient_outside_the_tenant() -> None:
-    _find(validate(config(option="direct_send", test_recipient="buyer@vendor.example")), "test_recipient", "5.7.64")
+    problems = validate(config(option="direct_send", test_recipient="buyer@vendor.example"))
+    assert _find(problems, "test_recipient", "5.7.64").level == "warning"
 
 
 def test_a_relay_server_pointed_at_exchange_online_itself_is_questioned() -> None:
@@ -241,7 +257,7 @@ def test_a_relay_server_pointed_at_exchange_online_itself_is_questioned() -> Non
 
 def test_a_relay_server_upstream_with_oauth_is_warned_about_postfix() -> None:
     problems = validate(config(option="relay_server", smtp_host="relay.corp.local", upstream_option="oauth2"))
-    _find(problems, "upstream_option", "XOAUTH2")
+    assert _find(problems, "upstream_option", "XOAUTH2").level == "warning"
 
 
 def test_an_unknown_upstream_is_an_error() -> None:

@@ -1,48 +1,39 @@
-"""Shared fixtures of the diagnostics tests: one composed lab for the session, free ports.
+"""The diagnostics tests' world: the session's lab (tests/conftest.py) and what tests take from it.
 
-``lab`` is the whole lab (DNS, Entra ID, Exchange Online SMTP). Tests never change what other
-tests rely on: each one that needs tenants or mailboxes gets its own ``org`` (a fresh tenant with
-its own domain, app and mailboxes). ``run_chain`` steps a mail setup through checks in order, the
-way the engine does for a linear chain (a check after a failed one is skipped).
+``lab`` is the whole lab (DNS, Entra ID, Exchange Online SMTP), started once per session and
+configured with the demo's cast (lab.scenarios). Tests never change what other tests rely on:
+``lab_dns`` hands out its DNS server and puts every record back when the test ends; each test
+that needs tenants or mailboxes gets its own ``org`` (a fresh tenant with its own domain, app and
+mailboxes). Helpers that are not fixtures are in tests/support/lab_checks.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
 
+import dns.resolver
 import pytest
 
 from connectors.config import MailConfig
-from diagnostics.checks import egress, smtp, tcp, tls
+from connectors.registry import plan_for
 from diagnostics.context import Environment, RunContext, Target
-from diagnostics.findings import Finding, Status
 from lab import Lab
-from lab.entra import LabApp
-from lab.smtp import LISTENERS
-
-FAST = 1.0  # seconds per network step: the lab answers in milliseconds
-TIMEOUT_CASE = 0.5  # for the cases that must wait for a timeout
-SMTP_CHECKS: dict[str, Callable[[RunContext], Finding]] = {**tcp.CHECKS, **smtp.CHECKS, **tls.CHECKS, **egress.CHECKS}
-UP_TO_ENVELOPE = (
-    "tcp.connect",
-    "smtp.banner",
-    "smtp.ehlo",
-    "tls.starttls",
-    "tls.certificate",
-    "smtp.auth_mechanisms",
-    "smtp.auth",
-    "smtp.envelope",
-)
-BLOCKING = (Status.FAIL, Status.ERROR, Status.SKIPPED)
+from lab.dns import LAB_DNSBL_ZONES, LabDns
+from lab.entra import LabEntra
+from lab.pki import LabPki
+from tests.support.lab_checks import FAST, Org, lab_env_for
 
 
-@pytest.fixture(scope="session")
-def lab() -> Iterator[Lab]:
-    with Lab.start() as started:
-        yield started
+@pytest.fixture
+def lab_dns(lab: Lab) -> Iterator[LabDns]:
+    """The lab's DNS; whatever a test adds, removes or silences is undone when it ends.
+
+    A test that changes records asks for this fixture; one that only reads them may use ``lab``.
+    """
+    baseline = lab.dns.records.snapshot()
+    yield lab.dns
+    lab.dns.records.restore(baseline)
 
 
 @pytest.fixture
@@ -50,47 +41,50 @@ def lab_env(lab: Lab) -> Environment:
     return lab.environment(timeout=FAST, worker="sap-worker-01")
 
 
-def listener_host(name: str) -> str:
-    host = next(item.host for item in LISTENERS if item.name == name)
-    return "good-lab-test.mail.protection.lab.test" if host.startswith("<") else host
+@pytest.fixture
+def lab_settings(settings, lab: Lab) -> Lab:
+    """The PORTAL_* settings pointing at the lab, as the demo sets them: for runs through the runner."""
+    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
+    settings.PORTAL_EXTRA_CA_BUNDLE = str(lab.pki.ca_pem_path)
+    settings.PORTAL_LOGIN_AUTHORITY_HOST = lab.entra.base_url
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True
+    settings.PORTAL_DNSBL_ZONES = list(LAB_DNSBL_ZONES)
+    settings.PORTAL_CHECK_TIMEOUT = 2
+    settings.PORTAL_WORKER_NAME = "test-worker"
+    return lab
 
 
-def lab_config(lab: Lab, listener: str, option: str = "oauth2", **values: Any) -> MailConfig:
-    """A mail setup pointing at one lab listener (its host name in the lab DNS and its port)."""
-    defaults: dict[str, Any] = {
-        "sid": "TST",
-        "client": "100",
-        "option": option,
-        "cloud": "lab",
-        "smtp_host": listener_host(listener),
-        "smtp_port": lab.port(listener),
-        "tls": "starttls",
-    }
-    return MailConfig(**{**defaults, **values})
+@pytest.fixture
+def lab_pki(lab: Lab) -> LabPki:
+    return lab.pki
 
 
-@dataclass
-class Org:
-    """One tenant of its own: Entra ID and Exchange Online agree on it."""
+@pytest.fixture
+def lab_entra(lab: Lab) -> LabEntra:
+    return lab.entra
 
-    lab: Lab
-    tenant_id: str
-    domain: str
-    app: LabApp
-    mailboxes: list[str] = field(default_factory=list)
 
-    def mailbox(self, local: str = "sap", **flags: Any) -> str:
-        address = f"{local}@{self.domain}"
-        flags.setdefault("full_access", {self.app.client_id})
-        self.lab.directory.add_mailbox(address, tenant_id=self.tenant_id, **flags)
-        return address
+@pytest.fixture
+def resolver(lab: Lab, lab_dns: LabDns) -> dns.resolver.Resolver:
+    """A resolver asking only the lab, as ``RunContext.resolver()`` builds it from PORTAL_DNS_NAMESERVERS."""
+    return RunContext(Target(MailConfig("LAB", "000", "oauth2")), lab_env_for(lab)).resolver()
 
-    def token(self) -> str:
-        return self.lab.entra.issue_token(self.app)
 
-    @property
-    def exchange(self) -> Any:
-        return self.lab.directory.tenants[self.tenant_id]
+@pytest.fixture
+def oauth_env(lab: Lab) -> Environment:
+    """Everything pointed at the lab, as PORTAL_* settings would for the demo."""
+    return lab_env_for(lab, entra=True)
+
+
+@pytest.fixture
+def tenant(lab_entra: LabEntra) -> str:
+    """A fresh tenant (GUID) with its own verified domain, so tests never see each other's apps."""
+    return lab_entra.add_tenant(f"t{uuid.uuid4().hex[:8]}.lab.test")
+
+
+@pytest.fixture
+def client_id() -> str:
+    return str(uuid.uuid4())
 
 
 @pytest.fixture
@@ -102,32 +96,28 @@ def org(lab: Lab) -> Org:
     return Org(lab, tenant_id, domain, app)
 
 
-def make_context(
-    target: Target, env: Environment, *, token: str | None = None, claims: dict | None = None
-) -> RunContext:
-    """A run context; ``token`` plays oauth.token's result (a real token from the lab Entra)."""
-    ctx = RunContext(target, env)
-    if token:
-        ctx.record(Finding("oauth.token", Status.PASS, "token", facts={"access_token": token, "claims": claims or {}}))
-    return ctx
+@pytest.fixture
+def make_ctx(lab: Lab, lab_dns: LabDns) -> Callable[..., RunContext]:
+    """``make_ctx(config_field=..., secret=..., env=...)`` → a RunContext on the lab's DNS (pass ``env=oauth_env``
+    for the Entra stand-in too)."""
 
+    def build(
+        *,
+        env: Environment | None = None,
+        secret: str | None = None,
+        private_key_pem: str | None = None,
+        certificate_pem: str | None = None,
+        **config: object,
+    ) -> RunContext:
+        fields = {"sid": "PRD", "client": "100", "option": "oauth2", "cloud": "global", **config}
+        target = Target(
+            MailConfig(**fields),
+            secret=secret,
+            private_key_pem=private_key_pem,  # type: ignore[arg-type]
+            certificate_pem=certificate_pem,
+        )
+        ctx = RunContext(target, env or lab_env_for(lab))
+        ctx.use_plan(plan_for(target.config))  # the expectations the engine would hand the checks
+        return ctx
 
-def run_chain(ctx: RunContext, keys: Sequence[str] = UP_TO_ENVELOPE, *, close: bool = True) -> dict[str, Finding]:
-    """Run ``keys`` in order; once one blocks, the rest are skipped (as the engine does for a chain)."""
-    findings: dict[str, Finding] = {}
-    blocked: str | None = None
-    try:
-        for key in keys:
-            if blocked:
-                finding = Finding(key, Status.SKIPPED, f"Skipped: {blocked} did not pass.")
-            else:
-                finding = SMTP_CHECKS[key](ctx)
-            ctx.record(finding)
-            findings[key] = finding
-            # tls.certificate and egress.ip are side branches: later steps don't depend on them.
-            if finding.status in BLOCKING and key not in ("tls.certificate", "egress.ip") and not blocked:
-                blocked = key
-    finally:
-        if close:
-            ctx.close()
-    return findings
+    return build

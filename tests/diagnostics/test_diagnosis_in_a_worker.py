@@ -9,15 +9,15 @@ import pytest
 from django.db import transaction
 
 from diagnostics import models
-from diagnostics.runner import create_run, enqueue_run
 from lab import Lab
+from lab.demo import demo_csv
 from lab.dns import LAB_DNSBL_ZONES
-from lab.management.commands.load_demo import demo_csv
-from lab.scenarios import configure
 from portal.celery import app
 from portal.models import SapSystem
+from portal.runs import create_run
 from portal.system_import import import_systems
-from tests.workers import filesystem_sender, start_worker, stop_worker
+from portal.tasks import enqueue_run
+from tests.support.workers import filesystem_sender, start_worker, stop_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -59,22 +59,20 @@ def _broker(url: str) -> Iterator[None]:
         app._pool, app.amqp._producer_pool = None, None
 
 
-def test_a_run_enqueued_for_a_zone_is_executed_by_that_zones_worker_through_redis(tmp_path, redis_url, settings):
+def test_a_run_enqueued_for_a_zone_is_executed_by_that_zones_worker_through_redis(lab, tmp_path, redis_url, settings):
     settings.PORTAL_ROUTE_BY_ZONE = True
     log = tmp_path / "worker.log"
-    with Lab.start() as lab:
-        configure(lab)
-        import_systems(demo_csv(lab.ports))
-        SapSystem.objects.filter(sid="QAS").update(zone="dmz")
-        env = {**_lab_env(lab), "REDIS_URL": redis_url, "PORTAL_WORKER_NAME": "dmz-worker", "PORTAL_ZONE": "dmz"}
-        process = start_worker(env, log, queues="zone.dmz")
-        try:
-            with _broker(redis_url), transaction.atomic():
-                run = create_run(SapSystem.objects.get(sid="QAS"), trigger="web")
-                enqueue_run(run)  # sent on commit, to queue zone.dmz
-            progress = _wait_until_finished(run, process, log)
-        finally:
-            stop_worker(process)
+    import_systems(demo_csv(lab.ports))
+    SapSystem.objects.filter(sid="QAS").update(zone="dmz")
+    env = {**_lab_env(lab), "REDIS_URL": redis_url, "PORTAL_WORKER_NAME": "dmz-worker", "PORTAL_ZONE": "dmz"}
+    process = start_worker(env, log, queues="zone.dmz")
+    try:
+        with _broker(redis_url), transaction.atomic():
+            run = create_run(SapSystem.objects.get(sid="QAS"), trigger="web")
+            enqueue_run(run)  # sent on commit, to queue zone.dmz
+        progress = _wait_until_finished(run, process, log)
+    finally:
+        stop_worker(process)
     assert (run.state, run.verdict, run.worker, run.zone) == ("done", "failed", "dmz-worker", "dmz"), log.read_text()
     token = models.CheckResult.objects.get(run=run, key="oauth.token")
     assert (token.status, token.code) == ("fail", "AADSTS7000222")
@@ -83,19 +81,15 @@ def test_a_run_enqueued_for_a_zone_is_executed_by_that_zones_worker_through_redi
     assert len(set(progress)) > 2, "results should appear one by one while the run is going on"
 
 
-def test_the_embedded_broker_carries_a_run_to_the_all_in_one_worker(tmp_path):
+def test_the_embedded_broker_carries_a_run_to_the_all_in_one_worker(lab, tmp_path):
     log = tmp_path / "worker.log"
-    with Lab.start() as lab:
-        configure(lab)
-        import_systems(demo_csv(lab.ports))
-        run = create_run(SapSystem.objects.get(sid="PRD"), trigger="web")
-        env = {**_lab_env(lab), "PORTAL_DATA_DIR": str(tmp_path), "REDIS_URL": "", "PORTAL_WORKER_NAME": "all-in-one"}
-        process = start_worker(env, log)
-        try:
-            filesystem_sender(tmp_path).send_task(
-                "diagnostics.tasks.run_diagnosis_task", args=[run.pk], queue="default"
-            )
-            _wait_until_finished(run, process, log)
-        finally:
-            stop_worker(process)
+    import_systems(demo_csv(lab.ports))
+    run = create_run(SapSystem.objects.get(sid="PRD"), trigger="web")
+    env = {**_lab_env(lab), "PORTAL_DATA_DIR": str(tmp_path), "REDIS_URL": "", "PORTAL_WORKER_NAME": "all-in-one"}
+    process = start_worker(env, log)
+    try:
+        filesystem_sender(tmp_path).send_task("portal.tasks.run_diagnosis_task", args=[run.pk], queue="default")
+        _wait_until_finished(run, process, log)
+    finally:
+        stop_worker(process)
     assert (run.state, run.verdict, run.worker) == ("done", "passed", "all-in-one"), log.read_text()

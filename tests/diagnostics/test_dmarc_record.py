@@ -1,10 +1,7 @@
 """dmarc.record: the sender domain publishes a DMARC policy; none is a warning with the record to publish."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 from diagnostics.checks.dmarc import CHECKS, check_dmarc_record
 from diagnostics.findings import Status
-from tests.diagnostics.fixtures_dns_oauth import lab_dns, lab_dns_server, make_ctx, resolver  # noqa: F401
 
 
 def _check(domain, resolver):

@@ -1,16 +1,11 @@
 """dns.host: the SMTP host resolves through our resolver, to addresses the portal may probe."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
+import pytest
 
+from diagnostics.catalogue import explain
 from diagnostics.checks.dns import CHECKS, check_dns_host
 from diagnostics.findings import Status
 from lab.dns import LAB_SMTP_HOST, LAB_TIMEOUT_NAME
-from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
-    lab_dns,
-    lab_dns_server,
-    make_ctx,
-    resolver,
-)
 
 
 def _check(host, resolver, *, microsoft=True, allow_loopback=True):
@@ -97,5 +92,35 @@ def test_ipv4_mapped_ipv6_answers_are_judged_as_the_ipv4_address_they_reach(lab_
     loopback = _check("relay-mapped-loopback.lab.test", resolver, microsoft=False, allow_loopback=False)
     assert (loopback.status, loopback.code) == (Status.FAIL, "dns.loopback_refused")
     metadata = _check("relay-mapped-metadata.lab.test", resolver, microsoft=False, allow_loopback=True)
-    assert (metadata.status, metadata.code) == (Status.FAIL, "dns.loopback_refused")
+    assert (metadata.status, metadata.code) == (Status.FAIL, "dns.link_local_refused")
     assert "::ffff:169.254.169.254" in metadata.summary
+
+
+REFUSED_TARGETS = [
+    ("A", "169.254.169.254", "dns.link_local_refused"),  # cloud instance metadata
+    ("AAAA", "fe80::1", "dns.link_local_refused"),
+    ("A", "0.0.0.0", "dns.unspecified_refused"),
+    ("AAAA", "::", "dns.unspecified_refused"),
+    ("A", "224.0.0.251", "dns.multicast_refused"),
+    ("AAAA", "ff02::1", "dns.multicast_refused"),
+]
+
+
+@pytest.mark.parametrize("rtype, address, code", REFUSED_TARGETS)
+def test_link_local_unspecified_and_multicast_answers_are_refused_under_their_own_code(
+    lab_dns, resolver, rtype, address, code
+):
+    lab_dns.records.add("relay-odd.lab.test", rtype, address)
+    for allow_loopback in (False, True):  # the lab's loopback exception never opens these
+        finding = _check("relay-odd.lab.test", resolver, microsoft=False, allow_loopback=allow_loopback)
+        assert (finding.status, finding.code) == (Status.FAIL, code)
+        assert address in finding.summary
+        assert "loopback" not in finding.explanation
+        assert finding.remedy
+
+
+@pytest.mark.parametrize("code", ["dns.link_local_refused", "dns.unspecified_refused", "dns.multicast_refused"])
+def test_each_refusal_code_has_a_catalogue_entry_with_meaning_cause_and_fix(code):
+    entry = explain(code)
+    assert entry.code == code
+    assert entry.meaning and entry.cause and entry.remedy

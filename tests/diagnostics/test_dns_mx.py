@@ -1,17 +1,9 @@
 """dns.mx: for Direct Send and the relay connector the host must be the sender domain's MX endpoint."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 from connectors.clouds import CLOUDS
 from diagnostics.checks.dns import CHECKS, check_dns_mx
 from diagnostics.findings import Status
 from lab.dns import LAB_SMTP_HOST, LAB_TIMEOUT_NAME, lab_mx_endpoint
-from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
-    lab_dns,
-    lab_dns_server,
-    make_ctx,
-    resolver,
-)
 
 LAB = CLOUDS["lab"]
 
@@ -69,3 +61,23 @@ def test_without_a_sender_there_is_no_domain_to_compare(resolver):
 def test_the_adapter_compares_the_configured_host_with_the_senders_domain(lab_dns, make_ctx):
     ctx = make_ctx(option="direct_send", cloud="lab", smtp_host=LAB_SMTP_HOST, sender="sap@good.lab.test")
     assert CHECKS["dns.mx"](ctx).code == "dns.mx_mismatch"
+
+
+def test_a_subdomain_without_mx_or_endpoint_is_pointed_at_the_tenants_mx_of_its_accepted_parent(lab_dns, resolver):
+    lab_dns.records.add("corp.lab.test", "MX", f"0 {lab_mx_endpoint('corp.lab.test')}")
+    lab_dns.records.add(lab_mx_endpoint("corp.lab.test"), "A", "127.0.0.1")
+    lab_dns.records.add("sap.corp.lab.test", "TXT", "v=spf1 -all")  # exists, but no MX and no endpoint
+    wrong = _check(lab_mx_endpoint("sap.corp.lab.test"), "sap.corp.lab.test", resolver)
+    assert (wrong.status, wrong.code) == (Status.FAIL, "dns.mx_subdomain")
+    assert "corp-lab-test.mail.protection.lab.test" in wrong.summary
+    assert "sap-corp-lab-test" not in wrong.remedy.split("Then")[0]  # never advised as the smart host
+    assert "accepted domain" in wrong.remedy and "corp.lab.test" in wrong.remedy
+    right = _check(lab_mx_endpoint("corp.lab.test"), "sap.corp.lab.test", resolver)
+    assert (right.status, right.code) == (Status.WARN, "dns.mx_subdomain")
+
+
+def test_a_subdomain_that_is_accepted_keeps_its_own_endpoint(lab_dns, resolver):
+    lab_dns.records.add("corp.lab.test", "MX", f"0 {lab_mx_endpoint('corp.lab.test')}")
+    lab_dns.records.add("hr.corp.lab.test", "TXT", "v=spf1 -all")
+    lab_dns.records.add(lab_mx_endpoint("hr.corp.lab.test"), "A", "127.0.0.1")  # Exchange publishes it: accepted
+    assert _check(lab_mx_endpoint("hr.corp.lab.test"), "hr.corp.lab.test", resolver).status == Status.PASS

@@ -1,7 +1,5 @@
 """dnsbl.egress_ip: listed is a failure with the delisting address; a refused query is an error, never "listed"."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 import time
 
 from diagnostics.checks.dnsbl import CHECKS, check_dnsbl, delisting, query_name
@@ -13,7 +11,6 @@ from lab.dns import (
     LAB_REFUSING_DNSBL_ZONE,
     LAB_TIMEOUT_NAME,
 )
-from tests.diagnostics.fixtures_dns_oauth import lab_dns, lab_dns_server, make_ctx, resolver  # noqa: F401
 
 
 def _check(ips, resolver, zones=LAB_DNSBL_ZONES, allow_loopback=True):

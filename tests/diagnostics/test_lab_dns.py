@@ -1,7 +1,5 @@
 """The lab DNS server answers like an authoritative server, over UDP and TCP."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 import time
 
 import dns.message
@@ -19,7 +17,6 @@ from lab.dns import (
     lab_mx_endpoint,
     reverse_ip,
 )
-from tests.diagnostics.fixtures_dns_oauth import lab_dns, lab_dns_server, resolver  # noqa: F401
 
 
 def _ask(server: LabDns, name: str, rtype: str, *, tcp: bool = False) -> dns.message.Message:

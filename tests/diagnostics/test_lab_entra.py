@@ -1,7 +1,5 @@
 """The Entra ID stand-in speaks Entra's discovery, token and error formats, and real MSAL uses it."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 import time
 
 import dns.resolver
@@ -11,14 +9,6 @@ import requests
 
 from diagnostics.https_session import confidential_app, http_session
 from lab.entra import EXCHANGE_RESOURCE, make_jwt_certificate, thumbprints
-from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
-    client_id,
-    lab_dns,
-    lab_dns_server,
-    lab_entra,
-    lab_pki,
-    tenant,
-)
 
 SCOPE = "https://outlook.office365.com/.default"
 

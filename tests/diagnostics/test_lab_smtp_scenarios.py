@@ -9,18 +9,10 @@ from connectors.registry import plan_for
 from diagnostics.context import RunContext
 from diagnostics.engine import run_plan
 from diagnostics.registry import CHECKS
-from lab import FIXED_PORTS, Lab
-from lab.scenarios import SCENARIOS, configure, scenario
+from lab import FIXED_PORTS
+from lab.scenarios import SCENARIOS, scenario
 
 VERDICTS = {"fail": "failed", "error": "error", "warn": "warning"}
-
-
-@pytest.fixture(scope="module")
-def cast_lab():
-    """A lab of its own: the cast's fixed tenants must not meet other tests' state."""
-    with Lab.start() as started:
-        configure(started)
-        yield started
 
 
 def _verdict(findings) -> str:
@@ -29,9 +21,10 @@ def _verdict(findings) -> str:
 
 
 @pytest.mark.parametrize("item", SCENARIOS, ids=lambda item: item.key)
-def test_each_scenario_reaches_its_verdict_with_its_codes(cast_lab, item):
-    target = item.target(cast_lab.ports)
-    env = cast_lab.environment(timeout=2.0)
+def test_each_scenario_reaches_its_verdict_with_its_codes(lab, item):
+    """The session's lab carries the cast (its fixed tenants); other tests make tenants of their own."""
+    target = item.target(lab.ports)
+    env = lab.environment(timeout=2.0)
     findings = run_plan(plan_for(target.config), RunContext(target, env), CHECKS, budget=15)
     by_key = {finding.key: finding for finding in findings}
     assert _verdict(findings) == item.verdict, [(f.key, f.status, f.code, f.summary) for f in findings]

@@ -1,7 +1,5 @@
 """oauth.token: real MSAL against the lab's Entra ID; every refusal named by its AADSTS code."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 import socket
 import tempfile
 import threading
@@ -16,16 +14,6 @@ from diagnostics.findings import Status
 from diagnostics.https_session import http_session
 from lab.dns import LAB_LOGIN_HOST
 from lab.entra import make_jwt_certificate, thumbprints
-from tests.diagnostics.fixtures_dns_oauth import (  # noqa: F401
-    client_id,
-    lab_dns,
-    lab_dns_server,
-    lab_entra,
-    lab_pki,
-    make_ctx,
-    oauth_env,
-    tenant,
-)
 
 SCOPE = "https://outlook.office365.com/.default"
 
@@ -335,4 +323,4 @@ def test_an_unreadable_extra_ca_bundle_is_an_error_finding_not_a_crash(
 ):
     env = replace(oauth_env, extra_ca_bundle=str(tmp_path / "missing-ca.pem"))
     finding = _by_lab_name(make_ctx, env, tenant, client_id)
-    assert (finding.key, finding.code) == ("oauth.token", "tls.trust_store")
+    assert (finding.key, finding.status, finding.code) == ("oauth.token", Status.ERROR, "tls.trust_store")

@@ -1,13 +1,11 @@
 """setup.basic_auth_retirement: always a warning, with Microsoft's next date and this release's way out."""
 
-# ruff: noqa: F811 - the lab fixtures are imported from fixtures_dns_oauth and requested by name
-
 import datetime as dt
 
 from diagnostics.checks.retirement import CHECKS, check_basic_auth_retirement
 from diagnostics.context import DEFAULT_MILESTONES, Milestone
 from diagnostics.findings import Status
-from tests.diagnostics.fixtures_dns_oauth import lab_dns, lab_dns_server, lab_env_for, make_ctx  # noqa: F401
+from tests.support.lab_checks import lab_env_for
 
 
 def _check(today, release=758, milestones=DEFAULT_MILESTONES):
@@ -39,8 +37,8 @@ def test_after_the_last_milestone_it_still_warns():
     assert "passed on 2026-01-01" in finding.summary
 
 
-def test_the_adapter_takes_dates_from_the_environment(make_ctx, lab_dns):
+def test_the_adapter_takes_dates_from_the_environment(make_ctx, lab):
     milestones = (Milestone(dt.date(2027, 3, 1), "custom date", "PORTAL_BASIC_AUTH_MILESTONES"),)
-    env = lab_env_for(lab_dns, milestones=milestones, now=lambda: dt.datetime(2027, 2, 1, tzinfo=dt.UTC))
+    env = lab_env_for(lab, milestones=milestones, now=lambda: dt.datetime(2027, 2, 1, tzinfo=dt.UTC))
     finding = CHECKS["setup.basic_auth_retirement"](make_ctx(env=env, option="smtp_basic", basis_release=740))
     assert "2027-03-01 (in 28 days): custom date" in finding.summary

@@ -6,7 +6,7 @@ import base64
 from diagnostics.checks.smtp import check_auth_mechanisms
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import lab_config, make_context, run_chain
+from tests.support.lab_checks import lab_config, make_context, run_chain
 
 TO_AUTH = ("tcp.connect", "smtp.banner", "smtp.ehlo", "tls.starttls", "smtp.auth_mechanisms", "smtp.auth")
 
@@ -166,11 +166,11 @@ def test_the_mx_endpoint_offers_no_auth_for_client_submission(lab, lab_env, org)
 
 
 def test_basic_needs_login_or_plain():
-    missing = check_auth_mechanisms({"auth": "XOAUTH2"}, option="smtp_basic", encrypted=True)
+    missing = check_auth_mechanisms({"auth": "XOAUTH2"}, auth="password", encrypted=True)
     assert (missing.status, missing.code) == (Status.FAIL, "smtp.auth_mechanism_missing")
     assert "LOGIN or PLAIN" in missing.summary
-    assert check_auth_mechanisms({"auth": "PLAIN"}, option="smtp_basic", encrypted=True).status == Status.PASS
-    assert check_auth_mechanisms({}, option="direct_send", encrypted=True).status == Status.PASS
+    assert check_auth_mechanisms({"auth": "PLAIN"}, auth="password", encrypted=True).status == Status.PASS
+    assert check_auth_mechanisms({}, auth="", encrypted=True).status == Status.PASS
 
 
 def test_a_basic_setup_without_a_stored_password_is_our_error_not_the_systems(lab, lab_env, org):

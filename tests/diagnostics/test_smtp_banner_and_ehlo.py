@@ -6,10 +6,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from diagnostics.checks.smtp import parse_seen_ip
+from connectors.clouds import exchange_online_cloud_of_server
+from diagnostics.checks.smtp import check_banner, parse_seen_ip
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import TIMEOUT_CASE, lab_config, make_context, run_chain
+from diagnostics.smtp_session import SmtpSession
+from tests.support.lab_checks import TIMEOUT_CASE, lab_config, make_context, run_chain
 
 GREETING = ("tcp.connect", "smtp.banner", "smtp.ehlo")
 
@@ -128,3 +130,49 @@ def test_a_garbage_greeting_is_named_not_smtp(lab, lab_env):
     with _greeting_with(b"\x16\x03\x01\x00\xff garbage, not SMTP\r\n") as port:
         banner = _greet(lab, lab_env, port)["smtp.banner"]
     assert (banner.status, banner.code) == (Status.FAIL, "smtp.not_smtp")
+
+
+@contextmanager
+def greeting_server(banner: str) -> Iterator[int]:
+    """A one-shot server on loopback that greets with ``banner`` and then closes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.sendall(f"{banner}\r\n".encode())
+            connection.recv(1024)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        listener.close()
+        thread.join(timeout=2)
+
+
+def _banner_of(port: int):
+    session = SmtpSession("127.0.0.1", port, timeout=2.0, local_hostname="worker.test")
+    try:
+        session.connect("127.0.0.1")
+        return check_banner(session, implicit_tls=False, old_tls_tolerated=True, context_factory=lambda: None)
+    finally:
+        session.close()
+
+
+def test_an_on_premises_exchange_greeting_is_not_taken_for_exchange_online():
+    with greeting_server("220 EXCH01.corp.contoso.com Microsoft ESMTP MAIL Service ready at Mon, 30 Nov 2026") as port:
+        banner = _banner_of(port)
+    assert banner.facts["exchange"] is False and banner.facts["exchange_server"] is True
+    assert "(Exchange Online)" not in banner.summary
+    assert "not Exchange Online" in banner.summary
+
+
+def test_exchange_onlines_own_server_names_are_recognised_in_every_cloud():
+    assert exchange_online_cloud_of_server("AM0PR01CA0001.outlook.office365.com").code == "global"
+    assert exchange_online_cloud_of_server("DB5EUR01FT001.mail.protection.outlook.com").code == "global"
+    assert exchange_online_cloud_of_server("BN1GCC01FT001.mail.protection.office365.us").code == "gcc-high"
+    assert exchange_online_cloud_of_server("mail.corp.contoso.com") is None
+    assert exchange_online_cloud_of_server("outlook.office365.com.evil.example") is None

@@ -57,3 +57,16 @@ def test_every_code_the_smtp_chain_names_is_in_the_catalogue(module):
     keys |= {"tls.starttls", "tls.certificate", "egress.ip", "smtp.py", "tcp.py", "tls.py"}
     known = {entry.code for entry in entries()}
     assert named - keys <= known, named - keys - known
+
+
+def test_relay_access_denied_names_the_accepted_domain_before_the_connectors_ip():
+    entry = explain("5.7.64", "TenantAttribution; Relay Access Denied")
+    assert "accepted domain" in entry.cause.split(";")[0]
+    assert entry.remedy.index("accepted") < entry.remedy.index("-SenderIPAddresses")
+
+
+def test_directory_based_edge_blocking_of_an_unknown_recipient_has_its_own_entry():
+    entry = explain("5.4.1", "Recipient address rejected: Access denied. AS(201806281) [DB5EUR01FT001.eop.outlook.com]")
+    assert "does not exist in the tenant" in entry.meaning
+    assert "Internal relay" in entry.remedy
+    assert "use-directory-based-edge-blocking" in entry.source

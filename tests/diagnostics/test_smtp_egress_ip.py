@@ -3,7 +3,7 @@
 from diagnostics.checks.egress import check_egress_ip
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import lab_config, make_context, run_chain
+from tests.support.lab_checks import lab_config, make_context, run_chain
 
 TO_EGRESS = ("tcp.connect", "smtp.banner", "smtp.ehlo", "egress.ip")
 
@@ -41,10 +41,10 @@ def test_a_server_that_does_not_report_the_ip_leaves_nothing_to_compare(lab, lab
 
 
 def test_addresses_compare_as_addresses():
-    found = check_egress_ip("2001:db8::1", configured=("2001:0db8:0:0::1",), option="relay_connector", where="here")
+    found = check_egress_ip("2001:db8::1", configured=("2001:0db8:0:0::1",), ip_bound=True, where="here")
     assert found.status == Status.PASS
 
 
 def test_an_ipv4_mapped_address_is_the_same_as_its_ipv4_address():
-    found = check_egress_ip("::ffff:203.0.113.10", configured=("203.0.113.10",), option="relay_connector", where="here")
+    found = check_egress_ip("::ffff:203.0.113.10", configured=("203.0.113.10",), ip_bound=True, where="here")
     assert found.status == Status.PASS

@@ -6,7 +6,7 @@ import ssl
 
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import UP_TO_ENVELOPE, lab_config, make_context, run_chain
+from tests.support.lab_checks import UP_TO_ENVELOPE, lab_config, make_context, run_chain
 
 MX_CHAIN = ("tcp.connect", "smtp.banner", "smtp.ehlo", "tls.starttls", "tls.certificate", "smtp.envelope")
 

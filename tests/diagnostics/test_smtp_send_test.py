@@ -3,7 +3,7 @@
 from diagnostics.checks.smtp import parse_queue_id
 from diagnostics.context import Target
 from diagnostics.findings import Status
-from tests.diagnostics.conftest import UP_TO_ENVELOPE, lab_config, make_context, run_chain
+from tests.support.lab_checks import UP_TO_ENVELOPE, lab_config, make_context, run_chain
 
 WITH_SEND = (*UP_TO_ENVELOPE, "send.test")
 

@@ -8,7 +8,7 @@ from diagnostics.context import Target
 from diagnostics.findings import Finding, Status
 from lab import Lab
 from lab.smtp import UNREACHABLE_ADDRESS, UNREACHABLE_HOST
-from tests.diagnostics.conftest import TIMEOUT_CASE, lab_config, make_context, run_chain
+from tests.support.lab_checks import TIMEOUT_CASE, lab_config, make_context, run_chain
 
 
 def _connect(lab: Lab, env, config: MailConfig):
@@ -104,14 +104,11 @@ def test_ipv4_mapped_loopback_and_link_local_addresses_are_refused_even_for_an_i
     )
 
 
-def test_a_relay_behind_an_ipv4_mapped_loopback_name_is_not_connected_to(lab, lab_env):
+def test_a_relay_behind_an_ipv4_mapped_loopback_name_is_not_connected_to(lab, lab_dns):
     # Before: ::ffff:127.0.0.1 counted as merely "private", allowed for relay_server, and reached the lab.
-    lab.dns.records.add("relay-mapped.lab.test", "AAAA", "::ffff:7f00:1")  # ::ffff:127.0.0.1
-    try:
-        env = lab.environment(allow_loopback=False, allowed_ports=frozenset({lab.port("submission")}))
-        config = lab_config(lab, "submission", option="relay_server", smtp_host="relay-mapped.lab.test")
-        found = _connect(lab, env, config)
-    finally:
-        lab.dns.records.remove("relay-mapped.lab.test")
+    lab_dns.records.add("relay-mapped.lab.test", "AAAA", "::ffff:7f00:1")  # ::ffff:127.0.0.1
+    env = lab.environment(allow_loopback=False, allowed_ports=frozenset({lab.port("submission")}))
+    config = lab_config(lab, "submission", option="relay_server", smtp_host="relay-mapped.lab.test")
+    found = _connect(lab, env, config)
     assert (found.status, found.code) == (Status.FAIL, "tcp.address_refused")
     assert "::ffff:127.0.0.1" in found.summary

@@ -13,7 +13,7 @@ from diagnostics.checks.tls import check_certificate
 from diagnostics.context import Target
 from diagnostics.findings import Status
 from diagnostics.smtp_session import TlsResult
-from tests.diagnostics.conftest import lab_config, make_context, run_chain
+from tests.support.lab_checks import lab_config, make_context, run_chain
 
 TO_CERTIFICATE = ("tcp.connect", "smtp.banner", "smtp.ehlo", "tls.starttls", "tls.certificate")
 
@@ -107,3 +107,23 @@ def test_a_certificate_that_expires_soon_is_a_warning(lab):
 
 def test_without_tls_there_is_no_certificate_to_check():
     assert check_certificate(None, host="x", now=dt.datetime.now(dt.UTC)).status == Status.SKIPPED
+
+
+def test_a_relay_that_omits_its_intermediate_is_told_to_send_the_full_chain_not_to_import_a_root(lab, lab_env):
+    found = _certificate(lab, lab_env, "no_intermediate", option="relay_server")
+    assert (found.status, found.code) == (Status.FAIL, "tls.chain_incomplete")
+    assert "without the intermediate CA" in found.summary and "not in STRUST" in found.summary
+    assert found.facts["root"] == ""  # the intermediate is never named as the root to import
+    assert "full chain" in found.remedy and "smtpd_tls_chain_files" in found.remedy
+
+
+def test_an_unknown_issuer_that_was_not_sent_is_not_called_a_root_for_certain(lab):
+    rogue = trustme.CA(organization_name="Unknown Corp CA").create_child_ca()
+    leaf = rogue.issue_cert("relay.corp.test")
+    der = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes()).public_bytes(Encoding.DER)
+    tls = TlsResult(version="TLSv1.3", cipher="x", verified=False, verify_code=20, chain=(der,))
+    found = check_certificate(
+        tls, host="relay.corp.test", now=dt.datetime.now(dt.UTC), trusted_organizations=frozenset({"Other"})
+    )
+    assert found.code == "tls.certificate_untrusted"
+    assert "if it is an intermediate, the server must send it" in found.summary

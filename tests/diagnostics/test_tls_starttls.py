@@ -7,7 +7,7 @@ import time
 from diagnostics.context import Target
 from diagnostics.findings import Status
 from diagnostics.smtp_session import SmtpSession
-from tests.diagnostics.conftest import TIMEOUT_CASE, lab_config, make_context, run_chain
+from tests.support.lab_checks import TIMEOUT_CASE, lab_config, make_context, run_chain
 
 TO_TLS = ("tcp.connect", "smtp.banner", "smtp.ehlo", "tls.starttls")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from portal.models import AuditEvent, MailSetup
-from tests.pages.conftest import make_system
+from tests.support.pages import make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.test import override_settings
 
-from tests.pages.conftest import finished_run, make_system
+from tests.support.pages import finished_run, make_system, many_systems
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +61,7 @@ def test_helpdesk_cannot_see_the_dashboard(client, helpdesk, landscape):
 
 @pytest.mark.parametrize("count", [1, 200])
 def test_the_dashboard_takes_a_bounded_number_of_queries(client, manager, django_assert_max_num_queries, count):
-    from tests.pages.test_system_list import _many_systems
-
-    _many_systems(count)
+    many_systems(count)
     client.force_login(manager)
     with django_assert_max_num_queries(9):
         assert client.get("/dashboard/").status_code == 200

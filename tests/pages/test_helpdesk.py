@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from diagnostics.models import DiagnosticRun
-from tests.pages.conftest import finished_run, make_system
+from diagnostics.runner import stale_after
+from tests.support.pages import finished_run, make_system, many_systems
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +88,25 @@ def test_run_checks_again_answers_with_the_card_that_follows_the_run(client, hel
     assert "Mail from PRD/100 works" in done.content.decode() and "hx-trigger" not in done.content.decode()
 
 
+def test_a_card_following_a_run_whose_worker_went_silent_hands_the_run_to_a_worker_again(
+    client, helpdesk, failing_prd, monkeypatch
+):
+    handed: list[DiagnosticRun] = []
+    monkeypatch.setattr("portal.views.runs.enqueue_run", lambda run: None)
+    monkeypatch.setattr("portal.views.helpdesk.enqueue_run", handed.append)
+    client.force_login(helpdesk)
+    client.post("/systems/PRD/100/runs/", {"back": "helpdesk"}, headers={"HX-Request": "true"})
+    run = DiagnosticRun.objects.latest("created_at")
+    silent_since = timezone.now() - stale_after() - timedelta(seconds=1)
+    DiagnosticRun.objects.filter(pk=run.pk).update(
+        state="running", started_at=silent_since, heartbeat_at=silent_since, attempts=1
+    )
+    card = client.get("/helpdesk/cards/PRD/100/", headers={"HX-Request": "true"})
+    run.refresh_from_db()
+    assert run.state == "queued" and handed == [run]  # not left "running" for ever
+    assert card.status_code == 200 and "Checking now" in card.content.decode()  # the card keeps following it
+
+
 def test_without_javascript_run_checks_again_comes_back_to_the_card(client, helpdesk, failing_prd, monkeypatch):
     monkeypatch.setattr("portal.views.runs.enqueue_run", lambda run: None)
     client.force_login(helpdesk)
@@ -102,9 +123,7 @@ def test_htmx_search_returns_only_the_cards(client, helpdesk, prd):
 
 @pytest.mark.parametrize("count", [1, 200])
 def test_the_helpdesk_view_takes_a_bounded_number_of_queries(client, helpdesk, django_assert_max_num_queries, count):
-    from tests.pages.test_system_list import _many_systems
-
-    _many_systems(count)
+    many_systems(count)
     client.force_login(helpdesk)
     with django_assert_max_num_queries(6):
         assert client.get("/helpdesk/").status_code == 200

@@ -4,8 +4,10 @@ import re
 
 import pytest
 
+from connectors.config import CREDENTIALS
+from portal.forms import CREDENTIAL_FIELDS
 from portal.models import AuditEvent, MailSetup
-from tests.pages.conftest import make_system
+from tests.support.pages import make_system
 
 pytestmark = pytest.mark.django_db
 
@@ -345,3 +347,7 @@ def test_recent_changes_read_as_sentences(client, basis_admin, prd):
     assert "<li>Sender changed from sap-prd@contoso.com to alerts@contoso.com</li>" in page
     assert "<li>SMTP port set to 587</li>" in page
     assert "Mail setup changed <span" in page
+
+
+def test_the_credential_fields_are_keyed_by_the_connectors_credentials():
+    assert set(CREDENTIAL_FIELDS) == set(CREDENTIALS)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages.conftest import finished_run, make_system
+from portal.models import MailSetup
+from tests.support.pages import finished_run, make_system
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,36 @@ def test_the_check_that_verifies_a_step_explains_itself(client, helpdesk, prd):
     page = client.get("/systems/PRD/100/steps/").content.decode()
     assert 'aria-describedby="tip-step-exchange.service_principal"><code class="key">smtp.auth</code>' in page
     assert "SMTP AUTH: the SAP system signing in to the mail server before it may send." in page
+
+
+def test_the_spf_step_merges_the_domains_live_record_and_counts_its_lookups(client, helpdesk, dns_stays_on_loopback):
+    dns_stays_on_loopback.records.add("contoso.com", "TXT", "v=spf1 include:_spf.salesforce.com -all")
+    dns_stays_on_loopback.records.add("contoso.com", "TXT", "MS=ms12345678")
+    system = make_system("DEV", "200", option="relay_connector")
+    MailSetup.objects.filter(system=system).update(egress_ips=["20.31.40.50"])
+    client.force_login(helpdesk)
+    markdown = client.get("/systems/DEV/200/steps.md").content.decode()
+    assert "| Current record | `v=spf1 include:_spf.salesforce.com -all` |" in markdown
+    merged = "v=spf1 ip4:20.31.40.50 include:_spf.salesforce.com include:spf.protection.outlook.com -all"
+    assert f"| Value | `{merged}` |" in markdown
+    assert "| DNS lookups | 2 of the 10 SPF allows" in markdown
+    assert "did not have the domain's current SPF record" not in markdown
+    assert merged in client.get("/systems/DEV/200/steps/").content.decode()
+
+
+def test_a_domain_without_spf_gets_a_new_record_and_no_merge_warning(client, helpdesk, dns_stays_on_loopback):
+    dns_stays_on_loopback.records.add("contoso.com", "TXT", "MS=ms12345678")
+    make_system("DEV", "200", option="direct_send")
+    client.force_login(helpdesk)
+    markdown = client.get("/systems/DEV/200/steps.md").content.decode()
+    assert "| Current record | none published |" in markdown
+    assert "did not have the domain's current SPF record" not in markdown
+
+
+def test_when_dns_fails_the_spf_step_keeps_its_record_not_known_text(client, helpdesk, dns_stays_on_loopback):
+    dns_stays_on_loopback.records.silence("contoso.com")  # the server never answers: the lookup times out
+    make_system("DEV", "200", option="relay_connector")
+    client.force_login(helpdesk)
+    markdown = client.get("/systems/DEV/200/steps.md").content.decode()
+    assert "did not have the domain's current SPF record" in markdown
+    assert "Current record" not in markdown

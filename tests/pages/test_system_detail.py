@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from diagnostics.models import CheckResult, DiagnosticRun
-from tests.pages.conftest import finished_run
+from tests.support.pages import finished_run, make_system
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +51,6 @@ def test_a_running_run_polls_every_second_and_a_finished_one_stops_polling(clien
 
 
 def test_a_run_of_another_system_is_a_404(client, helpdesk, prd):
-    from tests.pages.conftest import make_system
-
     other = finished_run(make_system("DEV", "200"), "passed")
     client.force_login(helpdesk)
     assert client.get(f"/systems/PRD/100/runs/{other.pk}/").status_code == 404
@@ -62,7 +60,7 @@ def test_run_checks_creates_a_queued_run_and_shows_its_page(
     client, helpdesk, prd, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr("diagnostics.tasks.run_diagnosis_task.apply_async", lambda **kw: sent.append(kw))
+    monkeypatch.setattr("portal.tasks.run_diagnosis_task.apply_async", lambda **kw: sent.append(kw))
     client.force_login(helpdesk)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/systems/PRD/100/runs/")
@@ -76,8 +74,6 @@ def test_run_checks_creates_a_queued_run_and_shows_its_page(
 
 
 def test_run_checks_without_a_setup_says_what_to_do(client, helpdesk):
-    from tests.pages.conftest import make_system
-
     make_system("DEV", "200", option=None)
     client.force_login(helpdesk)
     page = client.post("/systems/DEV/200/runs/", follow=True).content.decode()

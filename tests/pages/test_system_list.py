@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from diagnostics.models import CheckResult, DiagnosticRun
 from portal.models import MailSetup, SapSystem
-from tests.pages.conftest import finished_run, make_system
+from tests.support.pages import finished_run, make_system, many_systems
 
 pytestmark = pytest.mark.django_db
 
@@ -86,24 +85,11 @@ def test_pages_keep_the_filters(client, helpdesk):
     assert "?role=DEV&amp;page=2" in page
 
 
-def _many_systems(count: int) -> None:
-    systems = SapSystem.objects.bulk_create(
-        SapSystem(sid=f"{chr(65 + i // 100)}{i % 100:02d}", client="100", role="PRD") for i in range(count)
-    )
-    MailSetup.objects.bulk_create(MailSetup(system=system, option="oauth2") for system in systems)
-    now = timezone.now()
-    DiagnosticRun.objects.bulk_create(
-        DiagnosticRun(system=system, option="oauth2", trigger="schedule", state="done", verdict=verdict,
-                      finished_at=now - timedelta(minutes=minutes))
-        for system in systems for verdict, minutes in (("failed", 5), ("passed", 50))
-    )  # fmt: skip
-
-
 @pytest.mark.parametrize("count", [1, 200])
 def test_the_list_takes_the_same_few_queries_for_1_or_200_systems(
     client, helpdesk, django_assert_max_num_queries, count
 ):
-    _many_systems(count)
+    many_systems(count)
     client.force_login(helpdesk)
     with django_assert_max_num_queries(6):
         page = _page(client, "/?health=red")
@@ -153,7 +139,7 @@ def test_a_column_heading_sorts_and_a_second_click_reverses(client, helpdesk):
 
 
 def _failing_systems_with_reasons(count: int) -> None:
-    _many_systems(count)
+    many_systems(count)
     CheckResult.objects.bulk_create(
         CheckResult(run=run, key="oauth.token", status="fail", code="AADSTS7000222", summary="expired")
         for run in DiagnosticRun.objects.filter(verdict="failed")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def test_a_test_send_queues_a_run_with_the_recipient(
     client, basis_admin, prd, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr("diagnostics.tasks.run_diagnosis_task.apply_async", lambda **kw: None)
+    monkeypatch.setattr("portal.tasks.run_diagnosis_task.apply_async", lambda **kw: None)
     client.force_login(basis_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/systems/PRD/100/test-send/", {"recipient": "it@contoso.com"})
@@ -56,7 +56,7 @@ def test_only_basis_admins_send_test_mail(client, helpdesk, manager, prd):
 def test_the_subject_is_kept_with_the_run_and_a_multi_line_one_is_refused(
     client, basis_admin, prd, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr("diagnostics.tasks.run_diagnosis_task.apply_async", lambda **kw: None)
+    monkeypatch.setattr("portal.tasks.run_diagnosis_task.apply_async", lambda **kw: None)
     client.force_login(basis_admin)
     refused = client.post("/systems/PRD/100/test-send/", {"recipient": "it@contoso.com", "subject": "a\r\nBcc: x@y"})
     assert refused.status_code == 200 and "one line" in refused.content.decode()

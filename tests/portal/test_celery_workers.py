@@ -8,7 +8,7 @@ import pytest
 from celery import Celery
 
 from portal.models import WorkerHeartbeat
-from tests.workers import filesystem_sender, start_worker, stop_worker
+from tests.support.workers import filesystem_sender, start_worker, stop_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

@@ -1,4 +1,7 @@
-"""Option colours cannot be taken for health colours: green, amber, red and grey mean health only."""
+"""Option colours cannot be taken for health colours: green, amber, red and grey mean health only.
+
+The colours live in the stylesheet (one ``.option-<code>`` class each, for the dashboard's chart and
+legend); these tests read them from there."""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import colorsys
 import re
 from pathlib import Path
 
-from portal.fleet import NO_SETUP, OPTION_COLOURS
+from connectors.registry import OPTIONS
+from portal.fleet import NO_SETUP
 
 CSS = (Path(__file__).resolve().parents[2] / "static" / "portal" / "portal.css").read_text()
 
@@ -23,9 +27,17 @@ def _health_colours() -> dict[str, str]:
     return found
 
 
+def _option_colours() -> dict[str, str]:
+    return dict(re.findall(r"\.option-([a-z_0-9]+) \{ --option-colour:([^;]+); \}", CSS))
+
+
+def test_every_option_and_not_set_up_has_a_colour_in_the_stylesheet():
+    assert set(_option_colours()) == {*OPTIONS, NO_SETUP}
+
+
 def test_no_option_colour_is_near_a_health_hue_or_grey():
     health_hues = {name: _hls(colour)[0] for name, colour in _health_colours().items()}
-    for option, colour in OPTION_COLOURS.items():
+    for option, colour in _option_colours().items():
         if option == NO_SETUP:
             continue
         hue, _, saturation = _hls(colour)
@@ -36,6 +48,6 @@ def test_no_option_colour_is_near_a_health_hue_or_grey():
 
 
 def test_options_differ_from_each_other_and_not_set_up_is_hatched():
-    colours = [colour for option, colour in OPTION_COLOURS.items() if option != NO_SETUP]
+    colours = [colour for option, colour in _option_colours().items() if option != NO_SETUP]
     assert len(set(colours)) == len(colours)
-    assert OPTION_COLOURS[NO_SETUP] == "url(#no-setup)"
+    assert _option_colours()[NO_SETUP] == "url(#no-setup)"

@@ -1,7 +1,7 @@
 import pytest
 
 from portal.models import MailSetup, SapSystem
-from tests.conftest import PASSWORD
+from tests.support.users import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

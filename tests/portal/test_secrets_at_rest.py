@@ -1,5 +1,5 @@
 import pytest
-from django.core.checks import run_checks
+from django.core.checks import ERROR, WARNING, run_checks
 from django.db import connection
 from django.test import override_settings
 
@@ -56,9 +56,11 @@ def test_rotated_keys_still_read_old_secrets_and_rotate_to_the_newest(settings):
 
 def test_generated_keys_are_a_deployment_error_and_loopback_targets_a_warning():
     with override_settings(PORTAL_KEYS_GENERATED=True):
-        assert [e.id for e in production_keys(None)] == ["portal.E001"]
+        assert [(e.id, e.level) for e in production_keys(None)] == [("portal.E001", ERROR)]
     with override_settings(PORTAL_KEYS_GENERATED=False):
         assert production_keys(None) == []
-    with override_settings(PORTAL_ALLOW_LOOPBACK_TARGETS=True, DEBUG=False):
-        assert [w.id for w in loopback_targets(None)] == ["portal.W001"]
+    with override_settings(PORTAL_ALLOW_LOOPBACK_TARGETS=True, EMBEDDED=False):
+        assert [(w.id, w.level) for w in loopback_targets(None)] == [("portal.W001", WARNING)]
+    with override_settings(PORTAL_ALLOW_LOOPBACK_TARGETS=True, EMBEDDED=True):
+        assert loopback_targets(None) == []  # the demo's lab
     assert "portal.E001" in [m.id for m in run_checks(include_deployment_checks=True)]

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.checks import ERROR
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, parse_nameservers
@@ -88,3 +89,33 @@ def test_name_servers_must_be_addresses(monkeypatch):
     monkeypatch.setenv("NS", "localhost:5353")
     with pytest.raises(ImproperlyConfigured, match="not an IP address"):
         parse_nameservers("NS")
+
+
+def test_malformed_milestones_are_a_system_error_that_names_the_milestone(settings):
+    from portal.checks import basic_auth_milestones
+
+    settings.PORTAL_BASIC_AUTH_MILESTONES = [{"date": "2027-03-01", "what": "ok"}, {"date": "2027-13-01", "what": "x"}]
+    [error] = basic_auth_milestones(None)
+    assert (error.id, error.level) == ("portal.E002", ERROR)
+    assert error.msg.startswith("PORTAL_BASIC_AUTH_MILESTONES: milestone 2")
+    settings.PORTAL_BASIC_AUTH_MILESTONES = [{"date": "2027-03-01", "what": "Removal announced"}]
+    assert basic_auth_milestones(None) == []
+    settings.PORTAL_BASIC_AUTH_MILESTONES = None
+    assert basic_auth_milestones(None) == []
+
+
+def test_unset_or_empty_milestones_mean_microsofts_announced_dates_everywhere(settings):
+    from connectors.retirement import DEFAULT_MILESTONES
+    from diagnostics.milestones import configured_milestones
+
+    for unset in (None, []):
+        settings.PORTAL_BASIC_AUTH_MILESTONES = unset
+        assert configured_milestones() == DEFAULT_MILESTONES
+    settings.PORTAL_BASIC_AUTH_MILESTONES = [{"date": "2027-07-01", "what": "b"}, {"date": "2027-01-01", "what": "a"}]
+    assert [m.what for m in configured_milestones()] == ["a", "b"]
+
+
+def test_a_run_heartbeat_below_one_second_fails_loudly(tmp_path):
+    result = _start({"PORTAL_RUN_HEARTBEAT": "0"}, tmp_path)
+    assert result.returncode != 0
+    assert "PORTAL_RUN_HEARTBEAT=0 must be at least 1" in result.stderr

@@ -1,31 +1,13 @@
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Mapping
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from lab.demo import demo_csv
 from lab.scenarios import SCENARIOS
 from portal.models import SapSystem
-from portal.system_import import COLUMNS, import_systems
-
-
-def demo_csv(ports: Mapping[str, int] | None = None, *, skip: set[str] | None = None) -> str:
-    """The lab's scenarios as an import file: the demo goes through the same path as a customer's CSV.
-
-    ``ports``: a running lab's ports (tests); the fixed demo ports otherwise. ``skip``: labels
-    ("SID/client") of systems to leave out.
-    """
-    rows = [scenario.values(ports) for scenario in SCENARIOS if scenario.label not in (skip or set())]
-    header = [name for name in COLUMNS if any(name in row for row in rows)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if row.get(name) in (None, "") else str(row[name]) for name in header])
-    return buffer.getvalue()
+from portal.system_import import import_systems
 
 
 class Command(BaseCommand):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from connectors.registry import guide_for
-from connectors.retirement import parse_milestones
+from diagnostics.milestones import configured_milestones
+from portal.guides import guide_for_setup
 from portal.lookup import SystemNotFound, system_by_sid
 
 
@@ -36,10 +35,11 @@ class Command(BaseCommand):
                 returncode=2,
             )
         try:
-            milestones = parse_milestones(settings.PORTAL_BASIC_AUTH_MILESTONES or []) or None
+            configured_milestones()
         except ValueError as exc:
             raise CommandError(f"PORTAL_BASIC_AUTH_MILESTONES: {exc}", returncode=2) from None
-        guide = guide_for(setup.to_config(), milestones=milestones)
+        # The sender domain's SPF record is read live (short timeout, today's text if DNS fails).
+        guide = guide_for_setup(setup.to_config())
         if format == "json":
             self.stdout.write(json.dumps(guide.to_dict(), indent=2, ensure_ascii=False))
         else:

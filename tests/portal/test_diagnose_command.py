@@ -11,36 +11,29 @@ from django.test import override_settings
 
 from diagnostics.models import CheckResult, DiagnosticRun
 from diagnostics.models import TestSend as SentTestMail
-from diagnostics.runner import create_run, execute_run
 from lab import Lab
+from lab.demo import demo_csv
 from lab.dns import LAB_DNSBL_ZONES
-from lab.management.commands.load_demo import demo_csv
-from lab.scenarios import configure, scenario
+from lab.scenarios import scenario
 from portal.models import SapSystem
+from portal.runs import create_run, execute_run
 from portal.system_import import import_systems
 
 
-@pytest.fixture(scope="module")
-def demo_lab() -> Iterator[Lab]:
-    with Lab.start() as lab:
-        configure(lab)
-        yield lab
-
-
 @pytest.fixture
-def demo(db, demo_lab: Lab) -> Iterator[Lab]:
+def demo(db, lab: Lab) -> Iterator[Lab]:
     """The demo systems imported with the lab's ports, and the settings pointing at the lab."""
-    import_systems(demo_csv(demo_lab.ports))
+    import_systems(demo_csv(lab.ports))
     with override_settings(
-        PORTAL_DNS_NAMESERVERS=demo_lab.dns.nameservers,
-        PORTAL_EXTRA_CA_BUNDLE=str(demo_lab.pki.ca_pem_path),
-        PORTAL_LOGIN_AUTHORITY_HOST=demo_lab.entra.base_url,
+        PORTAL_DNS_NAMESERVERS=lab.dns.nameservers,
+        PORTAL_EXTRA_CA_BUNDLE=str(lab.pki.ca_pem_path),
+        PORTAL_LOGIN_AUTHORITY_HOST=lab.entra.base_url,
         PORTAL_ALLOW_LOOPBACK_TARGETS=True,
         PORTAL_DNSBL_ZONES=list(LAB_DNSBL_ZONES),
         PORTAL_CHECK_TIMEOUT=2,
         PORTAL_WORKER_NAME="test-worker",
     ):
-        yield demo_lab
+        yield lab
 
 
 def _diagnose(capsys, *args: str) -> tuple[int, dict]:

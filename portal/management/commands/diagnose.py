@@ -1,6 +1,12 @@
+"""`manage.py diagnose`: the checks of one system, run in this process (contract: DESIGN.md "Contracts")."""
+
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,8 +15,8 @@ from django.core.validators import validate_email
 
 from connectors.registry import OPTIONS
 from diagnostics.models import DiagnosticRun
-from diagnostics.runner import NoMailSetup, diagnose_now
 from portal.lookup import SystemNotFound, system_by_sid
+from portal.runs import NoMailSetup, diagnose_now
 
 SYMBOLS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 
@@ -35,7 +41,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--send-to {send_to!r} is not an e-mail address", returncode=2) from None
         try:
             system = system_by_sid(sid, client)
-            run = diagnose_now(system, trigger=DiagnosticRun.Trigger.CLI, send_to=send_to)
+            with _terminate_as_interrupt():
+                run = diagnose_now(system, send_to=send_to)
         except (SystemNotFound, NoMailSetup) as exc:
             raise CommandError(str(exc), returncode=2) from None
         problems = OPTIONS[run.option].validate(system.mail_setup.to_config())
@@ -63,6 +70,23 @@ class Command(BaseCommand):
         if report["note"]:
             self.stdout.write(f"  {report['state']}: {report['note']}")
         self.stdout.write(f"Result: {report['status']}")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so the run ends at once saying the command was interrupted."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _report(run: DiagnosticRun, problems: list[Any]) -> dict[str, Any]:
