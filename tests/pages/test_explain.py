@@ -60,3 +60,10 @@ def test_text_that_matches_nothing_says_so_and_a_too_long_text_is_refused_by_the
     assert "Nothing in the text matches the catalogue" in _lookup(client, "the printer is out of paper")
     response = client.get("/explain/?" + urlencode({"text": "x" * 9000}))
     assert response.status_code == 200 and "at most 8000 characters" in response.content.decode()
+
+
+def test_each_answer_also_says_in_plain_words_what_happens_and_who_fixes_it(client, helpdesk):
+    client.force_login(helpdesk)
+    page = _lookup(client, "Message no. XS806: No delivery to ap@fabrikam.com, invalid recipient address")
+    assert "<strong>In plain words:</strong> A mail server on the way refused the recipient&#x27;s address" in page
+    assert "<strong>Who fixes it:</strong> the SAP Basis team." in page
