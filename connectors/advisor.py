@@ -272,6 +272,11 @@ def _relay_server(facts: AdvisorInput) -> Verdict:
         "Suits several SAP hosts, DMZ or hub networks and central routing — at the price of an MTA to run and size.",
         "The relay needs its own static public IP (or certificate) and outbound port 25.",
     ]
+    if not facts.tls12:
+        reasons.append(
+            "Without TLS 1.2 SAP sends to the relay without TLS on your internal network (the relay offers STARTTLS "
+            "with TLS 1.2 only); update CommonCryptoLib (SAP Note 510007) to encrypt that hop too."
+        )
     return Verdict("relay_server", label, True, tuple(reasons))
 
 

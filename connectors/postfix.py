@@ -311,6 +311,26 @@ def sasl_password_command(config: MailConfig) -> str:
     )
 
 
+def old_sap_tls_note() -> str:
+    """What a relay can and cannot do for an SAP whose CommonCryptoLib has no TLS 1.2.
+
+    Verified: smtpd_tls_protocols governs what SAP may negotiate with the relay (postconf(5)); OpenSSL 3
+    refuses TLS 1.0 and 1.1 at security level 1 and above (openssl/openssl commit 7bf2e4d, "ban SSL3,
+    TLS1, TLS1.1 and DTLS1.0 at security level one and above"). Not verified here: the exact cipher
+    setting a given Postfix build needs to offer TLS 1.0 again - the note says so.
+    """
+    return (
+        f"This relay offers STARTTLS to SAP with TLS 1.2 or later only (smtpd_tls_protocols = {MINIMUM_TLS}): an SAP "
+        "kernel whose CommonCryptoLib cannot do TLS 1.2 fails STARTTLS here as it does at Exchange Online. The fix "
+        "is on SAP (CommonCryptoLib and ssl/client_ciphersuites, SAP Note 510007). Until then, either send from SAP "
+        "to the relay without TLS (SCOT security settings; the relay offers STARTTLS but does not require it, and "
+        "this hop stays inside your network) or accept the old protocol on this hop only (smtpd_tls_protocols = "
+        ">=TLSv1) - OpenSSL 3 refuses TLS 1.0/1.1 above security level 0, so smtpd's cipher list then needs "
+        "@SECLEVEL=0 too; not verified by the portal: test it with your SAP kernel. The hop to Exchange Online "
+        "keeps TLS 1.2 either way."
+    )
+
+
 def legacy_notes() -> tuple[str, ...]:
     """What changes for a Postfix older than 3.6 (``postconf mail_version`` shows the release)."""
     return (

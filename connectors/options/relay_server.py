@@ -184,7 +184,8 @@ def steps(
         summary=(
             f"{describe_system(config)} hands mail as {sender_or_placeholder(config)} to the relay {relay}:{port}; "
             f"the relay sends it on to {up_host or placeholder('sender')}:{up_port} by {upstream.option_label}. "
-            "Useful in a DMZ or hub network, for several SAP hosts, central routing or old TLS on the SAP side."
+            "Useful in a DMZ or hub network, for several SAP hosts or central routing (old TLS on the SAP side: see "
+            "the relay's TLS note)."
         ),
         steps=(*relay_side, *sap_side, *confirm_delivery(config)),
         notices=tuple(notices),
@@ -456,6 +457,7 @@ def _postfix_notes(config: MailConfig) -> tuple[str, ...]:
         + "; ".join(f"{where}: {path}" for where, path in postfix.SYSTEM_CA_FILES)
         + ". Postfix reads it before entering its chroot (postconf(5) smtp_tls_CAfile).",
         *postfix.legacy_notes(),
+        postfix.old_sap_tls_note(),
         # Checked on Debian 12: libsasl2-modules installs ANONYMOUS, CRAM-MD5, DIGEST-MD5, LOGIN, NTLM, PLAIN,
         # SASLDB and SCRAM plugins (/usr/lib/x86_64-linux-gnu/sasl2) - no XOAUTH2 for Postfix's client.
         "Debian's Postfix has no XOAUTH2 client (its SASL modules offer none): a Postfix relay reaches Exchange "
@@ -563,7 +565,8 @@ OPTION = Option(
     label=LABEL,
     description=(
         "SAP hands mail to an MTA in your network (DMZ or hub), which relays it to Exchange Online by another "
-        "option — with Postfix, an inbound connector. Good for many SAP hosts, central routing and old TLS."
+        "option — with Postfix, an inbound connector. Good for many SAP hosts and central routing; a stopgap for "
+        "old TLS on the SAP side."
     ),
     recipients="as the upstream option allows",
     fields=FIELDS,

@@ -62,6 +62,12 @@ def test_without_oauth_the_advisor_falls_back_and_says_why(
     assert advice.credential is None
 
 
+def test_a_relay_for_an_sap_without_tls_1_2_says_that_hop_goes_unencrypted() -> None:
+    reasons = " ".join(advise(facts(tls12=False)).verdict("relay_server").reasons)
+    assert "without TLS on your internal network" in reasons and "SAP Note 510007" in reasons
+    assert "without TLS on your internal network" not in " ".join(advise(facts()).verdict("relay_server").reasons)
+
+
 def test_without_a_static_ip_a_connector_can_still_match_a_certificate() -> None:
     advice = advise(facts(basis_release=740, static_public_ip=False))
     assert advice.recommended is not None and advice.recommended.option == "relay_connector"

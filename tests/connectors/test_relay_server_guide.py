@@ -271,3 +271,11 @@ def test_a_missing_relay_host_is_a_placeholder() -> None:
     g = guide(smtp_host="")
     assert values(g, "sap.scot_node")["Mail host"] == "<smtp_host: set the SMTP host field>"
     assert "smtp_host" in g.missing_fields
+
+
+def test_the_relay_guide_says_what_it_does_for_an_sap_without_tls_1_2() -> None:
+    g = guide()
+    assert "old TLS on the SAP side: see the relay's TLS note" in g.summary
+    note = next(n for n in g.step("relay.postfix").notes if "cannot do TLS 1.2" in n)
+    assert "smtpd_tls_protocols = >=TLSv1.2" in note and "SAP Note 510007" in note
+    assert "without TLS" in note and "@SECLEVEL=0" in note and "not verified by the portal" in note
