@@ -49,7 +49,8 @@ class SpfResult:
         return tuple(self.record[i : i + TXT_STRING_MAX] for i in range(0, len(self.record), TXT_STRING_MAX)) or ("",)
 
     def zone_value(self) -> str:
-        return " ".join(f'"{part}"' for part in self.txt_strings())
+        """The TXT strings as a zone file writes them: a quote or backslash inside is escaped (RFC 1035 5.1)."""
+        return " ".join('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"' for part in self.txt_strings())
 
     def to_dict(self) -> dict[str, Any]:
         return {

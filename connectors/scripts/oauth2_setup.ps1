@@ -37,8 +37,8 @@ foreach ($module in 'Microsoft.Entra', 'ExchangeOnlineManagement') {
 
 # --- Entra ID ------------------------------------------------------------------
 Connect-Entra -TenantId $TenantId -Environment $EntraEnvironment -Scopes 'Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All' -ContextScope Process -NoWelcome
-if ($ClientId) { $app = Get-EntraApplication -Filter "AppId eq '$ClientId'" }
-else { $app = Get-EntraApplication -Filter "DisplayName eq '$AppName'" }
+if ($ClientId) { $app = Get-EntraApplication -Filter "AppId eq '$($ClientId -replace "'", "''")'" }
+else { $app = Get-EntraApplication -Filter "DisplayName eq '$($AppName -replace "'", "''")'" }
 if (-not $app) {
     # New apps are single tenant ('Accounts in this organizational directory only'), no redirect URI.
     $app = New-EntraApplication -DisplayName $AppName

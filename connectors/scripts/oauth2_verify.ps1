@@ -40,9 +40,9 @@ foreach ($module in 'Microsoft.Entra', 'ExchangeOnlineManagement') {
 
 # --- Entra ID (read only) --------------------------------------------------------
 Connect-Entra -TenantId $TenantId -Environment $EntraEnvironment -Scopes 'Application.Read.All' -ContextScope Process -NoWelcome
-$app = Get-EntraApplication -Filter "AppId eq '$ClientId'"
+$app = Get-EntraApplication -Filter "AppId eq '$($ClientId -replace "'", "''")'"
 Write-Result ([bool]$app) 'App registration exists' "client ID $ClientId $(if ($app) { "('$($app.DisplayName)')" })"
-$sp = Get-EntraServicePrincipal -Filter "AppId eq '$ClientId'"
+$sp = Get-EntraServicePrincipal -Filter "AppId eq '$($ClientId -replace "'", "''")'"
 Write-Result ([bool]$sp) 'Enterprise application (service principal) exists' "Object ID $($sp.Id)"
 if ($sp -and $ExpectedSpObjectId) {
     $detail = "portal has $ExpectedSpObjectId, Entra has $($sp.Id)"

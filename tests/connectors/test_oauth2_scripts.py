@@ -238,3 +238,15 @@ def test_the_templates_are_found_beside_the_module_from_any_working_directory(tm
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "$System   = 'PRD/100'" in result.stdout
+
+
+def test_values_inside_a_directory_filter_double_their_quotes_for_odata() -> None:
+    # The filter is OData inside a PowerShell string: a quote in the value would end the OData literal.
+    for script in (setup_script(config()), verification_script(config())):
+        filters = [
+            line
+            for line in script.text.splitlines()
+            if "-Filter" in line and ("$ClientId" in line or "$AppName" in line)
+        ]
+        assert filters
+        assert all('-replace "\'", "\'\'"' in line for line in filters), filters

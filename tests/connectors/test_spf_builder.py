@@ -139,3 +139,10 @@ def test_a_malformed_ip_is_left_out_with_a_note() -> None:
     result = build_spf(None, ips=["not-an-ip"])
     assert "not-an-ip" not in result.record
     assert any("not an IP address" in note for note in result.notes)
+
+
+def test_a_quote_or_backslash_in_a_live_record_is_escaped_in_the_zone_line() -> None:
+    result = build_spf('v=spf1 exists:%{i}.x"y\\z.example ~all')
+    zone = result.zone_value()
+    assert '\\"' in zone and "\\\\" in zone
+    assert zone.count('"') - zone.count('\\"') == 2 * len(result.txt_strings())  # each string opens and closes once
