@@ -29,6 +29,7 @@ def test_it_prints_meaning_cause_fix_and_the_systems_whose_last_run_shows_the_co
     assert output.startswith("AADSTS7000222 — The client secret has expired.")
     assert "fix: Entra admin center" in output
     assert "systems whose last run shows it: PRD/100" in output
+    assert "\n  in plain words: " in output and "\n  who fixes it: the SAP Basis team" in output
 
 
 def test_a_sost_text_without_its_number_is_found_by_its_words() -> None:

@@ -36,6 +36,10 @@ class Command(BaseCommand):
             entry = item.match.entry
             self.stdout.write(f"{item.match.code} — {entry.meaning}")
             self.stdout.write(f"  found in: {item.match.excerpt}")
+            if entry.plain:
+                self.stdout.write(f"  in plain words: {entry.plain}")
+            if entry.fixed_by:
+                self.stdout.write(f"  who fixes it: {entry.fixed_by}")
             if entry.cause:
                 self.stdout.write(f"  cause: {entry.cause}")
             if entry.remedy:
