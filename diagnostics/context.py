@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +70,25 @@ class Target:
         return self.send_to or self.config.test_recipient or self.config.sender or self.config.mailbox
 
 
+def make_resolver(nameservers: Sequence[tuple[str, int]] | None, timeout: float) -> dns.resolver.Resolver:
+    """A resolver asking ``nameservers`` ((address, port) pairs; the system's when empty), with no cache and
+    every query bounded by ``timeout`` seconds."""
+    if nameservers:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [host for host, _ in nameservers]
+        ports = {port for _, port in nameservers}
+        if len(ports) == 1:
+            resolver.port = ports.pop()
+        else:
+            resolver.nameserver_ports = dict(nameservers)
+    else:
+        resolver = dns.resolver.Resolver()
+    resolver.timeout = timeout
+    resolver.lifetime = timeout
+    resolver.cache = None
+    return resolver
+
+
 class RunContext:
     """Shared state of one diagnosis: what each check must expect, finished findings, lazily built
     resources, cancellation.
@@ -113,20 +132,7 @@ class RunContext:
     # -- resources --------------------------------------------------------------------------
     def resolver(self) -> dns.resolver.Resolver:
         """A resolver using PORTAL_DNS_NAMESERVERS when set; every query is bounded by the timeout."""
-        if self.env.nameservers:
-            resolver = dns.resolver.Resolver(configure=False)
-            resolver.nameservers = [host for host, _ in self.env.nameservers]
-            ports = {port for _, port in self.env.nameservers}
-            if len(ports) == 1:
-                resolver.port = ports.pop()
-            else:
-                resolver.nameserver_ports = dict(self.env.nameservers)
-        else:
-            resolver = dns.resolver.Resolver()
-        resolver.timeout = self.env.timeout
-        resolver.lifetime = self.env.timeout
-        resolver.cache = None
-        return resolver
+        return make_resolver(self.env.nameservers, self.env.timeout)
 
     def ssl_context(self) -> ssl.SSLContext:
         """Verifying client context: system store plus PORTAL_EXTRA_CA_BUNDLE."""

@@ -15,7 +15,7 @@ from connectors.config import MailConfig
 from connectors.guide import Guide
 from connectors.registry import guide_for
 from diagnostics.checks.spf import spf_records
-from diagnostics.context import Environment, RunContext, Target
+from diagnostics.context import make_resolver
 from diagnostics.milestones import configured_milestones
 
 SPF_LOOKUP_TIMEOUT = 3.0  # seconds for the whole lookup: a page renders on it
@@ -26,8 +26,7 @@ def current_spf(domain: str) -> list[str] | None:
     if not domain:
         return None
     timeout = min(SPF_LOOKUP_TIMEOUT, float(settings.PORTAL_CHECK_TIMEOUT))
-    environment = Environment(nameservers=tuple(settings.PORTAL_DNS_NAMESERVERS), timeout=timeout)
-    resolver = RunContext(Target(MailConfig(sid="", client="", option="")), environment).resolver()
+    resolver = make_resolver(tuple(settings.PORTAL_DNS_NAMESERVERS), timeout)
     try:
         return spf_records(domain, resolver, timeout)
     except dns.exception.DNSException:
