@@ -15,6 +15,7 @@ from connectors.config import CREDENTIALS, DEFAULT_CREDENTIAL
 from connectors.guide import Guide
 from connectors.problems import Problem
 from connectors.registry import DEFAULT_OPTION, OPTIONS
+from portal import runbooks
 from portal.change_words import event_words
 from portal.forms import SetupForm
 from portal.guides import guide_for_setup
@@ -84,6 +85,7 @@ def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: Ma
         actor=request.user,
         changes=audit_changes(before, setup_snapshot(setup), SECRET_FIELDS),
     )
+    runbooks.sync(system)  # a new option closes the runbook (kept as history), starts another
     return setup
 
 
