@@ -50,6 +50,7 @@ def describe(system: SapSystem, today: date, milestone: Milestone | None) -> Non
     system.margin_days = (
         (milestone.date - system.target_date).days if must_move and milestone and system.target_date else None
     )
+    system.late_days = -system.margin_days if system.margin_days is not None and system.margin_days < 0 else 0
     system.blocker = _blocker(system)
 
 

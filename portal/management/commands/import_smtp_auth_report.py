@@ -37,8 +37,11 @@ class Command(BaseCommand):
         else:
             raise CommandError(f"{file}: no such file")
         today = timezone.localdate()
+        day = _day(as_of) if as_of else today
+        if day > today:
+            raise CommandError(f"--as-of {as_of}: a report cannot cover days that have not come yet")
         try:
-            report = import_report(data, as_of=_day(as_of) if as_of else today, today=today, filename=Path(file).name)
+            report = import_report(data, as_of=day, filename=Path(file).name)
         except ImportRefused as refused:
             for problem in refused.problems:
                 self.stderr.write(str(problem))
