@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest
