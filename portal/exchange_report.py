@@ -153,12 +153,8 @@ def parse_report(data: bytes | str) -> ParsedReport:
     return parsed
 
 
-def import_report(
-    data: bytes | str, *, as_of: date, today: date, actor: Any = None, filename: str = ""
-) -> ExchangeReport:
-    """Read the whole file, then store it as one dated report (all rows or none)."""
-    if as_of > today:
-        raise ImportRefused([ImportProblem(0, "as of", "a report cannot cover days that have not come yet")])
+def import_report(data: bytes | str, *, as_of: date, actor: Any = None, filename: str = "") -> ExchangeReport:
+    """Read the whole file, then store it as one report dated ``as_of`` (all rows or none)."""
     parsed = parse_report(data)
     with transaction.atomic():
         report = ExchangeReport.objects.create(
