@@ -26,6 +26,7 @@ class ReportUploadForm(forms.Form):
     file = forms.FileField(label="The exported .csv file", help_text="Exchange admin center → Reports → Mail flow → "
                            "SMTP AUTH clients → Export.")  # fmt: skip
     as_of = AsciiDateField(label="As of", input_formats=dates.INPUT_DAY_FORMATS,
+                           widget=forms.DateInput(format=dates.INPUT_DAY, attrs={"placeholder": "e.g. 28 Nov 2026"}),
                            help_text="The last day the report covers (its date range's end).")  # fmt: skip
 
     def clean_as_of(self) -> date:
@@ -57,7 +58,10 @@ def exchange_report(request: HttpRequest) -> HttpResponse:
             except ImportRefused as refused:
                 problems = refused.problems
             else:
-                messages.success(request, f"Report as of {dates.day(report.as_of)} imported: nothing else changed.")
+                accounts = report.rows.values("sender").distinct().count()
+                messages.success(
+                    request, f"Report as of {dates.day(report.as_of)} imported: {accounts} sending accounts."
+                )
                 return redirect("exchange_report")
     elif request.method == "POST":
         raise PermissionDenied("portal.change_sapsystem")
