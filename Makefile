@@ -37,7 +37,7 @@ system-deps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	test -x /usr/sbin/postfix || missing="$$missing postfix"; \
 	command -v swaks >/dev/null || missing="$$missing swaks"; \
-	for pkg in libsasl2-modules libnet-ssleay-perl; do \
+	for pkg in libsasl2-modules libnet-ssleay-perl libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do \
 		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -1,4 +1,4 @@
-"""Where the fleet stands on the way off Basic auth: counts by option, role and health, blockers, the next milestone."""
+"""Where the fleet stands on the way off Basic auth: the headline, counts by option, role and health, the next milestone."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
 
-from connectors.products import RELEASELESS_PRODUCTS, role_choices
-from connectors.registry import OPTIONS, option_choices
-from connectors.releases import OAUTH_SECRET_MIN
+from connectors.products import role_choices
+from connectors.registry import option_choices
 from connectors.retirement import next_milestone
 from diagnostics.milestones import configured_milestones
-from portal.health import most_urgent_first, with_first_finding, with_health
+from portal.health import with_health
 from portal.models import Health, SapSystem
-from portal.reasons import attach_reasons
+from portal.progress import Progress, percent, with_progress
 
 NO_SETUP = "none"  # the filter value (and colour class) of systems without a mail setup
 
@@ -23,10 +22,6 @@ NO_SETUP = "none"  # the filter value (and colour class) of systems without a ma
 def _option_labels() -> dict[str, str]:
     """Every registered option in the registry's order, then the systems without a setup."""
     return {**dict(option_choices()), NO_SETUP: "not set up"}
-
-
-def _retiring() -> list[str]:
-    return [code for code, option in OPTIONS.items() if option.retiring]
 
 
 @dataclass(frozen=True)
@@ -81,38 +76,62 @@ def _role_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return table
 
 
-def blockers(systems: QuerySet[SapSystem]) -> dict[str, list[SapSystem]]:
-    """Systems on Basic auth (or without a setup) whose release cannot do OAuth, and failing systems."""
-    on_basic = Q(mail_setup__option__in=_retiring()) | Q(mail_setup__isnull=True)
-    old = Q(basis_release__lt=OAUTH_SECRET_MIN) & ~Q(product__in=RELEASELESS_PRODUCTS)
-    return {
-        "old_release": list(systems.filter(on_basic & old).order_by("sid", "client")[:50]),
-        "failing": attach_reasons(most_urgent_first(with_first_finding(systems.filter(health=Health.RED)))[:50]),
-    }
+@dataclass(frozen=True)
+class Headline:
+    """The four numbers (``progress.Progress``), their share of the bar, and what stands behind "healthy"."""
+
+    counts: dict[str, int]  # Progress value -> systems
+    total: int
+    with_warnings: int  # moved and healthy, but amber: mail flows with something to watch
+
+    @property
+    def percent(self) -> int:
+        return percent(self.counts[Progress.MOVED_HEALTHY], self.total)
+
+    def parts(self) -> list[dict[str, Any]]:
+        """Each number with its label and where its bar segment starts (in systems), in Progress order."""
+        start, parts = 0, []
+        for state in Progress:
+            count = self.counts[state]
+            parts.append({"state": state, "label": state.label, "count": count, "start": start})
+            start += count
+        return parts
+
+
+def _headline(rows: list[dict[str, Any]]) -> Headline:
+    counts = dict.fromkeys(Progress, 0)
+    for row in rows:
+        counts[Progress(row["progress"])] += row["n"]
+    amber = sum(r["n"] for r in rows if r["progress"] == Progress.MOVED_HEALTHY and r["health"] == Health.AMBER)
+    return Headline(counts, sum(counts.values()), amber)
+
+
+def fleet_rows() -> list[dict[str, Any]]:
+    """Systems counted by role, option, health, progress and owner: one query feeds every number of the dashboard."""
+    systems = with_progress(with_health(SapSystem.objects.all()))
+    fields = ("role", "mail_setup__option", "health", "progress", "owner")
+    return list(systems.order_by().values(*fields).annotate(n=Count("pk")))
 
 
 def summary(today: date) -> dict[str, Any]:
-    systems = with_health(SapSystem.objects.select_related("mail_setup"))
-    rows = list(SapSystem.objects.order_by().values("role", "mail_setup__option").annotate(n=Count("pk")))
+    rows = fleet_rows()
     labels = _option_labels()
     by_option = dict.fromkeys(labels, 0)
+    health = dict.fromkeys(Health, 0)
     for row in rows:
         by_option[_option_key(row)] += row["n"]
-    health = {row["health"]: row["n"] for row in systems.order_by().values("health").annotate(n=Count("pk"))}
-    total = sum(by_option.values())
-    off_basic = total - sum(by_option[code] for code in _retiring()) - by_option[NO_SETUP]
+        health[Health(row["health"])] += row["n"]
     upcoming = next_milestone(configured_milestones(), today)
     bars = _role_bars(rows)
     return {
-        "total": total,
+        "headline": _headline(rows),
+        "total": sum(by_option.values()),
         "by_option": [(label, by_option[o], o) for o, label in labels.items()],
-        "by_health": [(state, health.get(state, 0)) for state in Health],
+        "by_health": list(health.items()),
         "bars": bars,
         "widest": max((bar.total for bar in bars), default=1),  # the longest bar fills the chart's width
         "role_table": _role_table(rows),
-        "off_basic": off_basic,
-        "progress": round(100 * off_basic / total) if total else 100,
+        "owners": sorted({row["owner"] for row in rows if row["owner"]}, key=str.casefold),
         "milestone": upcoming,
         "days_left": (upcoming.date - today).days if upcoming else None,
-        "blockers": blockers(systems),
     }

@@ -22,6 +22,7 @@ from connectors.registry import OPTIONS, option_choices
 from portal import dates
 from portal.fleet import NO_SETUP
 from portal.models import Health, MailSetup, SapSystem
+from portal.progress import Progress
 from portal.validators import format_release, normalise_release, normalise_sid, parse_egress_ips, validate_address
 
 
@@ -72,6 +73,7 @@ class SystemFilterForm(forms.Form):
     role = forms.ChoiceField(label="Landscape role", required=False, choices=[("", "any role"), *role_choices()])
     health = forms.ChoiceField(label="Health", required=False, choices=[("", "any health"), *Health.filter_choices()])
     zone = forms.CharField(label="Network zone", required=False, max_length=40)
+    progress = forms.ChoiceField(label="Migration", required=False, choices=[("", "any stage"), *Progress.choices])
 
     @property
     def sort_key(self) -> str:
@@ -126,6 +128,8 @@ class SystemFilterForm(forms.Form):
             systems = systems.filter(health=data["health"])
         if data["zone"].strip():
             systems = systems.filter(zone__iexact=data["zone"].strip())
+        if data["progress"]:  # the dashboard's four numbers link here (annotated by progress.with_progress)
+            systems = systems.filter(progress=data["progress"])
         return systems
 
 
@@ -144,7 +148,10 @@ class SystemForm(forms.ModelForm):
 
     class Meta:
         model = SapSystem
-        fields = ["sid", "client", "description", "role", "product", "basis_release", "zone", "owner", "contact_email"]
+        fields = ["sid", "client", "description", "role", "product", "basis_release", "zone", "owner", "contact_email",
+                  "target_option", "target_date"]  # fmt: skip
+        field_classes = {"target_date": AsciiDateField}
+        widgets = {"target_date": forms.DateInput(format=dates.INPUT_DAY, attrs={"placeholder": "e.g. 15 Dec 2026"})}
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -153,6 +160,10 @@ class SystemForm(forms.ModelForm):
         self.fields["client"].help_text = "Three digits, e.g. 100."
         for name in ("role", "product"):
             self.fields[name].choices = [("", "(not recorded)"), *[c for c in self.fields[name].choices if c[0]]]
+        self.fields["target_option"].choices = [("", "(no target yet)"), *option_choices()]
+        self.fields["target_option"].help_text = "The option the system moves to."
+        self.fields["target_date"].input_formats = dates.INPUT_DAY_FORMATS
+        self.fields["target_date"].help_text = "When it should send through the target option."
         if editing:  # SID and client name the system (URLs, imports, runs): they are not edited here
             for name in ("sid", "client"):
                 self.fields[name].disabled = True

@@ -68,8 +68,11 @@ class SapSystem(models.Model):
         validators=[validate_zone],
         help_text="Empty: the default worker queue.",
     )
-    owner = models.CharField(max_length=200, blank=True)
+    owner = models.CharField(max_length=200, blank=True, help_text="The person or team who moves this system.")
     contact_email = models.EmailField(blank=True)
+    # The plan off Basic auth (issue 13): where the system is going and by when; edited by Basis admins.
+    target_option = models.CharField("target option", max_length=20, choices=option_choices, blank=True)
+    target_date = models.DateField("target date", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -187,6 +190,7 @@ class AuditEvent(models.Model):
         CLI = "cli", "command line"
         ADMIN = "admin", "Django admin"
         API = "api", "API"
+        RUN = "run", "check run"  # a finished run ticked or unticked a runbook step
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -266,3 +270,93 @@ def setup_snapshot(setup: MailSetup | None) -> dict[str, Any]:
         return {}
     skip = {"id", "system", "updated_at"}
     return {f.name: getattr(setup, f.name) for f in MailSetup._meta.concrete_fields if f.name not in skip}
+
+
+# -- the runbook: a system's guide ticked off, step by step (issue 13) ------------------------------
+class Runbook(models.Model):
+    """The steps of a system's generated guide for one option, ticked off by people and by checks.
+
+    One current runbook per system (``closed_at`` empty); changing the option closes it — kept as
+    history — and starts a new one. ``steps`` keeps each step as the guide named it then, so an old
+    runbook still reads after the guide changed; the two counts are kept here so that every list
+    shows "7 of 12 steps done" without a query per row.
+    """
+
+    system = models.ForeignKey(SapSystem, on_delete=models.CASCADE, related_name="runbooks")
+    option = models.CharField(max_length=20, choices=option_choices)
+    steps = models.JSONField(default=list)  # [{"key", "title", "where", "check"}] in guide order
+    step_count = models.PositiveSmallIntegerField(default=0)
+    done_count = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system"], condition=models.Q(closed_at__isnull=True), name="one_current_runbook"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"runbook of {self.system} for {self.get_option_display()}: {self.done_count} of {self.step_count}"
+
+
+class RunbookTick(models.Model):
+    """The state of one step: done or not, who (a person, or a check in a run) and when, and why."""
+
+    runbook = models.ForeignKey(Runbook, on_delete=models.CASCADE, related_name="ticks")
+    step = models.CharField(max_length=80)  # the guide's step key
+    done = models.BooleanField(default=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    run = models.ForeignKey("diagnostics.DiagnosticRun", null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField()
+    note = models.CharField(max_length=300, blank=True)  # "Unticked: smtp.auth failed in run 42 …"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["runbook", "step"], name="one_tick_per_step")]
+
+    def __str__(self) -> str:
+        return f"{self.step}: {'done' if self.done else 'open'}"
+
+
+# -- Exchange's own evidence: the SMTP AUTH clients report, imported (issue 13) ---------------------
+class ExchangeReport(models.Model):
+    """One import of the Exchange admin center's SMTP AUTH clients report, dated by the day it covers up to."""
+
+    as_of = models.DateField("as of", help_text="The last day the report covers.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    filename = models.CharField(max_length=200, blank=True)
+    header = models.CharField(max_length=500, blank=True)  # the header line as read, to tell variants apart
+    states_protocol = models.BooleanField(default=True)  # False: an export without the authentication column
+
+    class Meta:
+        ordering = ["-as_of", "-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"SMTP AUTH clients report as of {self.as_of:%Y-%m-%d}"
+
+
+class ExchangeReportRow(models.Model):
+    """One sending account's SMTP AUTH use in a report, per authentication protocol."""
+
+    class Protocol(models.TextChoices):
+        BASIC = "basic", "Basic auth"
+        OAUTH = "oauth", "OAuth"
+        NOT_STATED = "", "not stated"
+
+    report = models.ForeignKey(ExchangeReport, on_delete=models.CASCADE, related_name="rows")
+    sender = models.CharField(max_length=254)  # lower case: matched case-insensitively
+    protocol = models.CharField(max_length=5, choices=Protocol.choices, blank=True)
+    messages = models.PositiveIntegerField(default=0)
+    line = models.PositiveIntegerField(default=0)  # where it was in the file
+
+    class Meta:
+        ordering = ["sender", "protocol"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "sender", "protocol"], name="one_row_per_sender_protocol")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.messages} via {self.get_protocol_display()}"

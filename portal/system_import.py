@@ -24,6 +24,7 @@ from connectors.registry import option_choices
 from connectors.rules import reaches_generated_text, unsafe_text_reason
 from portal.choices import Choices, parse_choice
 from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes
+from portal.runbooks import sync as sync_runbook
 from portal.validators import (
     ascii_int,
     normalise_release,
@@ -119,6 +120,8 @@ COLUMNS: dict[str, Column] = {
     "zone": Column("system", "zone", _lower(validate_zone)),
     "owner": Column("system", "owner", _text(max_length=200)),
     "contact_email": Column("system", "contact_email", _text(validate_address)),
+    "target_option": Column("system", "target_option", _choice(option_choices)),
+    "target_date": Column("system", "target_date", _date, clear_to=None),
     "option": Column("setup", "option", _choice(option_choices)),
     "cloud": Column(
         "setup", "cloud", _choice(cloud_choices, {"gcc high": "gcc-high", "gcchigh": "gcc-high", "21vianet": "china"})
@@ -150,6 +153,7 @@ CONTRACT_COLUMNS = [
 ]  # fmt: skip
 EXTRA_COLUMNS = [
     "credential", "certificate_thumbprint", "upstream_option", "service_principal_id", "owner", "contact_email",
+    "target_option", "target_date",
 ]  # fmt: skip
 
 
@@ -204,7 +208,7 @@ class _Row:
     cleared: set[str]
 
 
-def _decode(data: bytes | str) -> str:
+def decode_csv(data: bytes | str) -> str:
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     try:
@@ -213,7 +217,7 @@ def _decode(data: bytes | str) -> str:
         raise ImportRefused([ImportProblem(1, "", f"the file is not UTF-8 (byte {exc.start})")]) from None
 
 
-def _reader(text: str) -> csv.reader:
+def csv_reader(text: str) -> csv.reader:
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else ",", delimiters=",;")
@@ -297,7 +301,7 @@ def _parse(column: Column, raw: str) -> Any:
 
 def parse_rows(data: bytes | str) -> list[_Row]:
     """Every row parsed and validated; raises ImportRefused with all problems found."""
-    reader = _reader(_decode(data))
+    reader = csv_reader(decode_csv(data))
     header = _read_header(reader)
     rows, problems, seen = [], [], {}
     last = reader.line_num
@@ -378,6 +382,7 @@ def import_systems(data: bytes | str, *, actor: Any = None) -> ImportReport:
                     problems.append(ImportProblem(row.line, "option", "a mail setup cannot be without an option"))
                     continue
                 setup.save()
+                sync_runbook(system)  # a new option starts a new runbook
             after = _snapshot(system, system_fields) | (_snapshot(setup, setup_fields) if setup else {})
             changes = audit_changes(before, after, secret_fields)
             label = str(system)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from portal.views import advisor, dashboard, explain, helpdesk, runs, setup, signin, systems
+from portal.views import advisor, dashboard, exchange, explain, helpdesk, runs, setup, signin, systems
 
 
 class SidConverter:
@@ -43,6 +43,10 @@ urlpatterns = [
     path(f"{system}steps/scripts/<slug:key>.ps1", setup.setup_script, name="setup_script"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard_export"),
+    path("dashboard/report/", dashboard.dashboard_report, name="dashboard_report"),
+    path("dashboard/report.pdf", dashboard.dashboard_report_pdf, name="dashboard_report_pdf"),
+    path("exchange-report/", exchange.exchange_report, name="exchange_report"),
+    path(f"{system}steps/<str:key>/done/", setup.step_tick, name="step_tick"),
     path("helpdesk/", helpdesk.helpdesk, name="helpdesk"),
     path("helpdesk/cards/<sid:sid>/<client:client>/", helpdesk.helpdesk_card, name="helpdesk_card"),
     path("advisor/", advisor.advisor, name="advisor"),

@@ -1,4 +1,4 @@
-"""The migration dashboard for managers and its CSV export."""
+"""The migration dashboard for managers, its printable report (HTML and PDF) and its CSV export."""
 
 from __future__ import annotations
 
@@ -10,16 +10,56 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from connectors.products import role_choices
+from portal import exchange_report
 from portal.fleet import summary
-from portal.health import with_health
-from portal.models import SapSystem
+from portal.open_systems import open_systems
+from portal.reasons import reason_of
 from portal.roles import permission_required
+from portal.status_report import render_pdf
+from portal.views.queries import listed_systems
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    """Everything the dashboard and the printable report show; ``owner`` and ``role`` narrow the open list."""
+    today = timezone.localdate()
+    context = summary(today)
+    owner = request.GET.get("owner", "").strip()[:200]
+    role = request.GET.get("role", "") if request.GET.get("role", "") in dict(role_choices()) else ""
+    query = "&".join(f"{name}={value}" for name, value in (("owner", owner), ("role", role)) if value)
+    context |= {"today": today, "owner": owner, "role": role, "roles": role_choices(), "filtered": bool(query),
+                "open": open_systems(today, context["milestone"], owner=owner, role=role),
+                "evidence": exchange_report.evidence(exchange_report.latest()), "query": query}  # fmt: skip
+    return context
 
 
 @require_GET
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html", summary(timezone.localdate()))
+    return render(request, "portal/dashboard.html", _context(request))
+
+
+@require_GET
+@permission_required("portal.view_dashboard", raise_exception=True)
+def dashboard_report(request: HttpRequest) -> HttpResponse:
+    """One page for a steering meeting: the headline, the chart and the open systems (print it, or take the PDF)."""
+    return render(request, "portal/dashboard_report.html", _context(request))
+
+
+@require_GET
+@permission_required("portal.view_dashboard", raise_exception=True)
+def dashboard_report_pdf(request: HttpRequest) -> HttpResponse:
+    context = _context(request)
+    response = HttpResponse(render_pdf(request, context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="mail-migration-{context["today"]:%Y-%m-%d}.pdf"'
+    return response
+
+
+EXPORT_COLUMNS = [
+    "sid", "client", "description", "role", "product", "basis_release", "option", "health", "health_since",
+    "last_run", "progress", "reason", "owner", "contact_email", "target_option", "target_date", "runbook_done",
+    "runbook_steps",
+]  # fmt: skip
 
 
 @require_GET
@@ -28,14 +68,21 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="mail-migration.csv"'
     writer = csv.writer(response)
-    writer.writerow(["sid", "client", "description", "role", "product", "basis_release", "option", "health",
-                     "health_since", "last_run"])  # fmt: skip
-    for system in with_health(SapSystem.objects.select_related("mail_setup")).order_by("sid", "client").iterator():
-        setup = getattr(system, "mail_setup", None)
-        writer.writerow([system.sid, system.client, _cell(system.description), system.role, system.product,
-                         system.release_label, setup.option if setup else "", system.health,
-                         _iso(system.health_since), _iso(system.last_run_at)])  # fmt: skip
+    writer.writerow(EXPORT_COLUMNS)
+    for system in listed_systems().iterator():
+        writer.writerow([_cell(str(value)) for value in _export_row(system)])
     return response
+
+
+def _export_row(system: Any) -> list[Any]:
+    setup = getattr(system, "mail_setup", None)
+    reason = reason_of(system)
+    return [system.sid, system.client, system.description, system.role, system.product, system.release_label,
+            setup.option if setup else "", system.health, _iso(system.health_since), _iso(system.last_run_at),
+            system.progress, reason.short if reason else "", system.owner, system.contact_email, system.target_option,
+            system.target_date.isoformat() if system.target_date else "",
+            "" if system.runbook_steps is None else system.runbook_done,
+            "" if system.runbook_steps is None else system.runbook_steps]  # fmt: skip
 
 
 def _iso(value: Any) -> str:

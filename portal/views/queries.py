@@ -8,10 +8,13 @@ from django.shortcuts import get_object_or_404
 from diagnostics.models import DiagnosticRun
 from portal.health import with_first_finding, with_health
 from portal.models import SapSystem
+from portal.progress import with_progress
+from portal.runbooks import with_runbook_progress
 
 
 def system_for(sid: str, client: str) -> SapSystem:
-    return get_object_or_404(SapSystem.objects.select_related("mail_setup"), sid=sid.upper(), client=client)
+    systems = with_runbook_progress(SapSystem.objects.select_related("mail_setup"))
+    return get_object_or_404(systems, sid=sid.upper(), client=client)
 
 
 def system_with_health(sid: str, client: str) -> SapSystem:
@@ -19,8 +22,10 @@ def system_with_health(sid: str, client: str) -> SapSystem:
 
 
 def listed_systems() -> QuerySet[SapSystem]:
-    """Systems with their health and the first finding behind it (``reasons.attach_reasons`` reads it)."""
-    return with_first_finding(with_health(SapSystem.objects.select_related("mail_setup"))).order_by("sid", "client")
+    """Systems with their health and the first finding behind it (``reasons.attach_reasons`` reads it), where
+    they stand on the way off Basic auth and how far their runbook is."""
+    systems = with_progress(with_health(SapSystem.objects.select_related("mail_setup")))
+    return with_runbook_progress(with_first_finding(systems)).order_by("sid", "client")
 
 
 def latest_run(system: SapSystem) -> DiagnosticRun | None:

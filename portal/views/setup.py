@@ -9,12 +9,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connectors.config import CREDENTIALS, DEFAULT_CREDENTIAL
 from connectors.guide import Guide
 from connectors.problems import Problem
 from connectors.registry import DEFAULT_OPTION, OPTIONS
+from portal import runbooks
 from portal.change_words import event_words
 from portal.forms import SetupForm
 from portal.guides import guide_for_setup
@@ -84,6 +86,7 @@ def _save(request: HttpRequest, form: SetupForm, system: SapSystem, existing: Ma
         actor=request.user,
         changes=audit_changes(before, setup_snapshot(setup), SECRET_FIELDS),
     )
+    runbooks.sync(system)  # a new option closes the runbook (kept as history), starts another
     return setup
 
 
@@ -144,12 +147,13 @@ def _typed_so_far(data: QueryDict) -> dict[str, str]:
     return {key: value for key, value in data.items() if key not in skip}
 
 
-def _page_guide(system: SapSystem, setup: MailSetup) -> dict[str, Any]:
-    """The guide as the page shows it: steps grouped by place, each with its check's latest result."""
+def _page_guide(system: SapSystem, setup: MailSetup, ticks: dict[str, runbooks.StepState]) -> dict[str, Any]:
+    """The guide as the page shows it: steps grouped by place, each with its check's latest result and its tick."""
     guide = _guide(setup).to_dict()
     run = latest_run(system)
     results = {result.key: result for result in run.results.all()} if run else {}
-    by_number = {step["number"]: {**step, "result": results.get(step["check"])} for step in guide["steps"]}
+    by_number = {step["number"]: {**step, "result": results.get(step["check"]), "tick": ticks.get(step["key"])}
+                 for step in guide["steps"]}  # fmt: skip
     guide["problems"] = [{**problem, "field": field_label(problem["field"])} for problem in guide["problems"]]
     guide["grouped"] = [
         {"label": group["where_label"], "where": group["where"], "steps": [by_number[n] for n in group["steps"]]}
@@ -175,9 +179,26 @@ def _placeholder_links(request: HttpRequest, system: SapSystem) -> dict[str, str
 def setup_steps(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     system = system_for(sid, client)
     setup: MailSetup | None = getattr(system, "mail_setup", None)
-    context = {"system": system, "setup": setup, "guide": _page_guide(system, setup) if setup else None,
-               "tab": "steps", "links": _placeholder_links(request, system)}  # fmt: skip
+    book = runbooks.sync(system) if setup else None  # the runbook follows the setup the page shows
+    if book is not None:
+        system.runbook_done, system.runbook_steps = book.done_count, book.step_count
+    guide = _page_guide(system, setup, runbooks.step_states(book)) if setup else None
+    context = {"system": system, "setup": setup, "guide": guide, "tab": "steps", "runbook": book,
+               "earlier_runbooks": runbooks.history(system), "links": _placeholder_links(request, system)}  # fmt: skip
     return render(request, "portal/setup_steps.html", context)
+
+
+@require_POST
+@permission_required("portal.change_mailsetup", raise_exception=True)
+def step_tick(request: HttpRequest, sid: str, client: str, key: str) -> HttpResponse:
+    """Tick (done=1) or untick (done=0) one step of the runbook; audited. Back to the step either way."""
+    system = system_for(sid, client)
+    try:
+        runbooks.tick(system, key, request.POST.get("done") == "1", user=request.user)
+    except runbooks.UnknownStep:
+        messages.error(request, "That step is no longer in this system's guide: the page was out of date.")
+        return redirect("setup_steps", sid=system.sid, client=system.client)
+    return redirect(reverse("setup_steps", args=[system.sid, system.client]) + f"#step-{slugify(key)}")
 
 
 @require_GET

@@ -5,12 +5,16 @@ Views stay thin: access helpers at the top, behaviour on models, forms and small
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from connectors.registry import OPTIONS
 from portal.forms import SystemFilterForm, SystemForm
 from portal.health import history, most_urgent_first, run_progress
 from portal.models import AuditEvent, audit_changes
@@ -57,15 +61,28 @@ def system_detail(request: HttpRequest, sid: str, client: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @permission_required("portal.add_sapsystem", raise_exception=True)
 def system_create(request: HttpRequest) -> HttpResponse:
-    form = SystemForm(request.POST if request.method == "POST" else None)
+    """Add a system. Opened from Exchange's report ("add as a system"), it comes prefilled, and the setup that
+    follows starts with the account Exchange saw (``sender``, ``option``)."""
+    prefill = {name: request.GET[name][:200] for name in ("description", "owner") if name in request.GET}
+    form = SystemForm(request.POST if request.method == "POST" else None, initial=prefill)
+    then = _setup_prefill(request.POST if request.method == "POST" else request.GET)
     if request.method == "POST" and form.is_valid():
         system = form.save()
         AuditEvent.record("system.created", source=AuditEvent.Source.WEB, system=system, actor=request.user)
         for notice in form.notices:
             messages.info(request, notice)
         messages.success(request, f"{system} added. Now choose how it sends mail.")
-        return redirect("setup_edit", sid=system.sid, client=system.client)
-    return render(request, "portal/system_create.html", {"form": form})
+        url = reverse("setup_edit", args=[system.sid, system.client])
+        return redirect(f"{url}?{urlencode(then)}" if then else url)
+    return render(request, "portal/system_create.html", {"form": form, "then": then})
+
+
+def _setup_prefill(data: QueryDict) -> dict[str, str]:
+    """The option and account a new system's setup form starts with, when Exchange's report named them."""
+    sender = data.get("sender", "").strip()[:254]
+    option = data.get("option", "")
+    then = {"option": option} if option in OPTIONS else {}
+    return then | ({"sender": sender, "mailbox": sender} if sender else {})
 
 
 @require_http_methods(["GET", "POST"])

@@ -285,8 +285,7 @@ def test_the_dashboard_gives_each_failing_system_its_reason_and_options_their_ow
     SapSystem.objects.create(sid="NEW", client="100", role="DEV")  # no mail setup: its segment is hatched
     sign_in(page, "manager")
     page.goto("/dashboard/")
-    failing = page.locator("#blockers-title ~ ul").last
-    expect(failing).to_contain_text("QAS/200")
+    failing = page.locator(".open-table tr", has_text="QAS/200")  # the open systems, each with why it is open
     expect(failing).to_contain_text("Token: AADSTS7000222 The client secret has expired")
     # The colours come from the stylesheet (a class per option): what Chromium paints, not an attribute.
     fills = page.locator("svg.chart rect.segment").evaluate_all("rects => rects.map(r => getComputedStyle(r).fill)")

@@ -32,7 +32,8 @@ EXAMPLES = {
     "tls": ["starttls"], "mailbox": ["sap@contoso.com"], "test_recipient": ["it@contoso.com"],
     "relay_host": ["relay.contoso.com"], "contact_email": ["basis@contoso.com"], "credential": ["secret", "jwt"],
     "upstream_option": ["relay_connector"], "service_principal_id": ["11111111-2222-3333-4444-555555555555"],
-    "client_secret": ["Sup3r~Secret"],
+    "client_secret": ["Sup3r~Secret"], "target_option": ["direct_send", "SMTP OAuth 2.0"],
+    "target_date": ["2026-12-15"],
 }  # fmt: skip
 CHECKED_COLUMNS = [name for name in COLUMNS if name not in ("description", "owner", "connector")]  # free text
 SECOND = {**GOOD, "sid": "QAS", "client": "200"}
