@@ -35,8 +35,15 @@ def svg_colours() -> str:
     return "".join(rules)
 
 
+class PdfUnavailable(Exception):
+    """WeasyPrint cannot load here: the Pango libraries it needs are not installed."""
+
+
 def render_pdf(request: HttpRequest, context: dict[str, Any]) -> bytes:
-    from weasyprint import CSS, HTML  # imported here: loading Pango costs a moment the other pages need not pay
+    try:  # imported here: loading Pango costs a moment the other pages need not pay
+        from weasyprint import CSS, HTML
+    except (ImportError, OSError) as exc:  # OSError: cannot load libpango / libgobject
+        raise PdfUnavailable(str(exc)) from None
 
     context = {**context, "pdf": True, "svg_style": svg_colours()}
     html = render_to_string("portal/dashboard_report.html", context, request=request)

@@ -16,7 +16,7 @@ from portal.fleet import summary
 from portal.open_systems import open_systems
 from portal.reasons import reason_of
 from portal.roles import permission_required
-from portal.status_report import render_pdf
+from portal.status_report import PdfUnavailable, render_pdf
 from portal.views.queries import listed_systems
 
 
@@ -50,7 +50,15 @@ def dashboard_report(request: HttpRequest) -> HttpResponse:
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard_report_pdf(request: HttpRequest) -> HttpResponse:
     context = _context(request)
-    response = HttpResponse(render_pdf(request, context), content_type="application/pdf")
+    try:
+        pdf = render_pdf(request, context)
+    except PdfUnavailable:
+        message = (
+            "The PDF needs the Pango libraries on the portal's server (Debian: libpango-1.0-0 libpangoft2-1.0-0 "
+            "fonts-dejavu-core). The printable page works without them: open it and use the browser's Print."
+        )
+        return render(request, "portal/dashboard_report.html", {**context, "pdf_unavailable": message}, status=503)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="mail-migration-{context["today"]:%Y-%m-%d}.pdf"'
     return response
 

@@ -157,3 +157,15 @@ def test_the_pdf_report_is_one_page_with_the_headline(client, manager):
     text = pdf.pages[0].extract_text()
     assert "moved and healthy" in text and "ECQ/100" in text and "Mail option by landscape role" in text
     assert len(pdf.pages) == 1
+
+
+def test_without_pango_the_pdf_link_answers_with_the_printable_page_and_what_to_install(client, manager, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if the library could not load (no libpango)
+    client.force_login(manager)
+    response = client.get("/dashboard/report.pdf")
+    assert response.status_code == 503 and response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "libpango-1.0-0" in page and "browser&#x27;s Print" in page
+    assert "Moving off Basic authentication: status of" in page
