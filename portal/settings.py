@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import environ
@@ -126,8 +127,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     # A file (not :memory:) so that worker processes started by tests see the test data; one per
-    # test process so that two test runs on one machine never share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-portal-{os.getpid()}.sqlite3")}
+    # test process so that two test runs on one machine never share it. It lives in the temporary
+    # directory, not beside the checkout: WAL needs a file system whose shared memory every process
+    # sees, and a CI checkout may sit on a mount that offers less (stale reads, "disk I/O error").
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"sap-mail-portal-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
