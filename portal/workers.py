@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
 from portal.models import SapSystem, WorkerHeartbeat
+
+# Beat asks every worker for a sign of life each minute (tasks.ask_for_heartbeats_task): three missed answers
+# and the zone's workers count as gone; its systems are not being checked.
+SILENT_AFTER = timedelta(minutes=3)
 
 
 def record_heartbeat(worker: str, zone: str, now: datetime | None = None) -> WorkerHeartbeat:
