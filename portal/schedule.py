@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from diagnostics.findings import Status
 from diagnostics.models import CheckResult, DiagnosticRun
-from portal.models import SapSystem
+from portal.models import MailSetup, SapSystem
 from portal.runs import create_runs
 
 DEFAULT = "default"  # the key of PORTAL_CHECK_INTERVALS for every landscape role not named
@@ -88,53 +88,78 @@ def backoff_of(system: SapSystem) -> BackOff | None:
     deserves a try at once); a run a person started counts and ends the count (their click is a fresh
     start). None when the latest finished run signed in, or there is none.
     """
-    setup = getattr(system, "mail_setup", None)
+    setup = _saved_setup(system)
     runs = DiagnosticRun.objects.filter(system_id=system.pk, state=State.DONE)
     if setup is not None:
         runs = runs.filter(created_at__gt=setup.updated_at)
-    recent = list(runs.order_by("-finished_at", "-id")[: len(BACKOFF_STEPS)])
-    failed = {
-        result.run_id: result
-        for result in CheckResult.objects.filter(
-            run_id__in=[run.pk for run in recent], key__in=SIGN_IN_CHECKS, status=Status.FAIL
-        )
-    }
-    failures, latest, check = 0, None, None
+    sign_in = CheckResult.objects.filter(run=OuterRef("pk"), key__in=SIGN_IN_CHECKS, status=Status.FAIL)
+    sign_in = sign_in.order_by("position", "id")
+    recent = runs.annotate(
+        sign_in_check=Subquery(sign_in.values("key")[:1]), sign_in_code=Subquery(sign_in.values("code")[:1])
+    ).order_by("-finished_at", "-id")[: len(BACKOFF_STEPS)]
+    failures, latest = 0, None
     for run in recent:
-        if run.pk not in failed:
+        if run.sign_in_check is None:
             break
         failures += 1
-        latest, check = latest or run, check or failed[run.pk]
+        latest = latest or run
         if run.trigger != DiagnosticRun.Trigger.SCHEDULE:
             break
-    if not failures or latest is None or check is None:
+    if latest is None:
         return None
     since = latest.finished_at or latest.created_at
-    return BackOff(failures, since, since + backoff_step(failures), check.key, check.code)
+    return BackOff(failures, since, since + backoff_step(failures), latest.sign_in_check, latest.sign_in_code or "")
+
+
+def _saved_setup(system: SapSystem) -> MailSetup | None:
+    """The system's stored mail setup (a page may hang a new, unsaved one on the system)."""
+    setup = getattr(system, "mail_setup", None)
+    return setup if setup is not None and setup.pk is not None else None
 
 
 # -- what is due ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NextCheck:
-    at: datetime  # in the past: due now (beat picks it up within a minute, if it runs)
+    at: datetime
+    due: bool  # its moment has passed: beat starts it within PORTAL_SCHEDULE_TICK (if beat runs)
     interval: timedelta
+    own_interval: bool  # the system's own, not its landscape role's default
     backoff: BackOff | None
     busy: bool  # a run is queued or running: the schedule waits for it
 
+    @property
+    def every(self) -> str:
+        return duration_words(self.interval)
 
-def next_check(system: SapSystem, now: datetime | None = None) -> NextCheck | None:
-    """When the schedule checks this system next; None for a system without a mail setup."""
-    if getattr(system, "mail_setup", None) is None:
+    @property
+    def waits(self) -> str:
+        """How long the back-off waits after the latest failed sign-in ("4 h")."""
+        return duration_words(backoff_step(self.backoff.failures)) if self.backoff else ""
+
+
+def duration_words(span: timedelta) -> str:
+    """ "15 min", "1 h", "2 h 30 min", "24 h"."""
+    minutes = int(span.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if part)
+
+
+def next_check(system: SapSystem, latest: DiagnosticRun | None = None, now: datetime | None = None) -> NextCheck | None:
+    """When the schedule checks this system next; None for a system without a mail setup.
+
+    ``latest``: the system's newest run, when the caller has it already (a query less).
+    """
+    if _saved_setup(system) is None:
         return None
     now = now or timezone.now()
     interval = interval_of(system)
-    latest = DiagnosticRun.objects.filter(system_id=system.pk).order_by("-created_at", "-id").first()
+    latest = latest or DiagnosticRun.objects.filter(system_id=system.pk).order_by("-created_at", "-id").first()
     at = next_slot(system.pk, interval, latest.created_at) if latest else now
     backoff = backoff_of(system)
     if backoff is not None and backoff.until > at:
         at = backoff.until
     busy = latest is not None and latest.state in (State.QUEUED, State.RUNNING)
-    return NextCheck(at, interval, backoff, busy)
+    return NextCheck(at, at <= now, interval, bool(system.check_interval), backoff, busy)
 
 
 def _schedule_rows() -> list[dict]:

@@ -28,3 +28,12 @@ def zone_queues() -> list[tuple[str, str]]:
         zones = SapSystem.objects.exclude(zone="").values_list("zone", flat=True).distinct().order_by("zone")
         queues += [(zone, f"zone.{zone}") for zone in zones]
     return queues
+
+
+def serving_zone(zone: str) -> str:
+    """The zone whose workers run a system's checks: its own when runs are routed by zone, else the default."""
+    return zone if settings.PORTAL_ROUTE_BY_ZONE else ""
+
+
+def zone_label(zone: str) -> str:
+    return f"zone {zone}" if zone else "the default zone"

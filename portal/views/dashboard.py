@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from portal.fleet import summary
+from portal.fleet_runs import fleet_watch
 from portal.health import with_health
 from portal.models import SapSystem
 from portal.roles import permission_required
@@ -19,7 +20,7 @@ from portal.roles import permission_required
 @require_GET
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html", summary(timezone.localdate()))
+    return render(request, "portal/dashboard.html", {**summary(timezone.localdate()), "watch": fleet_watch()})
 
 
 @require_GET
