@@ -417,6 +417,14 @@ def recover(run: DiagnosticRun, requeue: Requeue | None = None) -> bool:
     return True
 
 
+def abandon(run_ids: list[int], note: str) -> int:
+    """End runs that are still queued because whoever was to execute them gave up (an interrupted
+    ``diagnose --all``); a run already claimed is left to its executor. Returns how many were ended."""
+    return DiagnosticRun.objects.filter(pk__in=run_ids, state=State.QUEUED).update(
+        state=State.ABORTED, verdict=DiagnosticRun.Verdict.ERROR, finished_at=timezone.now(), note=note
+    )
+
+
 def sweep_runs(requeue: Requeue | None = None) -> int:
     """Recover orphaned runs and end runs queued longer than PORTAL_QUEUE_TIMEOUT; returns how many.
 

@@ -98,7 +98,12 @@ def diagnose_now(system: SapSystem, *, send_to: str = "") -> DiagnosticRun:
     If a worker is already running one for the system, wait for that run instead of opening a
     second connection to the mailbox, and take it over here should that worker be lost.
     """
-    run = create_run(system, trigger=DiagnosticRun.Trigger.CLI, send_to=send_to)
+    return follow_here(create_run(system, trigger=DiagnosticRun.Trigger.CLI, send_to=send_to))
+
+
+def follow_here(run: DiagnosticRun) -> DiagnosticRun:
+    """Execute a queued run in this process, or wait for the worker that has it (taking it over if that
+    worker is lost), until it has finished or twice the longest a run may take has passed."""
     deadline = time.monotonic() + 2 * (settings.CELERY_TASK_TIME_LIMIT + runner.stale_after().total_seconds())
     while True:
         runner.execute_run(run.pk, _prepare, kind=runner.COMMAND)

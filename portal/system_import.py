@@ -23,7 +23,7 @@ from connectors.products import product_choices, role_choices
 from connectors.registry import option_choices
 from connectors.rules import reaches_generated_text, unsafe_text_reason
 from portal.choices import Choices, parse_choice
-from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes
+from portal.models import CHECK_INTERVAL_MAX, CHECK_INTERVAL_MIN, AuditEvent, MailSetup, SapSystem, audit_changes
 from portal.validators import (
     ascii_int,
     normalise_release,
@@ -82,6 +82,17 @@ def _port(raw: str) -> int:
     return port
 
 
+def _minutes(raw: str) -> int:
+    minutes = ascii_int(raw)
+    if minutes is None or not CHECK_INTERVAL_MIN <= minutes <= CHECK_INTERVAL_MAX:
+        raise ValidationError(
+            f"%(value)r is not a check interval: whole minutes from {CHECK_INTERVAL_MIN} to {CHECK_INTERVAL_MAX}, "
+            "digits 0-9 (empty: the landscape role's default).",
+            params={"value": raw},
+        )
+    return minutes
+
+
 def _date(raw: str) -> date:
     # fromisoformat also reads 20270331 and 2027-W13-3; the contract is YYYY-MM-DD in digits 0-9.
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
@@ -119,6 +130,7 @@ COLUMNS: dict[str, Column] = {
     "zone": Column("system", "zone", _lower(validate_zone)),
     "owner": Column("system", "owner", _text(max_length=200)),
     "contact_email": Column("system", "contact_email", _text(validate_address)),
+    "check_interval": Column("system", "check_interval", _minutes, clear_to=None),
     "option": Column("setup", "option", _choice(option_choices)),
     "cloud": Column(
         "setup", "cloud", _choice(cloud_choices, {"gcc high": "gcc-high", "gcchigh": "gcc-high", "21vianet": "china"})
@@ -150,6 +162,7 @@ CONTRACT_COLUMNS = [
 ]  # fmt: skip
 EXTRA_COLUMNS = [
     "credential", "certificate_thumbprint", "upstream_option", "service_principal_id", "owner", "contact_email",
+    "check_interval",
 ]  # fmt: skip
 
 
