@@ -15,8 +15,9 @@ from django.db.models import Count, Q, QuerySet
 
 from diagnostics.models import DiagnosticRun
 from portal.forms import SystemFilterForm
-from portal.health import with_health
+from portal.health import first_findings, with_health
 from portal.models import FleetRun, SapSystem
+from portal.reasons import reason_for
 from portal.runs import create_runs
 from portal.workers import serving_zone, zone_label
 
@@ -46,7 +47,7 @@ class Progress:
     warning: int
     failing: int  # failed or errored
     not_run: int  # aborted: could not start, or its worker was lost for good
-    problems: list[DiagnosticRun] = field(default_factory=list)  # failing and not run, worst first
+    problems: list[tuple[DiagnosticRun, str]] = field(default_factory=list)  # (run, why), by SID
 
     @property
     def done(self) -> bool:
@@ -58,7 +59,7 @@ class Progress:
 
 
 def progress_of(fleet: FleetRun) -> Progress:
-    """Counts of the members by state and verdict (one query) and the first problems (one more)."""
+    """Counts of the members by state and verdict, the first problems and why (three queries)."""
     counts = {
         (row["state"], row["verdict"]): row["n"]
         for row in fleet.runs.values("state", "verdict").annotate(n=Count("pk"))
@@ -67,7 +68,12 @@ def progress_of(fleet: FleetRun) -> Progress:
     def count(state: str, *verdicts: str) -> int:
         return sum(n for (s, v), n in counts.items() if s == state and (not verdicts or v in verdicts))
 
-    problems = fleet.runs.filter(Q(state=State.ABORTED) | Q(state=State.DONE, verdict__in=FAILING))
+    problems = list(
+        fleet.runs.filter(Q(state=State.ABORTED) | Q(state=State.DONE, verdict__in=FAILING))
+        .select_related("system")
+        .order_by("system__sid", "system__client")[:SHOWN_PROBLEMS]
+    )
+    reasons = first_findings([run.pk for run in problems])
     return Progress(
         total=sum(counts.values()),
         finished=count(State.DONE) + count(State.ABORTED),
@@ -75,7 +81,7 @@ def progress_of(fleet: FleetRun) -> Progress:
         warning=count(State.DONE, Verdict.WARNING),
         failing=count(State.DONE, *FAILING),
         not_run=count(State.ABORTED),
-        problems=list(problems.select_related("system").order_by("system__sid", "system__client")[:SHOWN_PROBLEMS]),
+        problems=[(run, reason_for(reasons[run.pk]).short if run.pk in reasons else run.note) for run in problems],
     )
 
 
@@ -105,14 +111,15 @@ def fleet_watch(now: Any = None) -> dict[str, Any]:
     """The dashboard's monitoring card, in one query: systems that can be checked, those overdue (their latest
     result older than twice their interval) and the zones whose workers stopped answering, with their systems."""
     rows = with_health(SapSystem.objects.filter(mail_setup__isnull=False), now).values_list(
-        "zone", "zone_silent", "zone_answered_at", "overdue"
+        "zone", "zone_silent", "zone_answered_at", "overdue", "last_run_at"
     )
-    checkable, overdue, silent = 0, 0, {}
-    for zone, zone_silent, answered_at, is_overdue in rows:
+    checkable, overdue, never, silent = 0, 0, 0, {}
+    for zone, zone_silent, answered_at, is_overdue, last_run_at in rows:
         checkable += 1
         overdue += bool(is_overdue)
+        never += last_run_at is None
         if zone_silent:
             label = zone_label(serving_zone(zone))
             silent[label] = (answered_at, silent.get(label, (None, 0))[1] + 1)
     zones = [(label, answered, count) for label, (answered, count) in sorted(silent.items())]
-    return {"checkable": checkable, "overdue": overdue, "silent_zones": zones}
+    return {"checkable": checkable, "overdue": overdue, "never": never, "silent_zones": zones}
