@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import time
@@ -62,12 +63,16 @@ async def _serve_tcp(listen: int, host: str, port: int, rtt: float) -> asyncio.S
             client_writer.close()
             return
         to_server, to_client, first = _Delayed(server_writer, rtt / 2), _Delayed(client_writer, rtt / 2), [True]
-        await asyncio.gather(
-            _pump(client_reader, to_server, first, rtt), _pump(server_reader, to_client, first, rtt),
-            to_server.drain(), to_client.drain(),
-        )  # fmt: skip
-        for writer in (client_writer, server_writer):
-            writer.close()
+        try:
+            await asyncio.gather(
+                _pump(client_reader, to_server, first, rtt), _pump(server_reader, to_client, first, rtt),
+                to_server.drain(), to_client.drain(),
+            )  # fmt: skip
+        except asyncio.CancelledError:
+            pass  # the proxy is stopping
+        finally:
+            for writer in (client_writer, server_writer):
+                writer.close()
 
     return await asyncio.start_server(handle, "127.0.0.1", listen, backlog=4096)
 
@@ -126,6 +131,7 @@ async def main() -> None:
     await stop.wait()
     for server in servers:
         server.close()
+    os._exit(0)  # connections still open die with the process, without a traceback each
 
 
 if __name__ == "__main__":

@@ -60,8 +60,8 @@ def start_redis(workdir: Path) -> tuple[str, int]:
 
 def start_postgres(workdir: Path) -> str:
     """A private cluster on a unix socket in ``workdir`` (initdb refuses root: it runs as postgres)."""
-    data, sockets = workdir / "pg", workdir / "pg-socket"
-    for folder in (data, sockets):
+    data, sockets, logs = workdir / "pg", workdir / "pg-socket", workdir / "pg-log"
+    for folder in (data, sockets, logs):
         folder.mkdir()
         shutil.chown(folder, "postgres", "postgres")
     workdir.chmod(0o755)
@@ -70,7 +70,7 @@ def start_postgres(workdir: Path) -> str:
                    check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     options = f"-k {sockets} -c listen_addresses='' -c max_connections=400 -c fsync=off"
     subprocess.run([*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-w", "start",
-                    "-l", str(workdir / "pg.log")], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+                    "-l", str(logs / "pg.log")], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     subprocess.run([*as_postgres, str(PG_BIN / "createdb"), "-h", str(sockets), "-U", "bench", "bench"], check=True)
     return f"postgres://bench@/bench?host={sockets}"
 
@@ -127,17 +127,25 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     parser.add_argument("--systems", type=int, default=1000)
     parser.add_argument("--rtt-ms", type=float, default=100.0, help="0: no proxy, straight to the lab")
     parser.add_argument("--pool", default="threads", choices=["threads", "prefork", "gevent", "solo"])
-    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=100, help="per worker process")
+    parser.add_argument("--processes", type=int, default=1, help="worker processes on the node (e.g. one per core)")
     parser.add_argument("--postgres", action="store_true", help="a private PostgreSQL cluster instead of SQLite")
+    parser.add_argument("--worker-cpus", default="", help="pin the worker processes to these CPUs (e.g. 1) and "
+                        "everything else (lab, proxy, Redis, database) to the others: a node of its own")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the sweep")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
+    worker_cpus = {int(cpu) for cpu in args.worker_cpus.split(",") if cpu.strip()}
+    if worker_cpus:  # this process and what it starts (Redis, PostgreSQL, the proxy) keep off the worker's CPUs
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)) - worker_cpus)
     children: list[subprocess.Popen] = []
     try:
         redis_url, redis_port = start_redis(workdir)
-        database_url = start_postgres(workdir) if args.postgres else f"sqlite:///{workdir / 'sweep.sqlite3'}"
+        database_url = (
+            start_postgres(workdir) + "&conn_max_age=60" if args.postgres else f"sqlite:///{workdir / 'sweep.sqlite3'}"
+        )
         os.environ.update({"DATABASE_URL": database_url, "PORTAL_DATA_DIR": str(workdir / "data"),
                            "REDIS_URL": redis_url, "PORTAL_ROUTE_BY_ZONE": "0",
                            "DJANGO_SETTINGS_MODULE": "portal.settings"})  # fmt: skip
@@ -186,6 +194,7 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
                 smtp_port=template["smtp_port"], tls="starttls", sender=mailbox, mailbox=mailbox,
                 tenant=template["tenant"], client_id=template["client_id"], client_secret=template["client_secret"],
                 egress_ips=[template["egress_ips"]], test_recipient=template["test_recipient"],
+                secret_expires=template["secret_expires"],
             ))  # fmt: skip
         MailSetup.objects.bulk_create(setups)
 
@@ -197,26 +206,32 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
             "PORTAL_LOGIN_AUTHORITY_HOST": f"https://localhost:{proxied['entra']}",
             "PORTAL_ALLOW_LOOPBACK_TARGETS": "1",
             "PORTAL_DNSBL_ZONES": ",".join(LAB_DNSBL_ZONES),
-            "PORTAL_WORKER_NAME": "sweep-node",
             "PORTAL_RUN_BUDGET": "60",
         }
-        log = (workdir / "worker.log").open("wb")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", f"--pool={args.pool}",
-             f"--concurrency={args.concurrency}", "--queues=default", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--loglevel=WARNING"],
-            cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        children.append(worker)
-        from portal.models import WorkerHeartbeat
-        from portal.tasks import record_heartbeat_task
+        workers = []
+        for number in range(args.processes):
+            log = (workdir / f"worker-{number}.log").open("wb")
+            workers.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "portal", "worker", f"--pool={args.pool}",
+                 f"--concurrency={args.concurrency}", "--queues=default", "--without-gossip", "--without-mingle",
+                 "--without-heartbeat", "--loglevel=WARNING", f"--hostname=sweep-{number}@%h"],
+                cwd=ROOT, env={**worker_env, "PORTAL_WORKER_NAME": f"sweep-node-{number}"}, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=(lambda: os.sched_setaffinity(0, worker_cpus)) if worker_cpus else None,  # noqa: PLW1509
+            ))  # fmt: skip
+        children.extend(workers)
+        from portal.celery import app
 
-        record_heartbeat_task.apply_async(kwargs={"zone": ""}, queue="default")  # answered once the pool is up
-        wait_for(lambda: WorkerHeartbeat.objects.filter(worker="sweep-node").exists(), 120, "the worker")
+        wait_for(lambda: len(app.control.ping(timeout=1.0)) == len(workers), 120, "the workers to answer a ping")
         time.sleep(1)
-        lab_pid, proxy_pids = os.getpid(), [children[0].pid] if args.rtt_ms > 0 else []
-        cpu_before = cpu_seconds([lab_pid]), cpu_seconds(proxy_pids), cpu_seconds(tree_of(worker.pid))
 
+        def node() -> list[int]:
+            return [pid for worker in workers for pid in tree_of(worker.pid)]
+
+        lab_pid, proxy_pids = os.getpid(), [children[0].pid] if args.rtt_ms > 0 else []
+        cpu_before = cpu_seconds([lab_pid]), cpu_seconds(proxy_pids), cpu_seconds(node())
+
+        load_before = os.getloadavg()[0]  # others' work on a shared machine: read the figures with it
         started = time.monotonic()
         enqueued = enqueue_due(enqueue_run)
         enqueue_seconds = time.monotonic() - started
@@ -224,16 +239,16 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         deadline = started + args.timeout
         unfinished = DiagnosticRun.objects.exclude(state__in=("done", "aborted"))
         while unfinished.exists():
-            if worker.poll() is not None:
-                raise SystemExit(f"the worker stopped:\n{(workdir / 'worker.log').read_text()[-4000:]}")
+            if any(worker.poll() is not None for worker in workers):
+                raise SystemExit(f"a worker stopped:\n{(workdir / 'worker-0.log').read_text()[-4000:]}")
             if time.monotonic() > deadline:
                 raise SystemExit(f"the sweep did not finish within {args.timeout} s")
-            peak = max(peak, rss_mib(tree_of(worker.pid)))
+            peak = max(peak, rss_mib(node()))
             time.sleep(0.2)
         wall = time.monotonic() - started
-        peak = max(peak, rss_mib(tree_of(worker.pid)))
+        peak = max(peak, rss_mib(node()))
         cpu = (cpu_seconds([lab_pid]) - cpu_before[0], cpu_seconds(proxy_pids) - cpu_before[1],
-               cpu_seconds(tree_of(worker.pid)) - cpu_before[2])  # fmt: skip
+               cpu_seconds(node()) - cpu_before[2])  # fmt: skip
 
         runs = list(DiagnosticRun.objects.values_list("state", "verdict", "started_at", "finished_at"))
         outcomes: dict[str, int] = {}
@@ -243,12 +258,12 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         durations = [(end - begin).total_seconds() for _, _, begin, end in runs if begin and end]
         figures = {
             "systems": args.systems, "enqueued": enqueued, "rtt_ms": args.rtt_ms, "pool": args.pool,
-            "concurrency": args.concurrency, "database": "postgres" if args.postgres else "sqlite",
+            "concurrency": args.concurrency, "processes": args.processes, "database": "postgres" if args.postgres else "sqlite",
             "wall_s": round(wall, 1), "systems_per_s": round(args.systems / wall, 1),
             "enqueue_s": round(enqueue_seconds, 2), "peak_rss_mib": round(peak),
             "cpu_s_worker": round(cpu[2], 1), "cpu_s_lab": round(cpu[0], 1), "cpu_s_proxy": round(cpu[1], 1),
             "run_median_s": round(statistics.median(durations), 2) if durations else None,
-            "outcomes": outcomes, "cores": os.cpu_count(),
+            "outcomes": outcomes, "cores": os.cpu_count(), "load_1min": [load_before, os.getloadavg()[0]], "worker_cpus": sorted(worker_cpus) or "shared",
         }  # fmt: skip
         warned = DiagnosticRun.objects.filter(verdict__in=("warning", "failed", "error")).first()
         if warned is not None:
