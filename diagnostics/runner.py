@@ -248,7 +248,8 @@ def execute_run(run_id: int, prepare: Prepare, *, kind: str = WORKER) -> Diagnos
     heartbeat = _Heartbeat(run.pk, str(executor))
     heartbeat.start()
     try:
-        _clear_results(run)  # a run taken over after a lost executor starts from a clean slate
+        if run.attempts > 1:  # a run taken over after a lost executor starts from a clean slate
+            _clear_results(run)
         findings = _diagnose(run, prepare(run), heartbeat.lost)
     except OperationalError:
         _release(run, str(executor))  # the database broke, not the mail setup: let the task retry
