@@ -95,3 +95,34 @@ def test_check_all_on_the_dashboard_for_a_basis_admin(page, basis_admin, demo_sy
     page.set_viewport_size(PHONE)
     watch.scroll_into_view_if_needed()
     _shoot(page, "dashboard-check-all-390")
+
+
+def test_a_system_backing_off_and_a_stale_one_say_so_on_their_pages(page, basis_admin, demo_systems):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.models import MailSetup
+    from tests.support.pages import finished_run
+
+    MailSetup.objects.update(updated_at=timezone.now() - timedelta(days=1))
+    qas = MailSetup.objects.get(system__sid="QAS").system
+    for hours in (5, 1):
+        finished_run(qas, "failed", at=timezone.now() - timedelta(hours=hours), key="oauth.token", code="AADSTS7000222")
+    finished_run(MailSetup.objects.get(system__sid="PRD").system, "passed", at=timezone.now() - timedelta(hours=3))
+    sign_in(page, "basis")
+    page.goto("/systems/QAS/200/")
+    expect(page.locator("#schedule-line")).to_contain_text("backing off after a failed sign-in")
+    expect(page.locator("#schedule-line")).to_contain_text("failed 2 times in a row")
+    _shoot(page, "health-tab-backing-off-1366")
+    page.goto("/systems/PRD/100/")
+    expect(page.locator("#health-line")).to_contain_text("last checked 3 h ago — overdue")
+    page.goto("/?health=stale")
+    expect(page.locator(".system-table")).to_contain_text("PRD/100")
+    page.set_viewport_size(PHONE)
+    _shoot(page, "stale-list-390")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/systems/QAS/200/configuration/")
+    expect(page.get_by_label("Check every (minutes)")).to_be_visible()
+    page.get_by_label("Check every (minutes)").scroll_into_view_if_needed()
+    _shoot(page, "configuration-schedule-1366")
