@@ -32,7 +32,7 @@ EXAMPLES = {
     "tls": ["starttls"], "mailbox": ["sap@contoso.com"], "test_recipient": ["it@contoso.com"],
     "relay_host": ["relay.contoso.com"], "contact_email": ["basis@contoso.com"], "credential": ["secret", "jwt"],
     "upstream_option": ["relay_connector"], "service_principal_id": ["11111111-2222-3333-4444-555555555555"],
-    "client_secret": ["Sup3r~Secret"],
+    "client_secret": ["Sup3r~Secret"], "check_interval": ["15", "10080"],
 }  # fmt: skip
 CHECKED_COLUMNS = [name for name in COLUMNS if name not in ("description", "owner", "connector")]  # free text
 SECOND = {**GOOD, "sid": "QAS", "client": "200"}
