@@ -21,6 +21,7 @@ from connectors.plan import Expectations, PlannedCheck
 from connectors.retirement import DEFAULT_MILESTONES, Milestone
 
 from .findings import Finding
+from .https_session import shared_trust_context
 
 logger = logging.getLogger(__name__)
 
@@ -135,11 +136,9 @@ class RunContext:
         return make_resolver(self.env.nameservers, self.env.timeout)
 
     def ssl_context(self) -> ssl.SSLContext:
-        """Verifying client context: system store plus PORTAL_EXTRA_CA_BUNDLE."""
-        context = ssl.create_default_context()
-        if self.env.extra_ca_bundle:
-            context.load_verify_locations(cafile=self.env.extra_ca_bundle)
-        return context
+        """Verifying client context: system store plus PORTAL_EXTRA_CA_BUNDLE, loaded once per process and
+        shared by every run (see https_session.shared_trust_context): use it as it is, never change it."""
+        return shared_trust_context(self.env.extra_ca_bundle)
 
     def on_close(self, closer: Callable[[], None]) -> None:
         with self._lock:

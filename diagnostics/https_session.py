@@ -18,7 +18,9 @@ the name through its ``server_hostname`` pool argument. Nothing of urllib3 is ov
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import os
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -186,12 +188,29 @@ def trust_context(extra_ca_bundle: str | None) -> ssl.SSLContext:
     return context
 
 
+def shared_trust_context(extra_ca_bundle: str | None) -> ssl.SSLContext:
+    """``trust_context``, loaded once per process and version of the bundle file, and shared by every run.
+
+    Loading the system store parses every CA certificate: 17-40 ms of CPU on Debian's 144, several times per
+    diagnosis, which made the store, not the network, what limited a sweep (benchmarks/sweep_throughput.py).
+    An SSLContext may be shared by threads as long as nobody changes it: whoever needs another configuration
+    (smtp_session's probes of a failing server) builds their own. A bundle that cannot be read is never cached.
+    """
+    stamp = os.stat(extra_ca_bundle).st_mtime_ns if extra_ca_bundle else 0
+    return _loaded_trust(extra_ca_bundle, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _loaded_trust(extra_ca_bundle: str | None, stamp: int) -> ssl.SSLContext:
+    return trust_context(extra_ca_bundle)
+
+
 def http_session(
     *, timeout: float, extra_ca_bundle: str | None, https_proxy: str | None, resolve: Resolve | None = None
 ) -> BoundedSession:
     """``resolve``: the run's DNS (see ``Resolve``); None leaves host names to the operating system."""
     return BoundedSession(
-        timeout=timeout, context=trust_context(extra_ca_bundle), https_proxy=https_proxy, resolve=resolve
+        timeout=timeout, context=shared_trust_context(extra_ca_bundle), https_proxy=https_proxy, resolve=resolve
     )
 
 

@@ -200,6 +200,39 @@ def open_run(
     )
 
 
+def open_runs(
+    configs: dict[int, MailConfig], *, trigger: str, user: Any = None, requeue: Requeue | None = None
+) -> dict[int, tuple[DiagnosticRun, bool]]:
+    """``open_run`` for many systems at once (a fleet run, the schedule), in a few queries: per system id,
+    its live run joined (False) or a new queued one (True). Never a test message: ``send_to`` stays empty."""
+    live: dict[int, DiagnosticRun] = {}
+    unfinished = DiagnosticRun.objects.filter(
+        system_id__in=list(configs), send_to="", state__in=(State.QUEUED, State.RUNNING)
+    )
+    for run in unfinished.order_by("-created_at", "-id"):
+        if is_orphaned(run) and not (recover(run, requeue) and run.state == State.QUEUED):
+            continue  # ended (or someone else recovered it): not joinable
+        live.setdefault(run.system_id, run)
+    requested_by = user if getattr(user, "is_authenticated", False) else None
+    new = [
+        DiagnosticRun(
+            system_id=system_id,
+            option=config.option,
+            trigger=trigger,
+            requested_by=requested_by,
+            zone=config.zone,
+            planned_checks=[item.key for item in OPTIONS[config.option].plan(config)],
+        )
+        for system_id, config in configs.items()
+        if system_id not in live
+    ]
+    created = {run.system_id: run for run in DiagnosticRun.objects.bulk_create(new)}
+    return {
+        system_id: (live[system_id], False) if system_id in live else (created[system_id], True)
+        for system_id in configs
+    }
+
+
 # -- executing a run ------------------------------------------------------------------------------
 def execute_run(run_id: int, prepare: Prepare, *, kind: str = WORKER) -> DiagnosticRun | None:
     """Claim a run and execute its plan here, saving each check as it finishes; None if not claimed.
@@ -215,7 +248,8 @@ def execute_run(run_id: int, prepare: Prepare, *, kind: str = WORKER) -> Diagnos
     heartbeat = _Heartbeat(run.pk, str(executor))
     heartbeat.start()
     try:
-        _clear_results(run)  # a run taken over after a lost executor starts from a clean slate
+        if run.attempts > 1:  # a run taken over after a lost executor starts from a clean slate
+            _clear_results(run)
         findings = _diagnose(run, prepare(run), heartbeat.lost)
     except OperationalError:
         _release(run, str(executor))  # the database broke, not the mail setup: let the task retry
@@ -382,6 +416,14 @@ def recover(run: DiagnosticRun, requeue: Requeue | None = None) -> bool:
     if requeue is not None:
         requeue(run)
     return True
+
+
+def abandon(run_ids: list[int], note: str) -> int:
+    """End runs that are still queued because whoever was to execute them gave up (an interrupted
+    ``diagnose --all``); a run already claimed is left to its executor. Returns how many were ended."""
+    return DiagnosticRun.objects.filter(pk__in=run_ids, state=State.QUEUED).update(
+        state=State.ABORTED, verdict=DiagnosticRun.Verdict.ERROR, finished_at=timezone.now(), note=note
+    )
 
 
 def sweep_runs(requeue: Requeue | None = None) -> int:

@@ -165,13 +165,19 @@ class _Wire(smtplib.SMTP):
 
 
 def _client_context(factory: Callable[[], ssl.SSLContext], *, legacy: bool, verify: bool) -> ssl.SSLContext:
-    context = factory()
+    """The factory's (shared, verifying) context as it is, or a context of our own for a probe that relaxes it."""
+    trusted = factory()
+    if verify and not legacy:
+        return trusted
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if verify:
+        context.load_verify_locations(cadata=b"".join(trusted.get_ca_certs(binary_form=True)))
+    else:  # to read the chain a failing server presents
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     if legacy:  # to learn what an outdated server speaks; never used to send credentials blindly
         context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
-    if not verify:  # to read the chain a failing server presents
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
     return context
 
 

@@ -339,10 +339,13 @@ class LabEntra:
         return f"https://{LAB_LOGIN_HOST}:{self.port}"
 
     def base_for(self, host_header: str | None) -> str:
-        """The base URL the client used, when it is one of the lab's names; else ``base_url``."""
-        name = (host_header or "").rsplit(":", 1)[0].lower()
-        if name in (self.host, LAB_LOGIN_HOST, "127.0.0.1"):
-            return f"https://{name}:{self.port}"
+        """The base URL the client used, when it is one of the lab's names; else ``base_url``. Its port too:
+        a client that came through a proxy (benchmarks/latency_proxy.py) is sent back through it."""
+        name, _, port = (host_header or "").rpartition(":")
+        if not name or not port.isascii() or not port.isdigit():
+            name, port = host_header or "", str(self.port)
+        if name.lower() in (self.host, LAB_LOGIN_HOST, "127.0.0.1"):
+            return f"https://{name.lower()}:{port}"
         return self.base_url
 
     def start(self) -> LabEntra:

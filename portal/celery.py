@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -40,3 +40,15 @@ def watch_runs_from_this_process(**_: object) -> None:
     from portal.watchdog import start_watchdog  # after Django's setup, which the worker has done by now
 
     start_watchdog()
+
+
+@worker_ready.connect
+def watch_runs_from_a_threaded_worker(sender: object = None, **_: object) -> None:
+    """A threads (or gevent) pool executes tasks in the worker's own process and sends no worker_process_init:
+    its watchdog starts here. Prefork and solo pools have theirs from worker_process_init (above)."""
+    pool_cls = getattr(getattr(sender, "controller", None), "pool_cls", None)
+    module = getattr(pool_cls, "__module__", "") or ""
+    if module.endswith((".thread", ".gevent", ".eventlet")):
+        from portal.watchdog import start_watchdog
+
+        start_watchdog()

@@ -7,7 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from connectors.products import role_choices
 from diagnostics.milestones import configured_milestones
+from portal.models import CHECK_INTERVAL_MAX, CHECK_INTERVAL_MIN
+from portal.schedule import DEFAULT
 
 
 @register(deploy=True)
@@ -50,3 +53,17 @@ def basic_auth_milestones(app_configs: Any, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def check_intervals(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """PORTAL_CHECK_INTERVALS names landscape roles (or "default") with minutes a system may have too."""
+    known = {code for code, _ in role_choices()} | {DEFAULT}
+    errors = []
+    for key, minutes in settings.PORTAL_CHECK_INTERVALS.items():
+        if key not in known:
+            errors.append(f"{key!r} is not a landscape role ({', '.join(sorted(known))})")
+        elif not CHECK_INTERVAL_MIN <= minutes <= CHECK_INTERVAL_MAX:
+            errors.append(f"{key}:{minutes} is outside {CHECK_INTERVAL_MIN}-{CHECK_INTERVAL_MAX} minutes")
+    hint = "e.g. PRD:15,QAS:60,default:60 (minutes; default covers every role not named)"
+    return [Error(f"PORTAL_CHECK_INTERVALS: {error}", hint=hint, id="portal.E003") for error in errors]

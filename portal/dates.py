@@ -21,6 +21,20 @@ def when(moment: datetime | None) -> str:
     return dateformat.format(timezone.localtime(moment), MOMENT) if moment else ""
 
 
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, rounded the way people say it: "just now", "25 min ago", "3 h ago", "2 days ago"."""
+    if moment is None:
+        return ""
+    seconds = max(0, int(((now or timezone.now()) - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"
+
+
 def day(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value)

@@ -51,6 +51,21 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_minutes(name: str, default: str) -> dict[str, int]:
+    """``KEY:minutes`` comma-separated ("PRD:15,default:60"), whole minutes of at least 1 in digits 0-9.
+
+    The keys are checked where their vocabulary lives (a system check): settings import no application code.
+    """
+    found: dict[str, int] = {}
+    for item in env_list(name) or default.split(","):
+        key, _, minutes = item.partition(":")
+        key, minutes = key.strip(), minutes.strip()
+        if not key or not _is_number(minutes) or int(minutes) < 1:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not KEY:minutes (e.g. PRD:15), minutes in digits 0-9")
+        found[key] = int(minutes)
+    return found
+
+
 def env_ports(name: str, default: str) -> frozenset[int]:
     ports = set()
     for item in env_list(name) or default.split(","):

@@ -21,7 +21,7 @@ from connectors.products import product_choices, role_choices
 from connectors.registry import OPTIONS, option_choices
 from portal import dates
 from portal.fleet import NO_SETUP
-from portal.models import Health, MailSetup, SapSystem
+from portal.models import CHECK_INTERVAL_MAX, CHECK_INTERVAL_MIN, Health, MailSetup, SapSystem
 from portal.progress import Progress
 from portal.validators import format_release, normalise_release, normalise_sid, parse_egress_ips, validate_address
 
@@ -177,6 +177,25 @@ class SystemForm(forms.ModelForm):
             self.notices.append(f"Client “{client}” was saved as {client.zfill(3)}: SAP clients have three digits.")
             return client.zfill(3)
         return client
+
+
+class ScheduleForm(forms.ModelForm):
+    """A system's own interval between scheduled checks (the Configuration tab); empty: its role's default."""
+
+    class Meta:
+        model = SapSystem
+        fields = ["check_interval"]
+        field_classes = {"check_interval": AsciiIntegerField}
+
+    def __init__(self, *args: Any, default_minutes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["check_interval"]
+        field.label = "Check every (minutes)"
+        field.help_text = (
+            f"Empty: the default for its landscape role, {default_minutes} min. "
+            f"From {CHECK_INTERVAL_MIN} minutes to {CHECK_INTERVAL_MAX // 1440} days ({CHECK_INTERVAL_MAX} minutes)."
+        )
+        field.widget.attrs.update({"inputmode": "numeric", "placeholder": str(default_minutes)})
 
 
 def _secret_field(label: str, help_text: str) -> forms.CharField:

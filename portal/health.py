@@ -6,16 +6,36 @@ dashboard stay one query per page however many systems and runs there are.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, DateTimeField, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, JSONObject
+from django.utils import timezone
 
 from connectors.products import ROLES_MOST_CRITICAL_FIRST
 from diagnostics.findings import Status
 from diagnostics.models import CheckResult, DiagnosticRun
-from portal.models import Health, SapSystem
+from portal.models import Health, SapSystem, WorkerHeartbeat
+from portal.schedule import interval_minutes
+from portal.workers import SILENT_AFTER
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FAILING = (Status.FAIL, Status.ERROR)
@@ -40,18 +60,39 @@ def _finished_runs() -> QuerySet[DiagnosticRun]:
     return DiagnosticRun.objects.filter(system=OuterRef("pk"), state=DiagnosticRun.State.DONE)
 
 
-def with_health(systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
-    """Annotate last_run_id, last_run_at, last_verdict, health and health_since (None when unknown)."""
+def with_health(systems: QuerySet[SapSystem], now: datetime | None = None) -> QuerySet[SapSystem]:
+    """Annotate last_run_id, last_run_at, last_verdict, health and health_since (None when unknown), and:
+
+    - ``check_minutes`` (the system's interval) and ``overdue``: its latest result is older than twice that.
+      An overdue green verdict is no longer to be trusted: its health is STALE. Red and amber stay (they are
+      more urgent), marked overdue.
+    - ``zone_answered_at`` and ``zone_silent``: the latest sign of life of a worker serving the system's zone,
+      and whether it stopped answering (none for SILENT_AFTER, or none at all while other workers answer).
+    """
+    now = now or timezone.now()
     latest = _finished_runs().order_by("-finished_at", "-id")
     systems = systems.annotate(
         last_run_id=Subquery(latest.values("pk")[:1]),
         last_run_at=Subquery(latest.values("finished_at")[:1]),
         last_verdict=Subquery(latest.values("verdict")[:1]),
-    ).annotate(health=health_of("last_verdict"))
+        check_minutes=interval_minutes(),
+    ).annotate(verdict_health=health_of("last_verdict"))
+    twice_the_interval = ExpressionWrapper(
+        F("check_minutes") * Value(timedelta(minutes=2)), output_field=DurationField()
+    )
+    overdue = Q(last_run_at__lt=ExpressionWrapper(Value(now) - twice_the_interval, output_field=DateTimeField()))
+    systems = systems.annotate(
+        overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        health=Case(
+            When(overdue & Q(verdict_health=Health.GREEN), then=Value(Health.STALE)),
+            default=F("verdict_health"),
+            output_field=CharField(),
+        ),
+    )
     other = (
         _finished_runs()
         .annotate(run_health=health_of("verdict"))
-        .exclude(run_health=OuterRef("health"))
+        .exclude(run_health=OuterRef("verdict_health"))
         .order_by("-finished_at")
         .values("finished_at")[:1]
     )
@@ -62,12 +103,23 @@ def with_health(systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
         .order_by("finished_at")
         .values("finished_at")[:1]
     )
-    return systems.annotate(health_since=Subquery(first_of_streak))
+    return _with_zone_answer(systems.annotate(health_since=Subquery(first_of_streak)), now)
 
 
-# Most urgent first, for every list and the helpdesk cards. "stale" (issue 10: a verdict too old
-# to trust) slots in after AMBER; nothing else needs to change.
-URGENCY = (Health.RED, Health.AMBER, Health.UNKNOWN, Health.GREEN)
+def _with_zone_answer(systems: QuerySet[SapSystem], now: datetime) -> QuerySet[SapSystem]:
+    # Runs of a zone go to its own queue only when routed by zone; otherwise the default workers serve it.
+    serving = OuterRef("zone") if settings.PORTAL_ROUTE_BY_ZONE else Value("")
+    answers = WorkerHeartbeat.objects.filter(zone=serving).order_by("-seen_at").values("seen_at")[:1]
+    systems = systems.annotate(zone_answered_at=Subquery(answers))
+    silent = Q(zone_answered_at__lt=now - SILENT_AFTER) | Q(zone_answered_at__isnull=True, has_heartbeats=True)
+    return systems.annotate(has_heartbeats=Exists(WorkerHeartbeat.objects.all())).annotate(
+        zone_silent=Case(When(silent, then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
+
+
+# Most urgent first, for every list and the helpdesk cards: a stale verdict (green, but too old to trust)
+# comes after the warnings and before the systems never checked.
+URGENCY = (Health.RED, Health.AMBER, Health.STALE, Health.UNKNOWN, Health.GREEN)
 
 
 def _rank(field: str, order: tuple[str, ...]) -> Case:
@@ -76,7 +128,7 @@ def _rank(field: str, order: tuple[str, ...]) -> Case:
 
 
 def most_urgent_first(systems: QuerySet[SapSystem]) -> QuerySet[SapSystem]:
-    """The one sort key of health: red, amber, (stale,) unknown, green; then production first, then SID."""
+    """The one sort key of health: red, amber, stale, unknown, green; then production first, then SID."""
     ranked = systems.annotate(urgency=_rank("health", URGENCY), role_rank=_rank("role", ROLES_MOST_CRITICAL_FIRST))
     return ranked.order_by("urgency", "role_rank", "sid", "client")
 

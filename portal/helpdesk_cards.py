@@ -14,6 +14,7 @@ HEADLINES = {
     Health.AMBER: "Mail from {system} is sent, with a warning",
     Health.GREEN: "Mail from {system} works",
     Health.UNKNOWN: "Mail from {system} has not been checked yet",
+    Health.STALE: "Mail from {system} worked when last checked, but that is overdue",
 }
 _PROBLEMS = (Health.RED, Health.AMBER)
 
@@ -46,6 +47,10 @@ def card_for(system: SapSystem, link: str, *, checking: bool = False) -> Card:
         plain, fixed_by = "The portal has no detail on this failure; the system's Health tab shows the runs.", ""
     elif health == Health.GREEN:
         plain, fixed_by = f"The last check, {dates.when(system.last_run_at)}, found nothing wrong.", ""
+    elif health == Health.STALE:
+        plain = (f"The last check, {dates.ago(system.last_run_at)}, found nothing wrong, but scheduled checks "
+                 "should have run since: run the checks to know how it is now.")  # fmt: skip
+        fixed_by = ""
     else:
         plain, fixed_by = "Run the checks to find out.", ""
     since = dates.when(system.health_since) if health in _PROBLEMS else ""

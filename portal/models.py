@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from connectors.clouds import DEFAULT_CLOUD, cloud_choices
@@ -30,8 +31,10 @@ class Health(models.TextChoices):
     GREEN = "green", "Green"
     AMBER = "amber", "Amber"
     RED = "red", "Red"
+    # A green verdict older than twice the system's check interval (portal.health.with_health): no longer
+    # to be trusted. Red and amber stay what they are (they are more urgent), marked overdue.
+    STALE = "stale", "Stale"
     UNKNOWN = "unknown", "Unknown"
-    # Issue 10 adds STALE here (its meaning and counted form below); health_of decides when it applies.
 
     @property
     def meaning(self) -> str:
@@ -49,9 +52,13 @@ class Health(models.TextChoices):
 
 
 _HEALTH_MEANINGS = {Health.GREEN: "mail works", Health.AMBER: "works with warnings", Health.RED: "mail fails",
-                    Health.UNKNOWN: "never checked"}  # fmt: skip
+                    Health.UNKNOWN: "never checked", Health.STALE: "worked, but not checked recently"}  # fmt: skip
 _HEALTH_COUNTED = {Health.GREEN: "working", Health.AMBER: "with warnings", Health.RED: "failing",
-                   Health.UNKNOWN: "not checked yet"}  # fmt: skip
+                   Health.UNKNOWN: "not checked yet", Health.STALE: "overdue for a check"}  # fmt: skip
+
+
+# A scheduled check at most every 5 minutes (Exchange Online throttles sign-ins), at least once a week.
+CHECK_INTERVAL_MIN, CHECK_INTERVAL_MAX = 5, 7 * 24 * 60
 
 
 class SapSystem(models.Model):
@@ -73,6 +80,13 @@ class SapSystem(models.Model):
     # The plan off Basic auth (issue 13): where the system is going and by when; edited by Basis admins.
     target_option = models.CharField("target option", max_length=20, choices=option_choices, blank=True)
     target_date = models.DateField("target date", null=True, blank=True)
+    # Minutes between scheduled checks; empty: the landscape role's default (portal/schedule.py).
+    check_interval = models.PositiveIntegerField(
+        "check interval (minutes)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(CHECK_INTERVAL_MIN), MaxValueValidator(CHECK_INTERVAL_MAX)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,6 +254,23 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} ({self.zone or 'default'})"
+
+
+class FleetRun(models.Model):
+    """Checks of many systems started at once ("Check all", ``diagnose --all``): one run per system, where a
+    system that already had a run queued or running joins with that run instead of starting a second."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    trigger = models.CharField(max_length=10)  # a DiagnosticRun trigger: web or cli
+    scope = models.CharField(max_length=300, blank=True)  # which systems, in words: "role PRD, zone dmz"
+    runs = models.ManyToManyField("diagnostics.DiagnosticRun", related_name="fleet_runs")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"fleet run {self.pk} ({self.scope or 'all systems'})"
 
 
 def audit_changes(before: dict[str, Any], after: dict[str, Any], secret_fields: set[str]) -> dict[str, Any]:

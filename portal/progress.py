@@ -29,7 +29,7 @@ class Progress(models.TextChoices):
 # system as "not done" would hide the ones that really fail.
 WORKING = (Health.GREEN, Health.AMBER)
 # No proof that mail flows now: failing, never checked, or (issue 10) a verdict too old to trust.
-NOT_WORKING = (Health.RED, Health.UNKNOWN)  # issue 10 adds Health.STALE here: one line
+NOT_WORKING = (Health.RED, Health.STALE, Health.UNKNOWN)
 
 
 def retiring_options() -> list[str]:
@@ -51,7 +51,7 @@ def progress_of() -> Case:
 
     - moved and healthy: ``moved()`` and its health is WORKING (green or amber);
     - moved, but failing or stale: ``moved()`` and its health is anything else (red, never checked,
-      stale once issue 10 adds it);
+      or stale);
     - still on Basic auth: a mail setup whose option (or relay upstream) is retiring, whatever its health;
     - not set up: no mail setup at all.
     """

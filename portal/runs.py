@@ -4,9 +4,11 @@ and hands the runner (diagnostics) a plain Target. The only place where a run me
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from diagnostics import runner
 from diagnostics.context import Target
@@ -50,9 +52,32 @@ def create_run(
 ) -> DiagnosticRun:
     """A queued run of the system's current setup, or the live one a new request joins (see runner.open_run)."""
     config = setup_of(system).to_config()
-    return runner.open_run(
-        system.pk, config, trigger=trigger, user=user, send_to=send_to, subject=subject, requeue=requeue
-    )
+    with transaction.atomic():
+        _lock([system.pk])
+        return runner.open_run(
+            system.pk, config, trigger=trigger, user=user, send_to=send_to, subject=subject, requeue=requeue
+        )
+
+
+def create_runs(
+    systems: Iterable[SapSystem], *, trigger: str, user: Any = None, requeue: runner.Requeue | None = None
+) -> dict[int, tuple[DiagnosticRun, bool]]:
+    """Runs of many systems (``select_related("mail_setup")``; those without a setup are left out): per
+    system id, its live run joined (False) or a new one (True), with ``run.system`` set. Never a test send."""
+    with_setup = {system.pk: system for system in systems if getattr(system, "mail_setup", None) is not None}
+    configs = {pk: system.mail_setup.to_config() for pk, system in with_setup.items()}
+    with transaction.atomic():
+        _lock(list(configs))
+        opened = runner.open_runs(configs, trigger=trigger, user=user, requeue=requeue)
+    for pk, (run, _) in opened.items():
+        run.system = with_setup[pk]  # the queue is the system's zone: no query per run to find it
+    return opened
+
+
+def _lock(system_ids: list[int]) -> None:
+    """Hold the systems' rows until the transaction ends, so that two requests (a click, the schedule, a
+    fleet run) never both find no live run and open one each. SQLite's immediate transactions do the same."""
+    list(SapSystem.objects.select_for_update().filter(pk__in=system_ids).order_by("pk").values_list("pk", flat=True))
 
 
 def _prepare(run: DiagnosticRun) -> Target:
@@ -77,7 +102,12 @@ def diagnose_now(system: SapSystem, *, send_to: str = "") -> DiagnosticRun:
     If a worker is already running one for the system, wait for that run instead of opening a
     second connection to the mailbox, and take it over here should that worker be lost.
     """
-    run = create_run(system, trigger=DiagnosticRun.Trigger.CLI, send_to=send_to)
+    return follow_here(create_run(system, trigger=DiagnosticRun.Trigger.CLI, send_to=send_to))
+
+
+def follow_here(run: DiagnosticRun) -> DiagnosticRun:
+    """Execute a queued run in this process, or wait for the worker that has it (taking it over if that
+    worker is lost), until it has finished or twice the longest a run may take has passed."""
     deadline = time.monotonic() + 2 * (settings.CELERY_TASK_TIME_LIMIT + runner.stale_after().total_seconds())
     while True:
         execute_run(run.pk, kind=runner.COMMAND)

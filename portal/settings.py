@@ -21,6 +21,7 @@ from portal.env import (
     env_int,
     env_json_list,
     env_list,
+    env_minutes,
     env_ports,
     env_proxy_header,
     env_str,
@@ -232,8 +233,21 @@ CELERY_TASK_TIME_LIMIT = PORTAL_RUN_BUDGET + 90
 PORTAL_ZONE = env_str("PORTAL_ZONE")  # the zone this process's worker serves; empty = default
 PORTAL_WORKER_NAME = env_str("PORTAL_WORKER_NAME") or socket.gethostname()
 
+# Scheduled checks (portal/schedule.py): minutes between checks per landscape role, "default" for the rest;
+# a system's own interval (Configuration tab, CSV column check_interval) wins. Checked by portal.E003.
+PORTAL_CHECK_INTERVALS = env_minutes("PORTAL_CHECK_INTERVALS", "PRD:15,default:60")
+PORTAL_SCHEDULE_TICK = env_int("PORTAL_SCHEDULE_TICK", 60)  # seconds between beat's looks for systems due
+if PORTAL_SCHEDULE_TICK < 1:
+    raise ImproperlyConfigured(f"PORTAL_SCHEDULE_TICK={PORTAL_SCHEDULE_TICK} must be at least 1 (seconds)")
+
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeats": {"task": "portal.tasks.ask_for_heartbeats_task", "schedule": 60.0, "options": {"expires": 55}},
+    # One task a minute enqueues the systems that are due (benchmarks/scheduler_at_scale.py says why).
+    "scheduled-checks": {
+        "task": "portal.tasks.enqueue_due_checks_task",
+        "schedule": float(PORTAL_SCHEDULE_TICK),
+        "options": {"expires": max(1, PORTAL_SCHEDULE_TICK - 5)},  # a late look is replaced by the next one
+    },
 }
 # One all-in-one worker serves every zone in the embedded mode; with Redis each zone has its own queue.
 PORTAL_ROUTE_BY_ZONE = env_bool("PORTAL_ROUTE_BY_ZONE", bool(REDIS_URL))

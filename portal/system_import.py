@@ -23,7 +23,7 @@ from connectors.products import product_choices, role_choices
 from connectors.registry import option_choices
 from connectors.rules import reaches_generated_text, unsafe_text_reason
 from portal.choices import Choices, parse_choice
-from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes
+from portal.models import CHECK_INTERVAL_MAX, CHECK_INTERVAL_MIN, AuditEvent, MailSetup, SapSystem, audit_changes
 from portal.runbooks import sync as sync_runbook
 from portal.validators import (
     ascii_int,
@@ -83,6 +83,17 @@ def _port(raw: str) -> int:
     return port
 
 
+def _minutes(raw: str) -> int:
+    minutes = ascii_int(raw)
+    if minutes is None or not CHECK_INTERVAL_MIN <= minutes <= CHECK_INTERVAL_MAX:
+        raise ValidationError(
+            f"%(value)r is not a check interval: whole minutes from {CHECK_INTERVAL_MIN} to {CHECK_INTERVAL_MAX}, "
+            "digits 0-9 (empty: the landscape role's default).",
+            params={"value": raw},
+        )
+    return minutes
+
+
 def _date(raw: str) -> date:
     # fromisoformat also reads 20270331 and 2027-W13-3; the contract is YYYY-MM-DD in digits 0-9.
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
@@ -122,6 +133,7 @@ COLUMNS: dict[str, Column] = {
     "contact_email": Column("system", "contact_email", _text(validate_address)),
     "target_option": Column("system", "target_option", _choice(option_choices)),
     "target_date": Column("system", "target_date", _date, clear_to=None),
+    "check_interval": Column("system", "check_interval", _minutes, clear_to=None),
     "option": Column("setup", "option", _choice(option_choices)),
     "cloud": Column(
         "setup", "cloud", _choice(cloud_choices, {"gcc high": "gcc-high", "gcchigh": "gcc-high", "21vianet": "china"})
@@ -153,7 +165,7 @@ CONTRACT_COLUMNS = [
 ]  # fmt: skip
 EXTRA_COLUMNS = [
     "credential", "certificate_thumbprint", "upstream_option", "service_principal_id", "owner", "contact_email",
-    "target_option", "target_date",
+    "target_option", "target_date", "check_interval",
 ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from django.db import OperationalError, transaction
 
 from diagnostics.models import DiagnosticRun
 from portal.runs import execute_run
+from portal.schedule import enqueue_due
 from portal.workers import record_heartbeat, zone_queues
 
 
@@ -41,3 +42,9 @@ def ask_for_heartbeats_task() -> None:
     """Scheduled: one heartbeat request per zone queue, so every zone's workers answer."""
     for zone, queue in zone_queues():
         record_heartbeat_task.apply_async(kwargs={"zone": zone}, queue=queue, expires=55)
+
+
+@shared_task(ignore_result=True)
+def enqueue_due_checks_task() -> None:
+    """Scheduled every PORTAL_SCHEDULE_TICK seconds: a run for each system whose check is due."""
+    enqueue_due(enqueue_run)

@@ -2,7 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from portal.views import advisor, dashboard, exchange, explain, helpdesk, runs, setup, signin, systems
+from portal.views import (
+    advisor,
+    dashboard,
+    exchange,
+    explain,
+    fleet_runs,
+    helpdesk,
+    runs,
+    schedule,
+    setup,
+    signin,
+    systems,
+)
 
 
 class SidConverter:
@@ -38,9 +50,12 @@ urlpatterns = [
     path(f"{system}test-send/", runs.test_send, name="test_send"),
     path(f"{system}configuration/", setup.setup_edit, name="setup_edit"),
     path(f"{system}configuration/check/", setup.setup_check, name="setup_check"),
+    path(f"{system}configuration/schedule/", schedule.schedule_edit, name="schedule_edit"),
     path(f"{system}steps/", setup.setup_steps, name="setup_steps"),
     path(f"{system}steps.md", setup.setup_steps_markdown, name="setup_steps_markdown"),
     path(f"{system}steps/scripts/<slug:key>.ps1", setup.setup_script, name="setup_script"),
+    path("fleet-runs/", fleet_runs.fleet_run_start, name="fleet_run_start"),
+    path("fleet-runs/<int:fleet_id>/", fleet_runs.fleet_run_detail, name="fleet_run_detail"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard.dashboard_export, name="dashboard_export"),
     path("dashboard/report/", dashboard.dashboard_report, name="dashboard_report"),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
 from portal.models import SapSystem, WorkerHeartbeat
+
+# Beat asks every worker for a sign of life each minute (tasks.ask_for_heartbeats_task): three missed answers
+# and the zone's workers count as gone; its systems are not being checked.
+SILENT_AFTER = timedelta(minutes=3)
 
 
 def record_heartbeat(worker: str, zone: str, now: datetime | None = None) -> WorkerHeartbeat:
@@ -24,3 +28,12 @@ def zone_queues() -> list[tuple[str, str]]:
         zones = SapSystem.objects.exclude(zone="").values_list("zone", flat=True).distinct().order_by("zone")
         queues += [(zone, f"zone.{zone}") for zone in zones]
     return queues
+
+
+def serving_zone(zone: str) -> str:
+    """The zone whose workers run a system's checks: its own when runs are routed by zone, else the default."""
+    return zone if settings.PORTAL_ROUTE_BY_ZONE else ""
+
+
+def zone_label(zone: str) -> str:
+    return f"zone {zone}" if zone else "the default zone"

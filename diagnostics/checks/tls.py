@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ssl
 from collections.abc import Callable
@@ -220,6 +221,7 @@ def _missing_intermediate(certs: list[x509.Certificate], trusted_organizations: 
     return any(item.access_method == x509.AuthorityInformationAccessOID.CA_ISSUERS for item in access)
 
 
+@functools.lru_cache(maxsize=8)  # contexts are shared and never changed (https_session.shared_trust_context)
 def trusted_organizations(context: ssl.SSLContext) -> frozenset[str]:
     """O= of the CA certificates loaded into ``context`` (the system bundle and PORTAL_EXTRA_CA_BUNDLE)."""
     found: set[str] = set()

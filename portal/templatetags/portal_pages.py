@@ -17,6 +17,7 @@ from portal import dates, health, reasons
 register = template.Library()
 register.filter("when", dates.when)
 register.filter("day", dates.day)
+register.filter("ago", dates.ago)
 
 
 @register.filter

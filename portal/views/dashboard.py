@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from connectors.products import role_choices
 from portal import exchange_report
 from portal.fleet import summary
+from portal.fleet_runs import fleet_watch
 from portal.open_systems import open_systems
 from portal.reasons import reason_of
 from portal.roles import permission_required
@@ -36,7 +37,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html", _context(request))
+    return render(request, "portal/dashboard.html", {**_context(request), "watch": fleet_watch()})
 
 
 @require_GET

@@ -23,6 +23,7 @@ from portal.guides import guide_for_setup
 from portal.models import AuditEvent, MailSetup, SapSystem, audit_changes, setup_snapshot
 from portal.roles import permission_required
 from portal.views.queries import latest_run, system_for
+from portal.views.schedule import schedule_context
 
 SECRET_FIELDS = {"client_secret", "private_key"}
 
@@ -106,7 +107,7 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     events = [event_words(event) for event in system.audit_events.select_related("actor")[:10]]
     context = {"system": system, "setup": existing, "form": form, "problems": warnings, "tab": "configuration",
                "events": events, "option": form.option, "credential": form.credential,
-               "field_checks": _by_field(form, warnings)}  # fmt: skip
+               "field_checks": _by_field(form, warnings), **schedule_context(system)}  # fmt: skip
     template = "portal/setup_edit.html#setup-fields" if request.htmx else "portal/setup_edit.html"
     return render(request, template, context)
 

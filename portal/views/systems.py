@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from connectors.registry import OPTIONS
+from portal.fleet_runs import fleet_check
 from portal.forms import SystemFilterForm, SystemForm
 from portal.health import history, most_urgent_first, run_progress
 from portal.models import AuditEvent, audit_changes
 from portal.reasons import attach_reasons
 from portal.roles import permission_required
+from portal.schedule import next_check
 from portal.validators import ascii_int
 from portal.views.queries import latest_run, listed_systems, system_for, system_with_health
 
@@ -37,7 +39,7 @@ def system_list(request: HttpRequest) -> HttpResponse:
     unsorted = query.copy()
     unsorted.pop("sort", None)
     context = {"page": page, "systems": attach_reasons(page), "filters": filters, "query": query.urlencode(),
-               "columns": filters.columns(unsorted.urlencode())}  # fmt: skip
+               "columns": filters.columns(unsorted.urlencode()), **fleet_check(filters, page)}  # fmt: skip
     template = "portal/system_list.html#system-rows" if request.htmx else "portal/system_list.html"
     return render(request, template, context)
 
@@ -54,6 +56,7 @@ def system_detail(request: HttpRequest, sid: str, client: str) -> HttpResponse:
         "run": run,
         "rows": run_progress(run) if run else [],
         "history": history(system),
+        "schedule": next_check(system, run),
     }
     return render(request, "portal/system_detail.html", context)
 

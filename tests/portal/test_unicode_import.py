@@ -33,7 +33,7 @@ EXAMPLES = {
     "relay_host": ["relay.contoso.com"], "contact_email": ["basis@contoso.com"], "credential": ["secret", "jwt"],
     "upstream_option": ["relay_connector"], "service_principal_id": ["11111111-2222-3333-4444-555555555555"],
     "client_secret": ["Sup3r~Secret"], "target_option": ["direct_send", "SMTP OAuth 2.0"],
-    "target_date": ["2026-12-15"],
+    "target_date": ["2026-12-15"], "check_interval": ["15", "10080"],
 }  # fmt: skip
 CHECKED_COLUMNS = [name for name in COLUMNS if name not in ("description", "owner", "connector")]  # free text
 SECOND = {**GOOD, "sid": "QAS", "client": "200"}

@@ -47,5 +47,5 @@ def test_an_options_label_is_the_same_in_the_advisor_the_import_and_the_model(co
 def test_every_health_state_says_what_it_means_and_how_it_is_counted():
     for state in Health:
         assert state.label and state.meaning and state.counted
-    assert [value for value, _ in Health.filter_choices()] == ["green", "amber", "red", "unknown"]
+    assert [value for value, _ in Health.filter_choices()] == ["green", "amber", "red", "stale", "unknown"]
     assert SapSystem().health_state == Health.UNKNOWN  # not annotated: never checked

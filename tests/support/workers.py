@@ -43,6 +43,15 @@ def start_worker(
     return subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
+def start_beat(env: dict[str, str], log: Path, schedule_file: Path) -> subprocess.Popen[bytes]:
+    """Celery beat on the test database, sending the portal's CELERY_BEAT_SCHEDULE (its tick from
+    PORTAL_SCHEDULE_TICK in ``env``)."""
+    full_env = {**os.environ, **child_process_env(), **env}
+    command = [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO", f"--schedule={schedule_file}",
+               "--max-interval=1"]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
 def stop_worker(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:

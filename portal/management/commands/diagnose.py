@@ -1,4 +1,5 @@
-"""`manage.py diagnose`: the checks of one system, run in this process (contract: DESIGN.md "Contracts")."""
+"""`manage.py diagnose`: the checks of one system, run in this process (contract: DESIGN.md "Contracts"), or of
+many with ``--all`` (portal/fleet_diagnose.py: a summary table and Nagios exit codes)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.core.validators import validate_email
 
 from connectors.registry import OPTIONS
 from diagnostics.models import DiagnosticRun
+from portal import fleet_diagnose
 from portal.lookup import SystemNotFound, system_by_sid
 from portal.runs import NoMailSetup, diagnose_now
 
@@ -24,16 +26,27 @@ SYMBOLS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "sk
 class Command(BaseCommand):
     help = (
         "Run the checks of a system's mail setup in this process and print the result. "
-        "Exit 0 when nothing failed, 1 when a check failed or errored, 2 on bad usage or an unknown system."
+        "Exit 0 when nothing failed, 1 when a check failed or errored, 2 on bad usage or an unknown system. "
+        "With --all (narrowed by --zone, --option, --role): every system, a summary table, and the Nagios "
+        "exit codes 0 healthy, 1 warning, 2 failing, 3 could not run."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("sid")
+        parser.add_argument("sid", nargs="?")
         parser.add_argument("--client", help="three-digit client; needed when the SID has several")
         parser.add_argument("--json", action="store_true", help="print one JSON object on standard output")
         parser.add_argument("--send-to", default="", help="also send a real test message to this address")
+        fleet = parser.add_argument_group("many systems")
+        fleet.add_argument("--all", action="store_true", help="every system (with a mail setup) the filters choose")
+        fleet.add_argument("--zone", default="", help="with --all: only this network zone")
+        fleet.add_argument("--option", default="", help="with --all: only systems on this option (a code)")
+        fleet.add_argument("--role", default="", help="with --all: only this landscape role (PRD, QAS, DEV, SBX)")
+        fleet.add_argument("--parallel", type=int, default=16, help="with --all: systems checked at once")
 
-    def handle(self, *args: Any, sid: str, client: str | None, json: bool, send_to: str, **options: Any) -> None:
+    def handle(self, *args: Any, sid: str | None, client: str | None, json: bool, send_to: str, **options: Any) -> None:
+        if options["all"] or sid is None:
+            self._fleet(sid, client, json, send_to, options)
+            return
         if send_to:
             try:
                 validate_email(send_to)
@@ -53,6 +66,33 @@ class Command(BaseCommand):
             self._print(report)
         if report["status"] in ("failed", "error"):
             raise SystemExit(1)
+
+    def _fleet(self, sid: str | None, client: str | None, json: bool, send_to: str, options: dict[str, Any]) -> None:
+        """``--all``: Nagios exit codes, 3 (UNKNOWN) for bad usage too, as monitoring plugins do."""
+        try:
+            if not options["all"]:
+                raise fleet_diagnose.UsageError("name a system (SID) or ask for --all")
+            if sid or client or json or send_to:
+                raise fleet_diagnose.UsageError("--all checks many systems: no SID, --client, --json or --send-to")
+            chosen = {name: options[name] for name in ("zone", "option", "role")}
+            systems = fleet_diagnose.chosen_systems(**chosen)
+        except fleet_diagnose.UsageError as exc:
+            self.stderr.write(f"MAIL HEALTH UNKNOWN - {exc}")
+            raise SystemExit(fleet_diagnose.UNKNOWN) from None
+        scope = ", ".join(f"{name} {value}" for name, value in chosen.items() if value) or "all systems"
+        with _terminate_as_interrupt():
+            rows, not_set_up = fleet_diagnose.diagnose_fleet(systems, parallel=options["parallel"], scope=scope)
+        if not rows:
+            self.stdout.write(f"MAIL HEALTH UNKNOWN - no system with a mail setup matches ({scope})")
+            raise SystemExit(fleet_diagnose.UNKNOWN)
+        self.stdout.write(fleet_diagnose.summary_line(rows))
+        width = max(len(row.option) for row in rows)
+        for row in rows:
+            state = fleet_diagnose.STATE_NAMES[row.state]
+            self.stdout.write(f"{row.system:8} {row.option:{width}} {state:8} {row.problem}".rstrip())
+        if not_set_up:
+            self.stdout.write(f"Not checked (no mail setup): {', '.join(not_set_up)}")
+        raise SystemExit(fleet_diagnose.worst([row.state for row in rows]))
 
     def _print(self, report: dict[str, Any]) -> None:
         self.stdout.write(
