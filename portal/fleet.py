@@ -25,6 +25,9 @@ def _option_labels() -> dict[str, str]:
     return {**dict(option_choices()), NO_SETUP: "not set up"}
 
 
+option_labels = _option_labels  # the same legend for the dashboard's trend (portal.monitoring.snapshots)
+
+
 def _retiring() -> list[str]:
     return [code for code, option in OPTIONS.items() if option.retiring]
 

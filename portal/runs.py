@@ -13,6 +13,7 @@ from diagnostics.context import Target
 from diagnostics.models import DiagnosticRun
 from portal.crypto import SecretUnreadable
 from portal.models import MailSetup, SapSystem
+from portal.monitoring.changes import after_run
 
 
 class NoMailSetup(Exception):
@@ -62,9 +63,13 @@ def _prepare(run: DiagnosticRun) -> Target:
         raise runner.RunRefused(str(exc)) from None
 
 
-def execute_run(run_id: int) -> DiagnosticRun | None:
-    """Execute a queued run in this worker process (None when another process has it)."""
-    return runner.execute_run(run_id, _prepare)
+def execute_run(run_id: int, *, kind: str = runner.WORKER) -> DiagnosticRun | None:
+    """Execute a queued run in this process (None when another process has it), then what it changed
+    is told: a health change or a new root CA becomes an alert (portal.monitoring, delivered elsewhere)."""
+    run = runner.execute_run(run_id, _prepare, kind=kind)
+    if run is not None and run.is_finished:
+        after_run(run)
+    return run
 
 
 def diagnose_now(system: SapSystem, *, send_to: str = "") -> DiagnosticRun:
@@ -76,7 +81,7 @@ def diagnose_now(system: SapSystem, *, send_to: str = "") -> DiagnosticRun:
     run = create_run(system, trigger=DiagnosticRun.Trigger.CLI, send_to=send_to)
     deadline = time.monotonic() + 2 * (settings.CELERY_TASK_TIME_LIMIT + runner.stale_after().total_seconds())
     while True:
-        runner.execute_run(run.pk, _prepare, kind=runner.COMMAND)
+        execute_run(run.pk, kind=runner.COMMAND)
         run.refresh_from_db()
         if run.is_finished or time.monotonic() > deadline:
             return run

@@ -13,13 +13,15 @@ from django.views.decorators.http import require_GET
 from portal.fleet import summary
 from portal.health import with_health
 from portal.models import SapSystem
+from portal.monitoring.snapshots import trend
 from portal.roles import permission_required
 
 
 @require_GET
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html", summary(timezone.localdate()))
+    today = timezone.localdate()
+    return render(request, "portal/dashboard.html", {**summary(today), "trend": trend(today)})
 
 
 @require_GET

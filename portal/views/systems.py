@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.forms import SystemFilterForm, SystemForm
 from portal.health import history, most_urgent_first, run_progress
 from portal.models import AuditEvent, audit_changes
+from portal.monitoring.timeline import timeline
 from portal.reasons import attach_reasons
 from portal.roles import permission_required
 from portal.validators import ascii_int
@@ -50,6 +52,7 @@ def system_detail(request: HttpRequest, sid: str, client: str) -> HttpResponse:
         "run": run,
         "rows": run_progress(run) if run else [],
         "history": history(system),
+        "timeline": timeline(system, timezone.now()),
     }
     return render(request, "portal/system_detail.html", context)
 
