@@ -115,7 +115,9 @@ def test_subscriptions_cover_a_role_a_zone_an_option_or_all(django_capture_on_co
     assert sorted(m.to[0] for m in mail.outbox) == ["dmz@contoso.example", "qas@contoso.example"]  # one mail each
 
 
-def test_a_muted_system_is_told_after_its_window_only_if_the_change_still_holds(prd, django_capture_on_commit_callbacks):
+def test_a_muted_system_is_told_after_its_window_only_if_the_change_still_holds(
+    prd, django_capture_on_commit_callbacks
+):
     for minutes in (90, 80):
         checked(prd, "passed", django_capture_on_commit_callbacks, minutes)
     SystemAlerting.objects.filter(system=prd).update(muted_until=timezone.now() + timedelta(hours=1))

@@ -64,12 +64,16 @@ def test_a_failing_channel_is_retried_with_back_off_and_every_failure_is_audited
     hook = Delivery.objects.get(channel="webhook")
     assert (hook.state, hook.attempts) == ("sent", 3)
     failures = AuditEvent.objects.filter(action="alert.delivery_failed")
-    assert [event.changes["error"][1] for event in failures] == ["the webhook answered HTTP 500 Internal Server Error"] * 2
+    assert [event.changes["error"][1] for event in failures] == [
+        "the webhook answered HTTP 500 Internal Server Error"
+    ] * 2
     log = str(list(AuditEvent.objects.values_list("changes", flat=True)))
     assert "S3CRET" not in log and "secret-path" not in log and str(receiver.port) not in log
 
 
-def test_the_back_off_doubles_and_the_channel_is_given_up_after_its_attempts(settings, django_capture_on_commit_callbacks):
+def test_the_back_off_doubles_and_the_channel_is_given_up_after_its_attempts(
+    settings, django_capture_on_commit_callbacks
+):
     settings.PORTAL_ALERT_RETRY_SECONDS, settings.PORTAL_ALERT_ATTEMPTS = 60, 3
     Subscription.objects.create(name="down", channel="webhook", url=f"http://127.0.0.1:{free_port()}/hook?key=S3CRET")
     system = make_system()
