@@ -20,7 +20,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from diagnostics.checks.tls import strust_root
 from diagnostics.models import CheckResult, DiagnosticRun
@@ -54,7 +53,7 @@ def system_link(system: SapSystem) -> str:
 
 
 def is_muted(state: SystemAlerting | None) -> bool:
-    return bool(state and state.muted_until and state.muted_until > timezone.now())
+    return bool(state and state.is_muted)
 
 
 # -- health ------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ deliveries (what was sent survives restarts: once per threshold), and the fleet'
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from portal.fields import EncryptedSecretField
 from portal.models import Health
@@ -64,6 +65,10 @@ class SystemAlerting(models.Model):
 
     def __str__(self) -> str:
         return f"alerting of {self.system_id}: {self.confirmed}"
+
+    @property
+    def is_muted(self) -> bool:
+        return bool(self.muted_until and self.muted_until > timezone.now())
 
 
 class Alert(models.Model):
