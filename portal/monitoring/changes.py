@@ -80,6 +80,23 @@ def audience(before: str, after: str) -> str | None:
     return None  # unknown to green: a new system that works is no news
 
 
+def baseline(system: SapSystem) -> SystemAlerting:
+    """Settle a system's alerting state from the runs it has, telling nobody: for a system that arrives with
+    its history (the demo's), so that what it went through before is not announced as news."""
+    confirmed, since, streak_health, streak = Health.UNKNOWN, None, None, []
+    runs = DiagnosticRun.objects.filter(system=system, state=DiagnosticRun.State.DONE)
+    for finished_at, verdict in runs.order_by("finished_at", "id").values_list("finished_at", "verdict"):
+        health = VERDICT_HEALTH.get(verdict, Health.UNKNOWN)
+        streak = streak + [finished_at] if health == streak_health else [finished_at]
+        streak_health = health
+        if len(streak) >= settings.PORTAL_ALERT_AFTER_RUNS and health != confirmed:
+            confirmed, since = health, streak[0]
+    state, _ = SystemAlerting.objects.update_or_create(
+        system=system, defaults={"confirmed": confirmed, "confirmed_since": since, "announced": confirmed}
+    )
+    return state
+
+
 def health_change(run: DiagnosticRun) -> Alert | None:
     system = SapSystem.objects.select_related("mail_setup").get(pk=run.system_id)
     SystemAlerting.objects.get_or_create(system=system)
