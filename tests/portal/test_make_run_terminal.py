@@ -110,3 +110,32 @@ def test_the_lab_stops_cleanly_on_sigterm(tmp_path):
     out, _ = process.communicate(timeout=30)
     assert process.returncode == 0 and "stopped" in out and "Traceback" not in out, out
     assert Lab  # the class the demo's lab command runs
+
+
+def test_ctrl_c_in_a_terminal_reaches_the_services_not_make_so_make_exits_0(tmp_path):
+    """A real terminal (a pseudo-terminal here): make runs portal.services, ^C is typed, make exits 0."""
+    import pty
+
+    sleeper = f"{sys.executable} -c \"import signal,time; signal.signal(signal.SIGTERM, lambda *a: exit(0)); print('up', flush=True); time.sleep(60)\""
+    (tmp_path / "Procfile").write_text(f"one: {sleeper}\ntwo: {sleeper}\n")
+    (tmp_path / "Makefile").write_text(f"run:\n\tcd {ROOT} && {sys.executable} -m portal.services {tmp_path / 'Procfile'}\n")
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: a shell's job, make in the terminal's foreground
+        os.execvp("make", ["make", "--no-print-directory", "-C", str(tmp_path), "run"])
+    seen = b""
+    deadline = time.monotonic() + 30
+    while seen.count(b"| up") < 2 and time.monotonic() < deadline:
+        seen += os.read(terminal, 4096)
+    os.write(terminal, b"\x03")  # Ctrl-C, as typed
+    while time.monotonic() < deadline + 30:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    text = seen.decode(errors="replace")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, (status, text)
+    assert "everything stopped" in text and "Interrupt" not in text and "Error" not in text, text
