@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from celery import current_app
 
-from tests.support.webhooks import WebhookReceiver, webhook_receiver
+from tests.support.receivers import WebhookReceiver, webhook_receiver
 
 
 @pytest.fixture

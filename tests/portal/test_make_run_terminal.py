@@ -118,7 +118,9 @@ def test_ctrl_c_in_a_terminal_reaches_the_services_not_make_so_make_exits_0(tmp_
 
     sleeper = f"{sys.executable} -c \"import signal,time; signal.signal(signal.SIGTERM, lambda *a: exit(0)); print('up', flush=True); time.sleep(60)\""
     (tmp_path / "Procfile").write_text(f"one: {sleeper}\ntwo: {sleeper}\n")
-    (tmp_path / "Makefile").write_text(f"run:\n\tcd {ROOT} && {sys.executable} -m portal.services {tmp_path / 'Procfile'}\n")
+    (tmp_path / "Makefile").write_text(
+        f"run:\n\tcd {ROOT} && {sys.executable} -m portal.services {tmp_path / 'Procfile'}\n"
+    )
     pid, terminal = pty.fork()
     if pid == 0:  # the child: a shell's job, make in the terminal's foreground
         os.execvp("make", ["make", "--no-print-directory", "-C", str(tmp_path), "run"])

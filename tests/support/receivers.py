@@ -1,4 +1,5 @@
-"""A webhook receiver on loopback: records what Teams or a JSON webhook would receive, and can refuse."""
+"""Receivers on loopback for alerts sent by other processes: a webhook (what Teams or a JSON webhook would
+receive; it can refuse) and a mail server (what Django's SMTP backend sends)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,33 @@ def webhook_receiver(**options: Any) -> Iterator[WebhookReceiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class MailSink:
+    port: int = 0
+    messages: list[Any] = field(default_factory=list)  # email.message.EmailMessage
+
+
+@contextmanager
+def mail_sink() -> Iterator[MailSink]:
+    """An SMTP server on a free loopback port that keeps every message (no TLS, no AUTH)."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    from tests.support.network import free_port
+
+    sink = MailSink(port=free_port())
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's naming
+            sink.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+            return "250 2.0.0 Ok: queued"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
