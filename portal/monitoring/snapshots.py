@@ -25,10 +25,14 @@ HEALTH_STACK = (Health.RED, Health.AMBER, Health.UNKNOWN, Health.GREEN)
 
 
 def counts() -> dict[str, Any]:
-    systems = with_health(SapSystem.objects.all()).order_by()
-    by_health = {row["health"]: row["n"] for row in systems.values("health").annotate(n=Count("pk"))}
-    rows = SapSystem.objects.order_by().values("mail_setup__option").annotate(n=Count("pk"))
-    by_option = {(row["mail_setup__option"] or NO_SETUP): row["n"] for row in rows}
+    """The fleet now, by health and by option, in one query."""
+    rows = with_health(SapSystem.objects.order_by()).values("health", "mail_setup__option").annotate(n=Count("pk"))
+    by_health: dict[str, int] = {}
+    by_option: dict[str, int] = {}
+    for row in rows:
+        by_health[row["health"]] = by_health.get(row["health"], 0) + row["n"]
+        option = row["mail_setup__option"] or NO_SETUP
+        by_option[option] = by_option.get(option, 0) + row["n"]
     return {"total": sum(by_option.values()), "by_health": by_health, "by_option": by_option}
 
 
@@ -63,10 +67,15 @@ def _columns(
     return columns
 
 
-def trend(today: date, days: int = TREND_DAYS) -> dict[str, Any]:
-    """The last ``days`` days of snapshots, as the dashboard's two small charts need them (one query)."""
+def trend(today: date, days: int = TREND_DAYS, now: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The last ``days`` days of snapshots, as the dashboard's two small charts need them (one query).
+
+    ``now``: today's counts as the caller has them (the dashboard does), for a day not snapshotted yet;
+    else they are counted here (one more query)."""
     first = today - timedelta(days=days - 1)
     snapshots = list(FleetSnapshot.objects.filter(day__gte=first, day__lte=today).order_by("day"))
+    if not snapshots or snapshots[-1].day != today:  # before the day's first snapshot: today as it stands
+        snapshots.append(FleetSnapshot(day=today, **(now or counts())))
     health_stack = [(state.value, f"health-{state.value}", str(state.counted)) for state in HEALTH_STACK]
     option_stack = [(code, f"segment option-{code}", str(label)) for code, label in option_labels().items()]
     retiring = {code for code, option in OPTIONS.items() if option.retiring} | {NO_SETUP}

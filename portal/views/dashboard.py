@@ -21,7 +21,10 @@ from portal.roles import permission_required
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    return render(request, "portal/dashboard.html", {**summary(today), "trend": trend(today)})
+    context = summary(today)
+    now = {"total": context["total"], "by_health": {str(state): n for state, n in context["by_health"] if n},
+           "by_option": {code: n for _, n, code in context["by_option"] if n}}  # fmt: skip
+    return render(request, "portal/dashboard.html", {**context, "trend": trend(today, now=now)})
 
 
 @require_GET

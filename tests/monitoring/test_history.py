@@ -105,3 +105,12 @@ def test_the_retention_is_a_setting(settings):
     finished_run(system, "passed", at=now - timedelta(days=1))
     assert retention.prune(now) == 1  # the red run; the green streak's first run stays
     assert FleetSnapshot.objects.count() == 0  # snapshots are never pruned (none here to lose)
+
+
+def test_before_the_days_first_snapshot_the_trend_ends_with_today_as_it_stands(client, manager):
+    finished_run(make_system("PRD"), "failed")
+    make_system("DEV", option="smtp_basic")
+    client.force_login(manager)
+    page = client.get("/dashboard/").content.decode()
+    assert "Off Basic auth: <strong>50%</strong>" in page and "Failing: <strong>1</strong>" in page
+    assert not FleetSnapshot.objects.exists()  # counted for the page, stored by the hourly task only
