@@ -19,6 +19,7 @@ from portal.models import Health, SapSystem
 
 DAYS = 30
 WIDTH = 1000  # the SVG's units across the whole window
+RED_ROWS = 8  # red stretches listed under the chart (the chart shows them all)
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,15 @@ def timeline(system: SapSystem, now: datetime, days: int = DAYS) -> dict[str, An
     start = now - timedelta(days=days)
     bands = _bands(_points(system, start), start, now)
     recoveries = _recoveries(bands)
+    red = [band for band in bands if band.health == Health.RED]
     share, checks = _passed_share(system, start)
     ticks = [(dates.day(now - timedelta(days=back))[:6], round(WIDTH * (days - back) / days, 2),
               round(100 * (days - back) / days, 2)) for back in range(days, -1, -7)]  # fmt: skip
     return {
         "days": days,
         "bands": bands,
-        "red_bands": [band for band in bands if band.health == Health.RED],
+        "red_bands": red[-RED_ROWS:][::-1],  # newest first
+        "red_earlier": max(len(red) - RED_ROWS, 0),
         "ticks": ticks,
         "recoveries": len(recoveries),
         "recover_median": dates.duration(timedelta(seconds=statistics.median(t.total_seconds() for t in recoveries)))

@@ -19,7 +19,7 @@ from diagnostics.models import DiagnosticRun
 from lab import Lab
 from lab.demo import demo_csv
 from lab.dns import LAB_DNSBL_ZONES
-from portal.roles import GROUP_PERMISSIONS
+from portal.roles import GROUP_PERMISSIONS, LATER_PERMISSIONS
 from portal.system_import import import_systems
 from tests.support.browser import CHROMIUM_ARGS, LAPTOP
 
@@ -34,7 +34,7 @@ def role_groups(transactional_db: None) -> None:
     """A transactional test flushes the tables, and with them the groups the data migration made."""
     for name, codes in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        for code in codes:
+        for code in [*codes, *LATER_PERMISSIONS.get(name, [])]:
             app_label, codename = code.split(".")
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
