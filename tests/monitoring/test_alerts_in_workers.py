@@ -27,7 +27,7 @@ from tests.support.pages import finished_run
 from tests.support.receivers import mail_sink, webhook_receiver
 from tests.support.workers import ROOT, child_process_env, filesystem_sender, lab_env, start_worker, stop_worker
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 APP, SECRET, MAILBOX = "a11ce000-0000-4000-8000-0000000a1e75", "lab-secret-alerts-not-real", "sap-alr@good.lab.test"
 

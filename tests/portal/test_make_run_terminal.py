@@ -20,9 +20,10 @@ from lab.management.commands.welcome import box, welcome_lines
 from portal.admin_account import AdminAccount
 from portal.services import read_procfile
 from tests.support.network import free_port
+from tests.support.users import ensure_role_groups
 from tests.support.workers import ROOT, child_process_env
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.worker]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
 def test_the_box_frames_every_line_at_one_width():
@@ -68,6 +69,7 @@ def _read_until(process: subprocess.Popen[str], needle: str, seconds: float, see
 
 
 def test_the_password_comes_last_in_a_box_and_ctrl_c_stops_everything_cleanly(tmp_path):
+    ensure_role_groups()  # the admin account joins the Basis admins
     port = free_port()
     env = {**os.environ, **child_process_env(), "PORTAL_DATA_DIR": str(tmp_path / "data"), "REDIS_URL": "",
            "PORTAL_ADMIN_PASSWORD": ""}  # fmt: skip
