@@ -72,6 +72,16 @@ def _run(system: SapSystem, sender: Celery, process, log: Path) -> str:
     pytest.fail(f"run {run.pk} did not finish:\n{log.read_text()}")
 
 
+def _alerts(count: int, process, log: Path, seconds: float = 30) -> None:
+    """Wait for the worker to have raised ``count`` alerts: it evaluates a run just after the run ends."""
+    deadline = time.monotonic() + seconds
+    while Alert.objects.count() < count:
+        assert time.monotonic() < deadline, f"{Alert.objects.count()} alerts, not {count}:\n{log.read_text()}"
+        assert process.poll() is None, log.read_text()
+        time.sleep(0.1)
+    assert Alert.objects.count() == count
+
+
 def _deliveries_settled(process, log: Path, seconds: float = 45) -> None:
     deadline = time.monotonic() + seconds
     while Delivery.objects.filter(state="pending").exists():
@@ -105,7 +115,7 @@ def test_one_alert_per_change_on_every_channel_damped_and_muted(kind, lab, watch
                 runs("failed")  # one red run is not yet a change
                 assert Alert.objects.count() == 0
                 runs("failed", "failed")  # confirmed red: told once, not again on the next red run
-                assert Alert.objects.count() == 1
+                _alerts(1, process, log)
                 runs("passed", "failed", "passed", "failed")  # flapping: never held, never told
                 assert Alert.objects.count() == 1
                 SystemAlerting.objects.filter(system=system).update(muted_until=timezone.now() + dt.timedelta(hours=1))
@@ -114,6 +124,8 @@ def test_one_alert_per_change_on_every_channel_damped_and_muted(kind, lab, watch
                 runs("failed")
                 assert Alert.objects.count() == 1
                 runs("passed", "passed")  # recovered: told once
+                _alerts(2, process, log)
+                _deliveries_settled(process, log)
             finally:
                 stop_worker(process)
     subjects = list(Alert.objects.order_by("id").values_list("subject", flat=True))
