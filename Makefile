@@ -26,10 +26,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py lab --prepare
-	$(DEMO_ENV) $(PY) manage.py load_demo
-	$(PY) manage.py ensure_admin
-	@echo "Portal on http://127.0.0.1:8000 - Ctrl-C stops web, worker, beat and lab."
-	$(DEMO_ENV) $(VENV)/bin/honcho start -f Procfile
+	$(DEMO_ENV) $(PY) manage.py load_demo --history 7 --sweep
+	@mkdir -p staticfiles
+	@# The services, side by side; the admin password comes last, in a box (manage.py welcome). One Ctrl-C
+	@# stops them all with exit status 0 (portal/services.py takes the terminal's foreground from make).
+	$(DEMO_ENV) $(PY) -m portal.services Procfile
 
 system-deps:
 	@missing=""; \

@@ -21,6 +21,7 @@ Fixed ports (``FIXED_PORTS``; the "lab" cloud in connectors/clouds.py points at 
     untrusted 2530       relay-untrusted.lab.test — certificate from an untrusted CA
     no_intermediate 2534 relay-nochain.lab.test — certificate sent without its intermediate CA
     silent 2531          relay-silent.lab.test — accepts TCP, never greets
+    flapping 2535        relay-flapping.lab.test — drops every other connection before greeting
     closed 2532          relay-closed.lab.test — connection refused
     filtered 2533        relay-filtered.lab.test — SYNs dropped: connect times out
     (any port)           relay-unreachable.lab.test → 127.255.255.255: network unreachable

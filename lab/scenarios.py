@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from . import Lab
 
 SUBMISSION_HOST = "smtp.office365.lab.test"
+DEMO_CONTACT = "sap-basis@good.lab.test"  # every demo system's contact: the demo's alerts go there (the console)
 OTHER_IP = "198.51.100.7"  # an address the lab never reports: "the IP we thought we had"
 
 
@@ -93,6 +94,8 @@ class Scenario:
     app: AppState | None = None
     mailbox: MailboxState | None = None
     secret_days: int | None = None  # secret_expires relative to today
+    flaps_to: str = ""  # every other run reaches this verdict instead (and then names ``codes``)
+    history: str = "steady"  # the demo's generated past (lab.history): steady, flapping or recovered
 
     @property
     def label(self) -> str:
@@ -153,6 +156,7 @@ def _system(
         "role": role,
         "product": product,
         "basis_release": release,
+        "contact_email": DEMO_CONTACT,
     }
 
 
@@ -400,6 +404,33 @@ SCENARIOS: tuple[Scenario, ...] = (
         _system("TSP", "Transportation management", "PRD", "s4_onprem", 816),
         _mx("direct_send", TAILSPIN, "tm-noreply@tailspin.lab.test", "dispatch@tailspin.lab.test"),
         "mx",
+    ),
+    Scenario(
+        "mdg-relay-flapping",
+        "Two relay nodes behind one name, one of them crashed: every other connection is dropped before the "
+        "greeting, so the system flaps between green and red.",
+        "passed",
+        {"smtp.banner": "smtp.closed"},
+        CONTOSO,
+        _system("MDG", "Master Data Governance", "QAS", "s4_onprem", 816),
+        _relay("relay-flapping.lab.test", "mdg@good.lab.test"),
+        "flapping",
+        flaps_to="failed",
+        history="flapping",
+    ),
+    Scenario(
+        "plm-oauth2-secret-renewed",
+        "The client secret expired last week (AADSTS7000222) and was renewed this morning: red for days, green again.",
+        "passed",
+        {},
+        CONTOSO,
+        _system("PLM", "PLM production — engineering change notices", "PRD", "s4_onprem", 816),
+        _oauth("sap-plm@good.lab.test"),
+        "submission",
+        app=_app(7),
+        mailbox=MailboxState("sap-plm@good.lab.test"),
+        secret_days=365,
+        history="recovered",
     ),
 )
 

@@ -272,6 +272,7 @@ class Listener:
     max_tls: ssl.TLSVersion | None = None
     mechanisms: tuple[str, ...] = ()  # AUTH mechanisms offered (after TLS)
     what: str = ""
+    flaps: bool = False  # every other connection is dropped before the greeting (a bad node behind the name)
 
 
 LISTENERS: tuple[Listener, ...] = (
@@ -295,6 +296,8 @@ LISTENERS: tuple[Listener, ...] = (
     Listener("no_intermediate", 2534, "relay", "relay-nochain.lab.test", certificate="no_intermediate",
              what="a relay that sends its certificate without the intermediate CA"),
     Listener("silent", 2531, "silent", "relay-silent.lab.test", what="accepts TCP, never greets"),
+    Listener("flapping", 2535, "relay", "relay-flapping.lab.test", flaps=True,
+             what="two relay nodes behind one name, one of them broken: every other connection is dropped"),
     Listener("closed", 2532, "closed", "relay-closed.lab.test", what="nothing listens: connect is refused"),
     Listener("filtered", 2533, "filtered", "relay-filtered.lab.test",
              what="SYNs dropped (full backlog): connect times out"),
@@ -492,6 +495,13 @@ def _client_certificate_names(session: Session) -> frozenset[str]:
     return frozenset(name.lower() for name in names)
 
 
+class _HangUp(asyncio.Protocol):
+    """Accepts the connection and closes it at once, before any greeting (a crashed node behind a load balancer)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.close()
+
+
 class _Silent(asyncio.Protocol):
     """Accepts the connection and never says a word (a port held by something that isn't SMTP)."""
 
@@ -532,6 +542,7 @@ class LabSmtp:
         self.messages: list[ReceivedMessage] = []
         self.auth_attempts: list[AuthAttempt] = []
         self.connects: collections.Counter[str] = collections.Counter()  # connections per listener
+        self._turns: collections.Counter[str] = collections.Counter()  # connections of flapping listeners
         self.ports: dict[str, int] = {}
         self._active: collections.Counter[str] = collections.Counter()  # authenticated connections per mailbox
         self._lock = threading.Lock()
@@ -646,11 +657,22 @@ class LabSmtp:
             handler = _Handler(self, listener)
             context = self._server_context(listener)
             implicit = context if listener.tls == "implicit" else None
-            server = await loop.create_server(
-                lambda: self._protocol(listener, handler, context), self.host, port, ssl=implicit
-            )
+
+            def protocol() -> asyncio.Protocol:
+                if listener.flaps and self._bad_turn(listener):
+                    return _HangUp()
+                return self._protocol(listener, handler, context)
+
+            server = await loop.create_server(protocol, self.host, port, ssl=implicit)
         self._servers.append(server)
         return server.sockets[0].getsockname()[1]
+
+    def _bad_turn(self, listener: Listener) -> bool:
+        """For a flapping listener: True for the 2nd, 4th… connection (a diagnosis holds one connection, so
+        every other run fails)."""
+        with self._lock:
+            self._turns[listener.name] += 1
+            return self._turns[listener.name] % 2 == 0
 
     def _protocol(self, listener: Listener, handler: _Handler, context: ssl.SSLContext | None) -> _ExchangeSMTP:
         with self._lock:

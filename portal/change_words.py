@@ -19,6 +19,7 @@ ACTIONS = {
     "system.updated": "System facts changed",
     "mail_setup.created": "Mail setup created",
     "mail_setup.updated": "Mail setup changed",
+    "system.alerts_muted": "Alerts muted (maintenance window)",
 }
 SECRETS = {"client_secret": "Client secret or password", "private_key": "Test certificate key"}
 LONGEST = 60

@@ -6,7 +6,7 @@ Django's own DATE_FORMAT setting loses to the locale's format files, so pages us
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import dateformat, timezone
 
@@ -39,3 +39,14 @@ def day(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value)
     return dateformat.format(value, DAY) if value else ""
+
+
+def duration(delta: timedelta) -> str:
+    """3 d 4 h, 5 h 10 min, 12 min: a span as long as it takes to read."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"

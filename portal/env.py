@@ -123,6 +123,16 @@ def env_url_base(name: str) -> str | None:
     return raw.rstrip("/")
 
 
+def env_days(name: str, default: str) -> tuple[int, ...]:
+    """Whole days, most distant first: "30,14,7,1"."""
+    days = set()
+    for item in env_list(name) or default.split(","):
+        if not _is_number(item) or int(item) < 1:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a number of days (1 or more)")
+        days.add(int(item))
+    return tuple(sorted(days, reverse=True))
+
+
 def env_json_list(name: str) -> list[dict[str, str]] | None:
     raw = env_str(name)
     if not raw:

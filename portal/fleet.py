@@ -24,6 +24,9 @@ def _option_labels() -> dict[str, str]:
     return {**dict(option_choices()), NO_SETUP: "not set up"}
 
 
+option_labels = _option_labels  # the same legend for the dashboard's trend (portal.monitoring.snapshots)
+
+
 @dataclass(frozen=True)
 class Segment:
     option: str  # an option code, or NO_SETUP

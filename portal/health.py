@@ -42,18 +42,19 @@ _FAILING = (Status.FAIL, Status.ERROR)
 PROBLEMS = (*_FAILING, Status.WARN)
 
 
+# A finished run's verdict as health (a run the worker could not finish has no verdict that counts).
+VERDICT_HEALTH = {
+    DiagnosticRun.Verdict.PASSED: Health.GREEN,
+    DiagnosticRun.Verdict.WARNING: Health.AMBER,
+    DiagnosticRun.Verdict.FAILED: Health.RED,
+    DiagnosticRun.Verdict.ERROR: Health.RED,
+}
+
+
 def health_of(verdict_field: str) -> Case:
-    """green/amber/red from a run's verdict; a run the worker could not finish does not count."""
-    return Case(
-        When(**{verdict_field: DiagnosticRun.Verdict.PASSED}, then=Value(Health.GREEN)),
-        When(**{verdict_field: DiagnosticRun.Verdict.WARNING}, then=Value(Health.AMBER)),
-        When(
-            **{f"{verdict_field}__in": [DiagnosticRun.Verdict.FAILED, DiagnosticRun.Verdict.ERROR]},
-            then=Value(Health.RED),
-        ),
-        default=Value(Health.UNKNOWN),
-        output_field=CharField(),
-    )
+    """green/amber/red from a run's verdict (VERDICT_HEALTH), in the database."""
+    whens = [When(**{verdict_field: verdict}, then=Value(state)) for verdict, state in VERDICT_HEALTH.items()]
+    return Case(*whens, default=Value(Health.UNKNOWN), output_field=CharField())
 
 
 def _finished_runs() -> QuerySet[DiagnosticRun]:

@@ -205,6 +205,7 @@ class AuditEvent(models.Model):
         ADMIN = "admin", "Django admin"
         API = "api", "API"
         RUN = "run", "check run"  # a finished run ticked or unticked a runbook step
+        MONITOR = "monitor", "monitor"  # alerts and their deliveries (portal.monitoring)
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

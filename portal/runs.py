@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 
 from diagnostics import runner
 from diagnostics.context import Target
@@ -16,6 +17,10 @@ from diagnostics.models import DiagnosticRun
 from portal.crypto import SecretUnreadable
 from portal.models import MailSetup, SapSystem
 from portal.runbooks import record_run
+
+# Sent once per finished run (done or aborted), by the process that ended it, with ``run``. The monitoring
+# app listens (portal/monitoring/apps.py): runs know nothing of alerts, so the import goes one way.
+run_finished = Signal()
 
 
 class NoMailSetup(Exception):
@@ -90,9 +95,12 @@ def _prepare(run: DiagnosticRun) -> Target:
 
 def execute_run(run_id: int, *, kind: str = runner.WORKER) -> DiagnosticRun | None:
     """Execute a queued run in this process (None when another process has it); what follows a finished run
-    (the runbook's ticks) happens here, once, by the process that ended it."""
+    happens here, once, by the process that ended it: the runbook's ticks, and what the run changed is told
+    (a health change or a new root CA becomes an alert: portal.monitoring, delivered elsewhere)."""
     run = runner.execute_run(run_id, _prepare, kind=kind)
-    record_run(run)  # the runbook: steps whose check passed tick themselves, failed ones untick
+    if run is not None and run.is_finished:
+        record_run(run)  # the runbook: steps whose check passed tick themselves, failed ones untick
+        run_finished.send(sender=DiagnosticRun, run=run)  # portal.monitoring: alerts
     return run
 
 

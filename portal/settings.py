@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import (
     env_bool,
+    env_days,
     env_int,
     env_json_list,
     env_list,
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "portal",
+    "portal.monitoring",  # alerts on change, early warnings, history and fleet snapshots (issue 10)
     "diagnostics",
     "lab",  # the demo's local stand-ins for Exchange Online, Entra ID and DNS, and load_demo
 ]
@@ -249,5 +251,50 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": max(1, PORTAL_SCHEDULE_TICK - 5)},  # a late look is replaced by the next one
     },
 }
+CELERY_BEAT_SCHEDULE["alerts-overdue"] = {"task": "portal.monitoring.tasks.send_overdue_alerts_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["early-warnings"] = {
+    "task": "portal.monitoring.tasks.send_early_warnings_task",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["fleet-snapshot"] = {
+    "task": "portal.monitoring.tasks.take_fleet_snapshot_task",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["prune-history"] = {"task": "portal.monitoring.tasks.prune_history_task", "schedule": 86400.0}
 # One all-in-one worker serves every zone in the embedded mode; with Redis each zone has its own queue.
 PORTAL_ROUTE_BY_ZONE = env_bool("PORTAL_ROUTE_BY_ZONE", bool(REDIS_URL))
+
+# -- monitoring: alerts on change, early warnings, history (portal/monitoring) ----------------------
+# The portal's address as recipients reach it: alerts link to the system's page with it.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A new health counts (and is told) once it held for this many consecutive runs: one odd run is not news.
+PORTAL_ALERT_AFTER_RUNS = env_int("PORTAL_ALERT_AFTER_RUNS", 2)
+if PORTAL_ALERT_AFTER_RUNS < 1:
+    raise ImproperlyConfigured(f"PORTAL_ALERT_AFTER_RUNS={PORTAL_ALERT_AFTER_RUNS} must be at least 1 (runs)")
+# A failed delivery is tried again after 1, 2, 4… times this many seconds, this many attempts in all.
+PORTAL_ALERT_RETRY_SECONDS = env_int("PORTAL_ALERT_RETRY_SECONDS", 60)
+PORTAL_ALERT_ATTEMPTS = env_int("PORTAL_ALERT_ATTEMPTS", 6)
+PORTAL_WEBHOOK_TIMEOUT = env_int("PORTAL_WEBHOOK_TIMEOUT", 10)  # seconds to connect to and hear from a webhook
+# Days before a client secret, a certificate or a Basic-auth milestone at which one early warning each goes out.
+PORTAL_EXPIRY_WARNING_DAYS = env_days("PORTAL_EXPIRY_WARNING_DAYS", "30,14,7,1")
+PORTAL_MILESTONE_WARNING_DAYS = env_days("PORTAL_MILESTONE_WARNING_DAYS", "30,7")
+# Check results (with their evidence and transcripts) are kept this many days; daily fleet snapshots for good.
+PORTAL_RESULTS_RETENTION_DAYS = env_int("PORTAL_RESULTS_RETENTION_DAYS", 30)
+if PORTAL_RESULTS_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(f"PORTAL_RESULTS_RETENTION_DAYS={PORTAL_RESULTS_RETENTION_DAYS} must be at least 1")
+
+# E-mail (alerts): Django's mail settings. Without EMAIL_HOST the embedded mode prints mails on the
+# worker's console; production sends through EMAIL_HOST (a failed delivery is retried and audited).
+EMAIL_HOST = env_str("EMAIL_HOST", "" if EMBEDDED else "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SAP Mail Health <mail-health@localhost>")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not EMBEDDED
+    else "django.core.mail.backends.console.EmailBackend"
+)

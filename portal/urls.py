@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from portal.views import (
     advisor,
+    alerts,
     dashboard,
     exchange,
     explain,
@@ -67,6 +68,10 @@ urlpatterns = [
     path("advisor/", advisor.advisor, name="advisor"),
     path("explain/", explain.explain, name="explain"),
     path(f"{system}advisor/apply/", advisor.advisor_apply, name="advisor_apply"),
+    path("alerts/", alerts.alerts, name="alerts"),
+    path("alerts/<int:pk>/", alerts.subscription_edit, name="subscription_edit"),
+    path("alerts/<int:pk>/delete/", alerts.subscription_delete, name="subscription_delete"),
+    path(f"{system}alerts/mute/", alerts.system_mute, name="system_mute"),
     path("login/", signin.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -25,6 +25,9 @@ KNOWN_ROOTS = {
     "DigiCert Global Root G2": "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4",  # Exchange Online (MC1224565)
 }
 EXPIRY_WARNING_DAYS = 30
+# The evidence line that names the root SAP must trust: stored with every result, so a later run (and the
+# portal's root-change alert) can read which root the previous run saw.
+STRUST_ROOT = "root for STRUST: "
 # OpenSSL X509_V_ERR_* codes, grouped by what the helpdesk must hear.
 _EXPIRED = {9, 10}  # not yet valid, expired
 _NAME = {62, 64}  # hostname mismatch, IP address mismatch
@@ -133,6 +136,14 @@ def _root(certs: list[x509.Certificate], *, verified: bool) -> tuple[str, str]:
     return issuer, KNOWN_ROOTS.get(issuer, "")
 
 
+def strust_root(evidence: str) -> str:
+    """The root a stored tls.certificate result names for STRUST ("DigiCert Global Root G2 (SHA-1 DF3C…)"), or ""."""
+    for line in evidence.splitlines():
+        if line.startswith(STRUST_ROOT):
+            return line.removeprefix(STRUST_ROOT).strip()
+    return ""
+
+
 def check_certificate(
     tls: TlsResult | None, *, host: str, now: dt.datetime, trusted_organizations: frozenset[str] = frozenset()
 ) -> Finding:
@@ -157,7 +168,7 @@ def check_certificate(
     facts = {"chain": [_name(c) for c in certs], "root": root, "root_sha1": root_sha1, "names": _names(leaf)}
     facts["not_after"] = leaf.not_valid_after_utc.isoformat()
     presented = "verified chain" if tls.verified else "chain as presented by the server"
-    evidence = f"{presented}:\n{_describe(certs)}\nroot for STRUST: {root}{thumb}"
+    evidence = f"{presented}:\n{_describe(certs)}\n{STRUST_ROOT}{root}{thumb}"
     if not tls.verified:
         code, summary = _verification_failure(tls, leaf, host=host, root=root, thumb=thumb, now=now)
         return finding(key, code, summary=summary, evidence=f"{tls.verify_message}\n{evidence}", facts=facts)

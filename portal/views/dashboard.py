@@ -14,6 +14,7 @@ from connectors.products import role_choices
 from portal import exchange_report
 from portal.fleet import summary
 from portal.fleet_runs import fleet_watch
+from portal.monitoring.snapshots import trend
 from portal.open_systems import open_systems
 from portal.reasons import reason_of
 from portal.roles import permission_required
@@ -37,7 +38,12 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 @permission_required("portal.view_dashboard", raise_exception=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard.html", {**_context(request), "watch": fleet_watch()})
+    context = _context(request)
+    now = {"total": context["total"], "by_health": {str(state): n for state, n in context["by_health"] if n},
+           "by_option": {code: n for _, n, code in context["by_option"] if n}}  # fmt: skip
+    return render(
+        request, "portal/dashboard.html", {**context, "watch": fleet_watch(), "trend": trend(context["today"], now=now)}
+    )
 
 
 @require_GET

@@ -104,7 +104,8 @@ def setup_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
         return redirect("setup_edit", sid=system.sid, client=system.client)
     shows_saved = existing is not None and not form.is_bound and form.option == existing.option
     warnings = _listed(form, [p for p in _problems(existing) if not p.is_error] if shows_saved else [])
-    events = [event_words(event) for event in system.audit_events.select_related("actor")[:10]]
+    audited = system.audit_events.exclude(action__startswith="alert.")  # alerts are not configuration changes
+    events = [event_words(event) for event in audited.select_related("actor")[:10]]
     context = {"system": system, "setup": existing, "form": form, "problems": warnings, "tab": "configuration",
                "events": events, "option": form.option, "credential": form.credential,
                "field_checks": _by_field(form, warnings), **schedule_context(system)}  # fmt: skip

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from connectors.registry import OPTIONS
@@ -19,6 +20,7 @@ from portal.fleet_runs import fleet_check
 from portal.forms import SystemFilterForm, SystemForm
 from portal.health import history, most_urgent_first, run_progress
 from portal.models import AuditEvent, audit_changes
+from portal.monitoring.timeline import timeline
 from portal.reasons import attach_reasons
 from portal.roles import permission_required
 from portal.schedule import next_check
@@ -57,6 +59,7 @@ def system_detail(request: HttpRequest, sid: str, client: str) -> HttpResponse:
         "rows": run_progress(run) if run else [],
         "history": history(system),
         "schedule": next_check(system, run),
+        "timeline": timeline(system, timezone.now()),
     }
     return render(request, "portal/system_detail.html", context)
 

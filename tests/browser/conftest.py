@@ -12,16 +12,15 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 
 from diagnostics.models import DiagnosticRun
 from lab import Lab
 from lab.demo import demo_csv
 from lab.dns import LAB_DNSBL_ZONES
-from portal.roles import GROUP_PERMISSIONS
 from portal.system_import import import_systems
 from tests.support.browser import CHROMIUM_ARGS, LAPTOP
+from tests.support.users import ensure_role_groups
 
 # Playwright's sync API keeps an event loop running in the test thread; the ORM calls the tests make
 # there are still synchronous, so Django's async-safety guard is switched off (for the session, once
@@ -32,11 +31,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def role_groups(transactional_db: None) -> None:
     """A transactional test flushes the tables, and with them the groups the data migration made."""
-    for name, codes in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for code in codes:
-            app_label, codename = code.split(".")
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    ensure_role_groups()
 
 
 @pytest.fixture

@@ -20,16 +20,29 @@ def _verdict(findings) -> str:
     return next((VERDICTS[s] for s in ("fail", "error", "warn") if s in statuses), "passed")
 
 
-@pytest.mark.parametrize("item", SCENARIOS, ids=lambda item: item.key)
+def _diagnose(lab, item):
+    target = item.target(lab.ports)
+    return run_plan(plan_for(target.config), RunContext(target, lab.environment(timeout=2.0)), CHECKS, budget=15)
+
+
+@pytest.mark.parametrize("item", [item for item in SCENARIOS if not item.flaps_to], ids=lambda item: item.key)
 def test_each_scenario_reaches_its_verdict_with_its_codes(lab, item):
     """The session's lab carries the cast (its fixed tenants); other tests make tenants of their own."""
-    target = item.target(lab.ports)
-    env = lab.environment(timeout=2.0)
-    findings = run_plan(plan_for(target.config), RunContext(target, env), CHECKS, budget=15)
+    findings = _diagnose(lab, item)
     by_key = {finding.key: finding for finding in findings}
     assert _verdict(findings) == item.verdict, [(f.key, f.status, f.code, f.summary) for f in findings]
     for key, code in item.codes.items():
         assert by_key[key].code == code, (key, by_key[key].summary)
+
+
+def test_the_flapping_scenario_fails_every_other_run_with_its_code(lab):
+    item = scenario("mdg-relay-flapping")
+    runs = [_diagnose(lab, item) for _ in range(4)]
+    verdicts = [_verdict(findings) for findings in runs]
+    assert verdicts in (["passed", "failed"] * 2, ["failed", "passed"] * 2), verdicts
+    failing = next(findings for findings in runs if _verdict(findings) == "failed")
+    by_key = {finding.key: finding for finding in failing}
+    assert {key: by_key[key].code for key in item.codes} == {"smtp.banner": "smtp.closed"}
 
 
 def test_the_cast_has_green_amber_and_red_systems_with_unique_sids():

@@ -6,7 +6,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_basis_admin_may_edit_run_and_send(basis_admin):
-    assert role_flags(basis_admin) == {"edit": True, "run": True, "send": True, "dashboard": True, "admin": False}
+    assert role_flags(basis_admin) == {"edit": True, "run": True, "send": True, "dashboard": True, "alerts": True,
+                                       "admin": False}  # fmt: skip
+
+
+def test_only_a_basis_admin_edits_alert_subscriptions(basis_admin, helpdesk, manager):
+    assert basis_admin.has_perm("monitoring.change_subscription")
+    assert basis_admin.has_perm("monitoring.change_systemalerting")
+    assert not any(user.has_perm("monitoring.change_subscription") for user in (helpdesk, manager))
 
 
 def test_the_helpdesk_may_run_checks_but_not_edit(helpdesk):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
+
+from portal.roles import GROUP_PERMISSIONS, LATER_PERMISSIONS
 
 PASSWORD = "correct horse battery staple"
 
@@ -12,3 +14,12 @@ def make_user(username: str, group: str | None) -> User:
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def ensure_role_groups() -> None:
+    """The groups the data migrations made, with their permissions: a transactional test flushes them."""
+    for name, codes in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for code in [*codes, *LATER_PERMISSIONS.get(name, [])]:
+            app_label, codename = code.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

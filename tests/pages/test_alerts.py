@@ -1,0 +1,96 @@
+"""The subscriptions page (Basis admins only; a webhook URL is write-only) and a system's maintenance window."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.models import AuditEvent
+from portal.monitoring.models import Subscription, SystemAlerting
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_basis_admins_may_open_the_subscriptions_page(client, helpdesk, manager, basis_admin):
+    for user in (helpdesk, manager):
+        client.force_login(user)
+        assert client.get("/alerts/").status_code == 403
+    client.force_login(basis_admin)
+    page = client.get("/alerts/").content.decode()
+    assert "Add a subscription" in page and 'href="/alerts/"' in page  # and the menu links to it
+
+
+def test_a_webhook_url_is_stored_encrypted_and_never_shown_back(client, basis_admin):
+    client.force_login(basis_admin)
+    url = "https://prod-12.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=TOPSECRET"
+    answer = client.post("/alerts/", {"name": "Basis channel", "scope": "role", "value": "PRD", "channel": "teams",
+                                      "new_url": url, "early_warnings": "on"})  # fmt: skip
+    assert answer.status_code == 302
+    subscription = Subscription.objects.get()
+    assert subscription.url.reveal() == url
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT url FROM monitoring_subscription")
+        assert "TOPSECRET" not in cursor.fetchone()[0]
+    for page in (client.get("/alerts/"), client.get(f"/alerts/{subscription.pk}/")):
+        assert "TOPSECRET" not in page.content.decode() and "logic.azure.com" not in page.content.decode()
+    client.post(f"/alerts/{subscription.pk}/", {"name": "Basis channel (renamed)", "scope": "role", "value": "PRD",
+                                                  "channel": "teams", "new_url": ""})  # fmt: skip
+    subscription.refresh_from_db()
+    assert subscription.name == "Basis channel (renamed)" and subscription.url.reveal() == url  # kept
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"scope": "role", "value": "PROD", "channel": "email", "email": "a@contoso.example"},
+            "value",
+            "is not one of",
+        ),
+        ({"scope": "option", "value": "", "channel": "email", "email": "a@contoso.example"}, "value", "Name the role"),
+        ({"scope": "all", "channel": "email", "email": ""}, "email", "needs the address"),
+        ({"scope": "all", "channel": "webhook", "new_url": ""}, "new_url", "needs the URL"),
+        ({"scope": "all", "channel": "teams", "new_url": "javascript:alert(1)"}, "new_url", "starting with https://"),
+    ],
+)
+def test_bad_input_names_the_field_and_saves_nothing(client, basis_admin, data, field, message):
+    client.force_login(basis_admin)
+    answer = client.post("/alerts/", {"name": "x", **data})
+    assert answer.status_code == 200
+    assert message in answer.content.decode() and f'id="id_{field}_error"' in answer.content.decode()
+    assert not Subscription.objects.exists()
+
+
+def test_a_subscription_can_be_removed(client, basis_admin):
+    subscription = Subscription.objects.create(name="old", email="old@contoso.example")
+    client.force_login(basis_admin)
+    assert client.post(f"/alerts/{subscription.pk}/delete/").status_code == 302
+    assert not Subscription.objects.exists()
+
+
+def test_a_basis_admin_mutes_a_system_for_a_maintenance_window_on_its_configuration_tab(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert "Mute alerts until" in page
+    client.post("/systems/PRD/100/alerts/mute/", {"muted_until": "2099-12-31T22:00", "mute_reason": "kernel upgrade"})
+    state = SystemAlerting.objects.get(system=prd)
+    assert state.is_muted and state.mute_reason == "kernel upgrade"
+    page = client.get("/systems/PRD/100/configuration/").content.decode()
+    assert "Muted until 31 Dec 2099 22:00</strong>: kernel upgrade" in page
+    assert "Alerts muted (maintenance window)" in page or "Alerts muted until set to 31 Dec 2099 22:00" in page
+    client.post("/systems/PRD/100/alerts/mute/", {"muted_until": ""})
+    assert not SystemAlerting.objects.get(system=prd).is_muted
+    assert AuditEvent.objects.filter(action="system.alerts_muted").count() == 2
+
+
+def test_a_mute_date_that_is_not_a_date_is_refused_by_name(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    answer = client.post("/systems/PRD/100/alerts/mute/", {"muted_until": "next tuesday"}, follow=True)
+    assert "Alerts not muted: Enter a valid date/time." in answer.content.decode()
+    assert not SystemAlerting.objects.filter(system=prd, muted_until__isnull=False).exists()
+
+
+def test_the_helpdesk_may_not_mute(client, helpdesk, prd):
+    client.force_login(helpdesk)
+    assert client.post("/systems/PRD/100/alerts/mute/", {"muted_until": "2099-12-31T22:00"}).status_code == 403
