@@ -55,31 +55,31 @@ def test_check_all_on_the_systems_list_shows_live_progress_until_every_system_is
 ):
     sign_in(page, "helpdesk")
     page.goto("/")
-    page.get_by_role("button", name="Check all 16 systems").click()
+    page.get_by_role("button", name="Check all 18 systems").click()
     progress = page.locator("#fleet-progress")
-    expect(progress).to_contain_text("Checking 16 systems")
+    expect(progress).to_contain_text("Checking 18 systems")
     expect(progress).to_contain_text("failing so far", timeout=30_000)  # the demo has failing systems
     counts = progress.locator(".fleet-counts")
     done_before = int(counts.inner_text().split(" of ")[0])
-    assert done_before < 16
+    assert done_before < 18
     _shoot(page, "check-all-progress-1366")
-    expect(counts).to_contain_text("16 of 16 done", timeout=90_000)
+    expect(counts).to_contain_text("18 of 18 done", timeout=90_000)
     expect(progress).to_have_attribute("aria-busy", "false")
     expect(progress).not_to_contain_text("so far")
     expect(progress.get_by_role("link", name="QAS/200")).to_be_visible()  # a failing system, named
     _shoot(page, "check-all-done-1366")
-    assert DiagnosticRun.objects.filter(trigger="web").count() == 16
+    assert DiagnosticRun.objects.filter(trigger="web").count() == 18
 
 
 def test_check_these_on_a_phone_follows_the_filtered_systems(page, helpdesk, demo_systems, one_worker):
     page.set_viewport_size(PHONE)
     sign_in(page, "helpdesk")
     page.goto("/?role=QAS")
-    page.get_by_role("button", name="Check these 4 systems").click()
+    page.get_by_role("button", name="Check these 5 systems").click()
     counts = page.locator("#fleet-progress .fleet-counts")
-    expect(counts).to_contain_text("of 4 done")
+    expect(counts).to_contain_text("of 5 done")
     _shoot(page, "check-these-progress-390")
-    expect(counts).to_contain_text("4 of 4 done", timeout=60_000)
+    expect(counts).to_contain_text("5 of 5 done", timeout=60_000)
     _shoot(page, "check-these-done-390")
 
 
@@ -88,8 +88,8 @@ def test_check_all_on_the_dashboard_for_a_basis_admin(page, basis_admin, demo_sy
     page.goto("/dashboard/")
     watch = page.locator(".fleet-watch")
     expect(watch).to_contain_text("Monitoring")
-    watch.get_by_role("button", name="Check all 16 systems").click()
-    expect(watch.locator(".fleet-counts")).to_contain_text("16 of 16 done", timeout=90_000)
+    watch.get_by_role("button", name="Check all 18 systems").click()
+    expect(watch.locator(".fleet-counts")).to_contain_text("18 of 18 done", timeout=90_000)
     watch.scroll_into_view_if_needed()
     _shoot(page, "dashboard-check-all-1366")
     page.set_viewport_size(PHONE)
