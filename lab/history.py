@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from diagnostics.models import CheckResult, DiagnosticRun
 from lab.scenarios import SCENARIOS, Scenario
-from portal.health import VERDICT_HEALTH
+from portal.health import VERDICT_HEALTH, with_health
 from portal.models import SapSystem
 from portal.monitoring import changes, snapshots
 from portal.monitoring.models import FleetSnapshot
+from portal.progress import WORKING, Progress, with_progress
 
 GENERATED = "demo history (generated)"
 NOTE = "Generated demo history: no check ran. The demo's real runs start with the first sweep."
@@ -86,6 +87,9 @@ def _snapshots(days: int, now: datetime) -> None:
         DiagnosticRun.objects.filter(state=DiagnosticRun.State.DONE).values_list("system_id", "finished_at", "verdict")
     )
     counts = snapshots.counts()
+    # Options never change in the made-up past: who is on Basic auth or not set up stays so; a moved system
+    # is healthy on a day when its last run of that day worked.
+    progress = dict(with_progress(with_health(SapSystem.objects.order_by())).values_list("pk", "progress"))
     for back in range(days, 0, -1):
         day = today - timedelta(days=back)
         if FleetSnapshot.objects.filter(day=day, generated=False).exists():
@@ -102,7 +106,18 @@ def _snapshots(days: int, now: datetime) -> None:
         unknown = counts["total"] - len(latest)
         if unknown:
             by_health["unknown"] = unknown
+        by_progress = _progress_on(progress, latest)
         FleetSnapshot.objects.update_or_create(
             day=day, defaults={"total": counts["total"], "by_health": by_health, "by_option": counts["by_option"],
-                               "generated": True},
+                               "by_progress": by_progress, "generated": True},
         )  # fmt: skip
+
+
+def _progress_on(progress: dict[int, str], latest: dict[int, tuple[datetime, str]]) -> dict[str, int]:
+    by_progress: dict[str, int] = {}
+    for system_id, place in progress.items():
+        if place in (Progress.MOVED_HEALTHY, Progress.MOVED_FAILING):
+            verdict = latest.get(system_id, (None, ""))[1]
+            place = Progress.MOVED_HEALTHY if VERDICT_HEALTH.get(verdict) in WORKING else Progress.MOVED_FAILING
+        by_progress[str(place)] = by_progress.get(str(place), 0) + 1
+    return by_progress

@@ -66,6 +66,14 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run([shutil.which("redis-cli") or "redis-cli", "-p", str(port), "shutdown", "nosave"], check=False)
 
 
+@pytest.fixture(autouse=True)
+def _flapping_relay_starts_on_its_good_turn(request: pytest.FixtureRequest) -> None:
+    """The demo's flapping relay drops every other connection: each test that uses the session's lab starts
+    on its good turn, so what a test sees never depends on which tests ran before it."""
+    if "lab" in request.fixturenames:
+        request.getfixturevalue("lab").smtp.restart_flapping()
+
+
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
     """The lab on free loopback ports, once per test session, with the demo's cast configured

@@ -129,12 +129,13 @@ class Delivery(models.Model):
 
 
 class FleetSnapshot(models.Model):
-    """The fleet on one day: systems by health and by mail option. Kept for good (a few hundred bytes a day)."""
+    """The fleet on one day: systems by health, by mail option and by progress off Basic auth. Kept for good (a few hundred bytes a day)."""
 
     day = models.DateField(unique=True)
     total = models.PositiveIntegerField(default=0)
     by_health = models.JSONField(default=dict)  # health -> systems
     by_option = models.JSONField(default=dict)  # option code (or "none") -> systems
+    by_progress = models.JSONField(default=dict)  # portal.progress.Progress value -> systems (the burndown)
     generated = models.BooleanField(default=False)  # demo history made up by load_demo, not measured
     taken_at = models.DateTimeField(auto_now=True)
 

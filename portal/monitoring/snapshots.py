@@ -1,4 +1,5 @@
-"""The fleet on each day (systems by health and by mail option), and the trend the dashboard draws from it.
+"""The fleet on each day (systems by health, by mail option and by progress off Basic auth), and the trend
+the dashboard draws from it.
 
 ``take`` runs hourly and overwrites today's row, so a day's snapshot is its last hour's count and a beat
 that missed an hour loses nothing. Snapshots are kept for good: they are the only history of the fleet.
@@ -18,6 +19,7 @@ from portal.fleet import NO_SETUP, option_labels
 from portal.health import with_health
 from portal.models import Health, SapSystem
 from portal.monitoring.models import FleetSnapshot
+from portal.progress import with_progress
 
 TREND_DAYS = 30
 # Stacking order of the health chart, from the bottom: what needs action first.
@@ -25,15 +27,23 @@ HEALTH_STACK = (Health.RED, Health.STALE, Health.AMBER, Health.UNKNOWN, Health.G
 
 
 def counts() -> dict[str, Any]:
-    """The fleet now, by health and by option, in one query."""
-    rows = with_health(SapSystem.objects.order_by()).values("health", "mail_setup__option").annotate(n=Count("pk"))
+    """The fleet now, by health, by option and by progress off Basic auth, in one query."""
+    systems = with_progress(with_health(SapSystem.objects.order_by()))
+    rows = systems.values("health", "mail_setup__option", "progress").annotate(n=Count("pk"))
     by_health: dict[str, int] = {}
     by_option: dict[str, int] = {}
+    by_progress: dict[str, int] = {}
     for row in rows:
         by_health[row["health"]] = by_health.get(row["health"], 0) + row["n"]
         option = row["mail_setup__option"] or NO_SETUP
         by_option[option] = by_option.get(option, 0) + row["n"]
-    return {"total": sum(by_option.values()), "by_health": by_health, "by_option": by_option}
+        by_progress[row["progress"]] = by_progress.get(row["progress"], 0) + row["n"]
+    return {
+        "total": sum(by_option.values()),
+        "by_health": by_health,
+        "by_option": by_option,
+        "by_progress": by_progress,
+    }
 
 
 def take(day: date) -> FleetSnapshot:
@@ -67,13 +77,20 @@ def _columns(
     return columns
 
 
-def trend(today: date, days: int = TREND_DAYS, now: dict[str, Any] | None = None) -> dict[str, Any]:
+def window(today: date, days: int) -> list[FleetSnapshot]:
+    """The snapshots of the last ``days`` days, oldest first: one query, which the trend and the burndown share."""
+    return list(FleetSnapshot.objects.filter(day__gt=today - timedelta(days=days), day__lte=today).order_by("day"))
+
+
+def trend(
+    today: date, days: int = TREND_DAYS, now: dict[str, Any] | None = None, rows: list[FleetSnapshot] | None = None
+) -> dict[str, Any]:
     """The last ``days`` days of snapshots, as the dashboard's two small charts need them (one query).
 
     ``now``: today's counts as the caller has them (the dashboard does), for a day not snapshotted yet;
-    else they are counted here (one more query)."""
+    else they are counted here (one more query). ``rows``: ``window``'s snapshots, when the caller has them."""
     first = today - timedelta(days=days - 1)
-    snapshots = list(FleetSnapshot.objects.filter(day__gte=first, day__lte=today).order_by("day"))
+    snapshots = [s for s in (rows if rows is not None else window(today, days)) if s.day >= first]
     if not snapshots or snapshots[-1].day != today:  # before the day's first snapshot: today as it stands
         snapshots.append(FleetSnapshot(day=today, **(now or counts())))
     health_stack = [(state.value, f"health-{state.value}", str(state.counted)) for state in HEALTH_STACK]

@@ -14,7 +14,8 @@ from connectors.products import role_choices
 from portal import exchange_report
 from portal.fleet import summary
 from portal.fleet_runs import fleet_watch
-from portal.monitoring.snapshots import trend
+from portal.monitoring.burndown import WINDOW_DAYS, burndown
+from portal.monitoring.snapshots import trend, window
 from portal.open_systems import open_systems
 from portal.reasons import reason_of
 from portal.roles import permission_required
@@ -32,6 +33,9 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     context |= {"today": today, "owner": owner, "role": role, "roles": role_choices(), "filtered": bool(query),
                 "open": open_systems(today, context["milestone"], owner=owner, role=role),
                 "evidence": exchange_report.evidence(exchange_report.latest()), "query": query}  # fmt: skip
+    context["burndown_now"] = {str(place): n for place, n in context["headline"].counts.items()}
+    context["snapshots"] = window(today, WINDOW_DAYS)  # one query for the burndown and the dashboard's trend
+    context["burndown"] = burndown(today, now=context["burndown_now"], rows=context["snapshots"])
     return context
 
 
@@ -41,8 +45,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     now = {"total": context["total"], "by_health": {str(state): n for state, n in context["by_health"] if n},
            "by_option": {code: n for _, n, code in context["by_option"] if n}}  # fmt: skip
+    now["by_progress"] = context["burndown_now"]
     return render(
-        request, "portal/dashboard.html", {**context, "watch": fleet_watch(), "trend": trend(context["today"], now=now)}
+        request,
+        "portal/dashboard.html",
+        {**context, "watch": fleet_watch(), "trend": trend(context["today"], now=now, rows=context["snapshots"])},
     )
 
 

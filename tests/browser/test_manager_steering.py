@@ -118,3 +118,32 @@ def test_a_basis_admin_ticks_a_runbook_and_imports_exchanges_report(page, basis_
     shoot(page, "plan/exchange-report-1366")
     page.get_by_role("link", name="add as a system").click()
     expect(page.locator("main")).to_contain_text("scanner-3og@good.lab.test")
+
+
+def test_a_manager_reads_the_burndown_against_microsofts_milestones(page, manager, demo_systems, settings):
+    """Six weeks of snapshots falling from 17 to today's 3: the pace, the projected day, the milestone."""
+    from portal.monitoring.models import FleetSnapshot
+
+    today = timezone.localdate()
+    settings.PORTAL_BASIC_AUTH_MILESTONES = [
+        {"date": (today + timedelta(days=31)).isoformat(), "what": "Basic auth off by default", "source": "test"},
+        {"date": (today + timedelta(days=120)).isoformat(), "what": "Final removal (date not announced)"},
+    ]
+    for back in range(1, 43):
+        left = 3 + back // 3
+        FleetSnapshot.objects.create(day=today - timedelta(days=back), total=18,
+                                     by_progress={"on_basic": left, "moved_healthy": 18 - left})  # fmt: skip
+    sign_in(page, "manager")
+    page.goto("/dashboard/")
+    card = page.locator(".burndown")
+    expect(card.locator(".burndown-verdict")).to_contain_text("3 systems still on Basic auth or not set up today")
+    expect(card.locator(".burndown-verdict")).to_contain_text("days before Microsoft's next milestone")
+    expect(card.get_by_role("img", name=re.compile("Burndown"))).to_be_visible()
+    expect(card.locator(".burndown-milestone")).to_have_count(2)
+    expect(card.locator(".burndown-milestones")).to_contain_text("Final removal (date not announced)")
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(shoot(page, "plan/burndown-page-1366", full_page=False).with_name("burndown-1366.png")))
+    page.set_viewport_size(PHONE)
+    assert page.evaluate(FITS), "the dashboard scrolls sideways on a phone"
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(shoot(page, "plan/burndown-page-390", full_page=False).with_name("burndown-390.png")))

@@ -66,6 +66,8 @@ def test_a_snapshot_counts_the_fleet_by_health_and_option_and_a_day_keeps_its_la
     assert FleetSnapshot.objects.count() == 1
     assert (snapshot.total, snapshot.by_health) == (5, {"unknown": 3, "red": 1, "green": 1})
     assert snapshot.by_option == {"oauth2": 3, "smtp_basic": 1, "none": 1}
+    # The burndown's count: PRD, QAS, NEW… by where each stands on the way off Basic auth
+    assert snapshot.by_progress == {"moved_healthy": 1, "moved_failing": 2, "on_basic": 1, "not_set_up": 1}
 
 
 def test_the_dashboard_shows_the_trend_from_the_snapshots(client, manager):

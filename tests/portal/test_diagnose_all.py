@@ -73,9 +73,9 @@ def test_a_warning_exits_1_and_a_failure_exits_2_naming_the_first_failing_check(
 def test_the_whole_demo_fleet_is_critical_and_every_system_is_checked_once(demo, capsys):
     code, lines, _ = _diagnose(capsys, "--all", "--parallel", "8")
     assert code == 2
-    assert lines[0].startswith("MAIL HEALTH CRITICAL - 16 systems: ")
-    assert len(lines) == 17
-    assert DiagnosticRun.objects.filter(trigger="cli").count() == 16
+    assert lines[0].startswith("MAIL HEALTH CRITICAL - 18 systems: ")
+    assert len(lines) == 19
+    assert DiagnosticRun.objects.filter(trigger="cli").count() == 18
     assert not DiagnosticRun.objects.exclude(state="done").exists()
 
 

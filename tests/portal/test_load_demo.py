@@ -38,6 +38,9 @@ def test_the_demo_history_is_generated_once_marked_as_such_and_tells_nobody(caps
     assert runs.count() == len(SCENARIOS) * 20 and set(runs.values_list("worker", flat=True)) == {GENERATED}
     assert all("Generated demo history" in run.note for run in runs)
     assert FleetSnapshot.objects.filter(generated=True).count() == 5
+    for snapshot in FleetSnapshot.objects.filter(generated=True):  # the burndown's count, for each made-up day
+        assert sum(snapshot.by_progress.values()) == snapshot.total == len(SCENARIOS)
+        assert snapshot.by_progress["on_basic"] == 3  # options never change in the made-up past
     assert not Alert.objects.exists()  # the past is not news
     states = {str(state.system): (state.confirmed, state.announced) for state in SystemAlerting.objects.all()}
     assert states["PLM/100"] == ("red", "red")  # recovered in the last generated run: one more green confirms it
