@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +95,15 @@ class Lab:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def serve_forever(self, stop: threading.Event | None = None) -> None:
-        """Block until ``stop`` is set, SIGTERM or Ctrl-C; then stop the lab (the demo's process)."""
+    def serve_forever(self, stop: threading.Event | None = None, ready: Callable[[], None] | None = None) -> None:
+        """Block until ``stop`` is set, SIGTERM or Ctrl-C; then stop the lab (the demo's process).
+
+        ``ready`` is called once SIGTERM is handled: whoever it tells may stop the lab from then on."""
         stop = stop or threading.Event()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        if ready is not None:
+            ready()
         try:
             while not stop.wait(1.0):
                 pass

@@ -62,7 +62,11 @@ def test_the_dashboard_shows_health_and_the_migration_over_time(page, manager, d
     for chart in ("Health, one column per day", "Mail option, one column per day"):
         expect(page.get_by_role("img", name=chart)).to_be_visible()
     assert page.get_by_role("img", name="Health, one column per day").locator("rect").count() >= 7 * 3
-    expect(page.get_by_text("generated demo history")).to_be_visible()
+    trend = page.locator("section[aria-labelledby=trend-title]")
+    expect(trend.get_by_text("generated demo history")).to_be_visible()
+    burndown = page.locator("section.burndown")  # the same made-up week, counted as not yet off Basic auth
+    expect(burndown.get_by_text("generated demo history")).to_be_visible()
+    expect(burndown.locator(".burndown-verdict")).to_contain_text("3 systems still on Basic auth or not set up today")
     _fits(page)
     width = (viewport or {"width": 1366})["width"]
     page.locator("section[aria-labelledby=trend-title]").screenshot(

@@ -101,8 +101,7 @@ def test_the_lab_stops_cleanly_on_sigterm(tmp_path):
     code = (
         "from lab import Lab\n"
         "lab = Lab.start()\n"
-        "print('listening', flush=True)\n"
-        "lab.serve_forever()\n"
+        "lab.serve_forever(ready=lambda: print('listening', flush=True))\n"
         "print('stopped', flush=True)\n"
     )
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -41,6 +41,9 @@ class Command(BaseCommand):
         # added to the demo still resolves. Tests never forward.
         lab = Lab.start(fixed_ports=True, directory=directory, forward_dns_to=_system_nameservers())
         configure(lab)
-        self.stdout.write("The lab is listening on loopback:\n" + lab.describe())
-        self.stdout.flush()
-        lab.serve_forever()
+
+        def listening() -> None:
+            self.stdout.write("The lab is listening on loopback:\n" + lab.describe())
+            self.stdout.flush()
+
+        lab.serve_forever(ready=listening)
