@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import timezone
 
 from connectors.products import role_choices
 from connectors.registry import OPTIONS
+from portal import dates
 from portal.monitoring.models import Subscription
 from portal.validators import validate_zone
 
@@ -95,3 +98,15 @@ class MuteForm(forms.Form):
         help_text="A maintenance window: changes during it are told afterwards if they still hold. Empty: not muted.",
     )
     mute_reason = forms.CharField(label="Why", required=False, max_length=200)
+
+    def clean_muted_until(self) -> datetime | None:
+        until = self.cleaned_data["muted_until"]
+        if until is None:
+            return None
+        if not str(self.data.get("muted_until", "")).isascii():  # strptime reads ٢٠٢٧ as 2027: digits 0-9 only
+            raise ValidationError("Write the date and time with the digits 0-9, e.g. 2026-12-31 22:00.")
+        if until <= timezone.now():
+            raise ValidationError(
+                f"{dates.when(until)} has passed: choose when the maintenance window ends (empty: not muted)."
+            )
+        return until

@@ -91,6 +91,25 @@ def test_a_mute_date_that_is_not_a_date_is_refused_by_name(client, basis_admin, 
     assert not SystemAlerting.objects.filter(system=prd, muted_until__isnull=False).exists()
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"muted_until": "2020-01-01T10:00", "mute_reason": "old"}, "Alerts not muted: 01 Jan 2020 10:00 has passed"),
+        ({"muted_until": "٢٠٩٩-١٢-٣١T22:00"}, "Alerts not muted: Write the date and time with the digits 0-9"),
+        ({"muted_until": "2099-12-31T22:00", "mute_reason": "r" * 201}, "Alerts not muted: Why: Ensure this value"),
+    ],
+    ids=["past", "arabic-digits", "long-reason"],
+)
+def test_a_mute_that_cannot_be_meant_is_refused_with_its_field_and_nothing_is_stored(
+    client, basis_admin, prd, data, message
+):
+    client.force_login(basis_admin)
+    answer = client.post("/systems/PRD/100/alerts/mute/", data, follow=True)
+    assert answer.status_code == 200 and message in answer.content.decode()
+    assert not SystemAlerting.objects.filter(system=prd, muted_until__isnull=False).exists()
+    assert not AuditEvent.objects.filter(action="system.alerts_muted").exists()
+
+
 def test_the_helpdesk_may_not_mute(client, helpdesk, prd):
     client.force_login(helpdesk)
     assert client.post("/systems/PRD/100/alerts/mute/", {"muted_until": "2099-12-31T22:00"}).status_code == 403
