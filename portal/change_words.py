@@ -20,6 +20,13 @@ ACTIONS = {
     "mail_setup.created": "Mail setup created",
     "mail_setup.updated": "Mail setup changed",
     "system.alerts_muted": "Alerts muted (maintenance window)",
+    "runbook.ticked": "Runbook step ticked",
+    "runbook.unticked": "Runbook step unticked",
+    "alert.raised": "Alert raised",
+    "alert.muted": "Alert held back (maintenance window)",
+    "alert.sent": "Alert delivered",
+    "alert.undelivered": "Alert not delivered (gave up)",
+    "alert.delivery_failed": "Alert delivery failed, to be retried",
 }
 SECRETS = {"client_secret": "Client secret or password", "private_key": "Test certificate key"}
 LONGEST = 60
@@ -46,6 +53,9 @@ def event_words(event: AuditEvent) -> EventWords:
 def _change_line(name: str, change: Any) -> str:
     if name in SECRETS:
         return f"{SECRETS[name]} {change}"  # "set", "replaced" or "cleared": never a value
+    if name == "runbook_step":  # "<title>: not done" → "<title>: done": the new state is the news, shortened last
+        title, _, state = str(change[1]).rpartition(": ")
+        return f"“{_value('', title)}”: {state}"
     old, new = (_value(name, value) for value in change)
     label = _field(name)
     if not old and not new:

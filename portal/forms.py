@@ -179,6 +179,15 @@ class SystemForm(forms.ModelForm):
         return client
 
 
+def _interval_in_range(minutes: int) -> None:
+    if not CHECK_INTERVAL_MIN <= minutes <= CHECK_INTERVAL_MAX:
+        raise ValidationError(
+            f"Choose from {CHECK_INTERVAL_MIN} to {CHECK_INTERVAL_MAX} minutes ({CHECK_INTERVAL_MAX // 1440} days); "
+            "empty for the landscape role's default.",
+            code="interval_range",
+        )
+
+
 class ScheduleForm(forms.ModelForm):
     """A system's own interval between scheduled checks (the Configuration tab); empty: its role's default."""
 
@@ -196,6 +205,10 @@ class ScheduleForm(forms.ModelForm):
             f"From {CHECK_INTERVAL_MIN} minutes to {CHECK_INTERVAL_MAX // 1440} days ({CHECK_INTERVAL_MAX} minutes)."
         )
         field.widget.attrs.update({"inputmode": "numeric", "placeholder": str(default_minutes)})
+        # The range checked here, on the field, not only by the model's validators: those run after the value
+        # was copied onto the system, which the error page then shows (a huge number overflowed there: a 500).
+        field.validators = [_interval_in_range]
+        field.error_messages["ascii"] = "Write whole minutes with the digits 0-9 only, e.g. 30."
 
 
 def _secret_field(label: str, help_text: str) -> forms.CharField:

@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import timezone
 
 from connectors.products import role_choices
 from connectors.registry import OPTIONS
+from portal import dates
 from portal.monitoring.models import Subscription
 from portal.validators import validate_zone
+
+
+def webhook_host_problem(url: str) -> str | None:
+    """Why the portal's workers must not post alerts to this URL's host, or None.
+
+    The workers post from inside the network, so a webhook must not aim them at this machine (loopback: the
+    portal's own services, Redis) or at link-local addresses (a cloud's instance metadata). Private addresses
+    stay allowed: an internal monitoring system is a fair target. Only literal addresses and localhost are
+    read here; a host name is resolved when the alert is sent.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        host = "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback and settings.PORTAL_ALLOW_LOOPBACK_TARGETS:
+        return None  # the lab and the demo: stand-ins on loopback
+    if address.is_loopback:
+        return "This URL points at the portal's own machine (loopback): enter the webhook's real host."
+    if address.is_link_local or address.is_unspecified or address.is_multicast or address.is_reserved:
+        return f"{address} is a link-local, multicast or reserved address, never a webhook: enter the real host."
+    return None
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -71,6 +103,9 @@ class SubscriptionForm(forms.ModelForm):
                 URLValidator(schemes=["https", "http"])(url)
             except ValidationError:
                 self.add_error("new_url", "Paste the whole URL, starting with https:// (http:// inside your network).")
+            else:
+                if problem := webhook_host_problem(url):
+                    self.add_error("new_url", problem)
         elif not self.instance.url:
             self.add_error("new_url", "A Teams or webhook subscription needs the URL to post to.")
 
@@ -95,3 +130,15 @@ class MuteForm(forms.Form):
         help_text="A maintenance window: changes during it are told afterwards if they still hold. Empty: not muted.",
     )
     mute_reason = forms.CharField(label="Why", required=False, max_length=200)
+
+    def clean_muted_until(self) -> datetime | None:
+        until = self.cleaned_data["muted_until"]
+        if until is None:
+            return None
+        if not str(self.data.get("muted_until", "")).isascii():  # strptime reads ٢٠٢٧ as 2027: digits 0-9 only
+            raise ValidationError("Write the date and time with the digits 0-9, e.g. 2026-12-31 22:00.")
+        if until <= timezone.now():
+            raise ValidationError(
+                f"{dates.when(until)} has passed: choose when the maintenance window ends (empty: not muted)."
+            )
+        return until

@@ -62,8 +62,10 @@ def system_mute(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     system = system_for(sid, client)
     state, _ = SystemAlerting.objects.get_or_create(system=system)
     form = MuteForm(request.POST if "muted_until" in request.POST else {"muted_until": ""})
-    if not form.is_valid():
-        messages.error(request, f"Alerts not muted: {form.errors['muted_until'][0]}")
+    if not form.is_valid():  # either field may be wrong (a reason too long is no date error): name the one
+        name, errors = next(iter(form.errors.items()))
+        where = "" if name == "muted_until" else f"{form[name].label}: "
+        messages.error(request, f"Alerts not muted: {where}{errors[0]}")
         return redirect("setup_edit", sid=system.sid, client=system.client)
     until = form.cleaned_data["muted_until"]
     before = dates.when(state.muted_until) if state.muted_until else ""

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HTMX_STOP_POLLING
+from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from diagnostics.models import DiagnosticRun
 from portal.fleet_runs import open_fleet_run, progress_of, scope_of
@@ -22,6 +24,11 @@ from portal.tasks import enqueue_run
 def fleet_run_start(request: HttpRequest) -> HttpResponse:
     """The systems the list's filters chose (none: all of them), each checked once on its zone's queue."""
     filters = SystemFilterForm(request.POST)
+    if not filters.is_valid():  # filter() would ignore what it cannot read: "Check these" must never mean all
+        messages.error(
+            request, f"Nothing was checked: the list's filters were not understood ({_first_error(filters)})."
+        )
+        return HttpResponseClientRedirect(reverse("system_list")) if request.htmx else redirect("system_list")
     systems = filters.filter(with_health(SapSystem.objects.all()))
     fleet, started = open_fleet_run(
         systems, trigger=DiagnosticRun.Trigger.WEB, user=request.user, scope=scope_of(filters)
@@ -40,6 +47,11 @@ def fleet_run_detail(request: HttpRequest, fleet_id: int) -> HttpResponse:
     if request.htmx:
         return _progress(request, fleet)
     return render(request, "portal/fleet_run.html", {"fleet": fleet, "progress": progress_of(fleet)})
+
+
+def _first_error(form: SystemFilterForm) -> str:
+    name, errors = next(iter(form.errors.items()))
+    return f"{form[name].label}: {errors[0]}"
 
 
 def _progress(request: HttpRequest, fleet: FleetRun) -> HttpResponse:

@@ -31,7 +31,8 @@ def schedule_context(
 def schedule_edit(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     system = system_for(sid, client)
     before = {"check_interval": system.check_interval}
-    form = ScheduleForm(request.POST, instance=system, default_minutes=role_minutes(system.role))
+    # The form gets its own copy: a refused value must not reach the system the error page describes.
+    form = ScheduleForm(request.POST, instance=system_for(sid, client), default_minutes=role_minutes(system.role))
     if not form.is_valid():  # its own small page: the error beside the field, nothing else lost
         context = {"system": system, "setup": getattr(system, "mail_setup", None), "tab": "configuration"}
         return render(request, "portal/schedule_edit.html", {**context, **schedule_context(system, form=form)})

@@ -62,6 +62,32 @@ def test_bad_input_names_the_field_and_saves_nothing(client, basis_admin, data, 
     assert not Subscription.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://127.0.0.1:8000/admin/", "http://localhost:6379/", "http://LOCALHOST/", "http://x.localhost/",
+     "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0/",
+     "http://[fe80::1]/"],
+)  # fmt: skip
+def test_a_webhook_may_not_aim_the_workers_at_this_machine_or_at_cloud_metadata(client, basis_admin, settings, url):
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = False
+    client.force_login(basis_admin)
+    answer = client.post("/alerts/", {"name": "x", "scope": "all", "channel": "webhook", "new_url": url})
+    page = answer.content.decode()
+    assert answer.status_code == 200 and 'id="id_new_url_error"' in page
+    assert "loopback" in page or "link-local, multicast or reserved" in page
+    assert not Subscription.objects.exists()
+
+
+def test_a_webhook_inside_the_network_or_on_the_labs_loopback_is_taken(client, basis_admin, settings):
+    client.force_login(basis_admin)
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = False
+    data = {"name": "monitoring", "scope": "all", "channel": "webhook", "new_url": "http://10.1.2.3/hooks/mail"}
+    assert client.post("/alerts/", data).status_code == 302
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True  # the lab's stand-in webhook listens on loopback
+    assert client.post("/alerts/", {**data, "name": "lab", "new_url": "http://127.0.0.1:9/hook"}).status_code == 302
+    assert Subscription.objects.count() == 2
+
+
 def test_a_subscription_can_be_removed(client, basis_admin):
     subscription = Subscription.objects.create(name="old", email="old@contoso.example")
     client.force_login(basis_admin)
@@ -89,6 +115,25 @@ def test_a_mute_date_that_is_not_a_date_is_refused_by_name(client, basis_admin, 
     answer = client.post("/systems/PRD/100/alerts/mute/", {"muted_until": "next tuesday"}, follow=True)
     assert "Alerts not muted: Enter a valid date/time." in answer.content.decode()
     assert not SystemAlerting.objects.filter(system=prd, muted_until__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"muted_until": "2020-01-01T10:00", "mute_reason": "old"}, "Alerts not muted: 01 Jan 2020 10:00 has passed"),
+        ({"muted_until": "٢٠٩٩-١٢-٣١T22:00"}, "Alerts not muted: Write the date and time with the digits 0-9"),
+        ({"muted_until": "2099-12-31T22:00", "mute_reason": "r" * 201}, "Alerts not muted: Why: Ensure this value"),
+    ],
+    ids=["past", "arabic-digits", "long-reason"],
+)
+def test_a_mute_that_cannot_be_meant_is_refused_with_its_field_and_nothing_is_stored(
+    client, basis_admin, prd, data, message
+):
+    client.force_login(basis_admin)
+    answer = client.post("/systems/PRD/100/alerts/mute/", data, follow=True)
+    assert answer.status_code == 200 and message in answer.content.decode()
+    assert not SystemAlerting.objects.filter(system=prd, muted_until__isnull=False).exists()
+    assert not AuditEvent.objects.filter(action="system.alerts_muted").exists()
 
 
 def test_the_helpdesk_may_not_mute(client, helpdesk, prd):

@@ -40,7 +40,7 @@ def test_only_roles_that_may_run_checks_see_check_all(client, basis_admin, helpd
 def test_a_filtered_list_offers_check_these_with_its_filters(client, helpdesk, fleet):
     client.force_login(helpdesk)
     page = _page(client, "/?role=QAS")
-    assert "Check these 1 system" in page
+    assert "Check this system" in page and "Check these" not in page
     assert '<input type="hidden" name="role" value="QAS">' in page
 
 
@@ -109,6 +109,21 @@ def test_a_fleet_of_systems_none_of_which_has_a_setup_says_there_was_nothing_to_
     client.force_login(helpdesk)
     page = _page(client, client.post("/fleet-runs/", {"option": "none"}).url)
     assert "nothing to check" in page
+
+
+def test_a_list_with_no_system_offers_no_fleet_check(client, helpdesk, fleet):
+    client.force_login(helpdesk)
+    page = _page(client, "/?q=NOTHING-MATCHES")
+    assert "No system matches these filters." in page and "Check these" not in page
+
+
+def test_filters_the_list_cannot_read_check_nothing_rather_than_everything(client, helpdesk, fleet):
+    client.force_login(helpdesk)
+    answer = client.post("/fleet-runs/", {"health": "purple", "role": "PRD"}, follow=True)
+    assert "Nothing was checked: the list&#x27;s filters were not understood (Health:" in answer.content.decode()
+    assert not FleetRun.objects.exists() and not DiagnosticRun.objects.exists()
+    answer = client.post("/fleet-runs/", {"health": "purple"}, headers={"HX-Request": "true"})
+    assert answer.headers["HX-Redirect"] == "/" and not FleetRun.objects.exists()
 
 
 def test_the_dashboard_counts_overdue_systems_and_names_silent_zones(client, basis_admin, fleet):

@@ -45,6 +45,24 @@ def test_a_bad_interval_is_refused_beside_the_field_and_nothing_is_saved(client,
     assert prd.check_interval is None and not AuditEvent.objects.exists()
 
 
+@pytest.mark.parametrize("typed", ["99999999999999999999", "-5", "0"])
+def test_an_interval_out_of_range_names_the_range_and_the_page_still_answers(client, basis_admin, prd, typed):
+    client.force_login(basis_admin)
+    response = client.post("/systems/PRD/100/configuration/schedule/", {"check_interval": typed})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose from 5 to 10080 minutes (7 days)" in page
+    assert "every 15 min (the default for its landscape role)" in page  # the stored schedule, not the refused one
+    prd.refresh_from_db()
+    assert prd.check_interval is None
+
+
+def test_a_fraction_of_a_minute_is_refused_in_minutes_words(client, basis_admin, prd):
+    client.force_login(basis_admin)
+    page = client.post("/systems/PRD/100/configuration/schedule/", {"check_interval": "15.5"}).content.decode()
+    assert "Write whole minutes with the digits 0-9 only, e.g. 30." in page and "587" not in page
+
+
 def test_only_those_who_edit_the_setup_may_change_the_schedule(client, helpdesk, prd):
     client.force_login(helpdesk)
     assert client.post("/systems/PRD/100/configuration/schedule/", {"check_interval": "5"}).status_code == 403
