@@ -10,12 +10,15 @@ from __future__ import annotations
 import smtplib
 from typing import Any
 
+import dns.resolver
 import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from diagnostics.context import make_resolver
+from diagnostics.https_session import http_session
 from portal.crypto import SecretUnreadable
-from portal.monitoring import messages
+from portal.monitoring import messages, webhook_targets
 from portal.monitoring.models import Delivery, Subscription
 
 USER_AGENT = "sap-mail-health-portal (alerts)"
@@ -40,6 +43,26 @@ def send(delivery: Delivery) -> None:
     _post(url, messages.teams_card(alert) if teams else messages.webhook_json(alert))
 
 
+class RefusedTarget(OSError):
+    """A webhook's host name resolved to an address no alert may go to (webhook_targets.address_problem)."""
+
+
+def _checked_addresses(name: str) -> list[str]:
+    """``name``'s addresses (the portal's resolver, bounded by the webhook timeout), each one checked: the request
+    then goes to one of these, so what was checked is what is connected to."""
+    resolver = make_resolver(settings.PORTAL_DNS_NAMESERVERS or None, float(settings.PORTAL_WEBHOOK_TIMEOUT))
+    addresses: list[str] = []
+    for rdtype in ("A", "AAAA"):
+        try:
+            addresses += [record.to_text() for record in resolver.resolve(name, rdtype)]
+        except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN):
+            continue
+    for address in addresses:
+        if problem := webhook_targets.address_problem(address):
+            raise RefusedTarget(f"{address}, which {problem}")
+    return addresses  # none: the session reports the name as unresolved
+
+
 def _email(address: str, alert: Any) -> None:
     mail = EmailMultiAlternatives(messages.subject(alert), messages.email_text(alert), None, [address])
     mail.attach_alternative(messages.email_html(alert), "text/html")
@@ -51,13 +74,23 @@ def _email(address: str, alert: Any) -> None:
 
 def _post(url: str, payload: dict[str, Any]) -> None:
     timeout = float(settings.PORTAL_WEBHOOK_TIMEOUT)
+    if problem := webhook_targets.url_problem(url):  # saved before the rule, or typed into the database
+        raise DeliveryFailed(f"refused: {problem}")
+    proxy = settings.PORTAL_HTTPS_PROXY or None
+    session = http_session(
+        timeout=timeout,
+        extra_ca_bundle=settings.PORTAL_EXTRA_CA_BUNDLE or None,
+        https_proxy=proxy,
+        resolve=None if proxy else _checked_addresses,  # behind a proxy, the proxy resolves the webhook's host
+    )
     try:
         # No redirects: a webhook that points elsewhere would carry the alert to a host nobody chose.
-        answer = requests.post(
-            url, json=payload, timeout=(timeout, timeout), allow_redirects=False, headers={"User-Agent": USER_AGENT}
-        )
+        with session:
+            answer = session.post(url, json=payload, allow_redirects=False, headers={"User-Agent": USER_AGENT})
     except requests.Timeout:
         raise DeliveryFailed(f"the webhook did not answer within {timeout:g} s") from None
+    except RefusedTarget as refused:
+        raise DeliveryFailed(f"refused: the webhook's host name resolves to {refused}") from None
     except requests.ConnectionError:
         raise DeliveryFailed("the webhook's host could not be reached (connection refused, DNS or TLS)") from None
     except requests.RequestException as exc:  # the exception's text may quote the URL: name its kind only

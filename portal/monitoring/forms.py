@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
@@ -17,33 +14,14 @@ from connectors.products import role_choices
 from connectors.registry import OPTIONS
 from portal import dates
 from portal.monitoring.models import Subscription
+from portal.monitoring.webhook_targets import url_problem
 from portal.validators import validate_zone
 
 
 def webhook_host_problem(url: str) -> str | None:
-    """Why the portal's workers must not post alerts to this URL's host, or None.
-
-    The workers post from inside the network, so a webhook must not aim them at this machine (loopback: the
-    portal's own services, Redis) or at link-local addresses (a cloud's instance metadata). Private addresses
-    stay allowed: an internal monitoring system is a fair target. Only literal addresses and localhost are
-    read here; a host name is resolved when the alert is sent.
-    """
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        host = "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    if address.is_loopback and settings.PORTAL_ALLOW_LOOPBACK_TARGETS:
-        return None  # the lab and the demo: stand-ins on loopback
-    if address.is_loopback:
-        return "This URL points at the portal's own machine (loopback): enter the webhook's real host."
-    if address.is_link_local or address.is_unspecified or address.is_multicast or address.is_reserved:
-        return f"{address} is a link-local, multicast or reserved address, never a webhook: enter the real host."
-    return None
+    """The form's message when the URL's host is an address no alert may go to (webhook_targets' rule)."""
+    problem = url_problem(url)
+    return f"In this URL {problem}: enter the webhook's real host." if problem else None
 
 
 class SubscriptionForm(forms.ModelForm):

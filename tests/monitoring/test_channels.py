@@ -75,6 +75,7 @@ def test_the_back_off_doubles_and_the_channel_is_given_up_after_its_attempts(
     settings, django_capture_on_commit_callbacks
 ):
     settings.PORTAL_ALERT_RETRY_SECONDS, settings.PORTAL_ALERT_ATTEMPTS = 60, 3
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True  # a closed port on loopback: connection refused
     Subscription.objects.create(name="down", channel="webhook", url=f"http://127.0.0.1:{free_port()}/hook?key=S3CRET")
     system = make_system()
     with django_capture_on_commit_callbacks(execute=False):
@@ -101,3 +102,55 @@ def test_a_delivery_whose_message_was_lost_is_sent_by_the_overdue_sweep(django_c
     assert mail.outbox == [] and outbox.send_overdue() == 0  # not overdue yet
     assert outbox.send_overdue(timezone.now() + timedelta(minutes=2)) == 1
     assert len(mail.outbox) == 1 and Delivery.objects.get().state == "sent"
+
+
+@pytest.fixture
+def webhook_names(lab, settings):
+    """Names for webhook hosts in the lab's DNS, which the portal's resolver asks; undone afterwards."""
+    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
+    baseline = lab.dns.records.snapshot()
+    yield lab.dns.records
+    lab.dns.records.restore(baseline)
+
+
+def _deliver_to(url: str, capture) -> Delivery:
+    Subscription.objects.create(name="hook", channel="webhook", url=url)
+    turn_red(make_system(), capture)
+    return Delivery.objects.get(channel="webhook")
+
+
+def test_a_webhook_name_that_resolves_to_this_machine_gets_nothing(
+    receiver, webhook_names, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = False
+    webhook_names.add("hooks.rebound.lab.test", "A", "127.0.0.1")
+    url = receiver.url("/hook").replace("127.0.0.1", "hooks.rebound.lab.test")
+    delivery = _deliver_to(url, django_capture_on_commit_callbacks)
+    assert receiver.received == []
+    assert delivery.state == "failed"
+    assert "resolves to 127.0.0.1, which is the portal's own machine (loopback)" in delivery.last_error
+
+
+def test_a_webhook_name_that_resolves_to_instance_metadata_is_refused_before_any_connection(
+    webhook_names, settings, django_capture_on_commit_callbacks
+):
+    webhook_names.add("metadata.rebound.lab.test", "A", "10.1.2.3")
+    webhook_names.add("metadata.rebound.lab.test", "A", "169.254.169.254")
+    delivery = _deliver_to("http://metadata.rebound.lab.test/latest/", django_capture_on_commit_callbacks)
+    assert "169.254.169.254, which is a link-local" in delivery.last_error  # one bad address refuses the name
+
+
+def test_a_literal_address_saved_before_the_forms_rule_is_refused_when_sent(django_capture_on_commit_callbacks):
+    delivery = _deliver_to("http://169.254.169.254/latest/meta-data/", django_capture_on_commit_callbacks)
+    assert delivery.last_error.startswith("refused: the host 169.254.169.254 is a link-local")
+
+
+def test_a_webhook_name_is_posted_to_the_address_that_was_checked(
+    receiver, webhook_names, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True  # the lab's receiver listens on loopback
+    webhook_names.add("hooks.lab.test", "A", "127.0.0.1")
+    url = receiver.url("/hook").replace("127.0.0.1", "hooks.lab.test")
+    delivery = _deliver_to(url, django_capture_on_commit_callbacks)
+    assert delivery.state == "sent", delivery.last_error
+    assert receiver.received[0].headers["Host"].startswith("hooks.lab.test:")

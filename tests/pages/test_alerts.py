@@ -74,7 +74,7 @@ def test_a_webhook_may_not_aim_the_workers_at_this_machine_or_at_cloud_metadata(
     answer = client.post("/alerts/", {"name": "x", "scope": "all", "channel": "webhook", "new_url": url})
     page = answer.content.decode()
     assert answer.status_code == 200 and 'id="id_new_url_error"' in page
-    assert "loopback" in page or "link-local, multicast or reserved" in page
+    assert "loopback" in page or "link-local, unspecified, multicast or reserved" in page
     assert not Subscription.objects.exists()
 
 
