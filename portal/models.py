@@ -233,7 +233,22 @@ class AuditEvent(models.Model):
     ) -> AuditEvent:
         """One audited change. The system's label is kept, so the trail outlives a deleted system;
         ``changes`` comes from ``audit_changes`` (secrets only as set/replaced/cleared)."""
-        return cls.objects.create(
+        event = cls.build(action, source=source, system=system, actor=actor, changes=changes)
+        event.save()
+        return event
+
+    @classmethod
+    def build(
+        cls,
+        action: str,
+        *,
+        source: str,
+        system: SapSystem | None = None,
+        actor: Any = None,
+        changes: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """``record``'s event, not saved yet: for ``bulk_create`` when one act changes many things."""
+        return cls(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             source=source,
             action=action,

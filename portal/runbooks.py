@@ -102,13 +102,18 @@ def _set(book: Runbook, key: str, done: bool, *, by: Any, run: DiagnosticRun | N
         defaults={"done": done, "by": by if getattr(by, "is_authenticated", False) else None, "run": run,
                   "at": timezone.now(), "note": note[:NOTE_LENGTH]},
     )  # fmt: skip
+    _audit(book, key, was, done, note, source=source, by=by).save()
+    return True
+
+
+def _audit(book: Runbook, key: str, was: bool, done: bool, note: str, *, source: str, by: Any = None) -> AuditEvent:
+    """The audit event of one step's change, not saved yet."""
     title = _title(book, key)
     changes = {"runbook_step": [f"{title}: {_state(was)}", f"{title}: {_state(done)}"]}
     if note:
         changes["note"] = ["", note[:NOTE_LENGTH]]
     action = "runbook.ticked" if done else "runbook.unticked"
-    AuditEvent.record(action, source=source, system=book.system, actor=by, changes=changes)
-    return True
+    return AuditEvent.build(action, source=source, system=book.system, actor=by, changes=changes)
 
 
 def _state(done: bool) -> str:
@@ -145,21 +150,36 @@ def _record(run: DiagnosticRun) -> None:
     if book is None or book.option != run.option:
         return
     results = {result.key: result for result in run.results.all()}
-    changed = False
+    wanted: dict[str, tuple[bool, str]] = {}  # step -> (done, note), for the steps this run's checks decide
     for step in book.steps:
         result = results.get(step["check"]) if step["check"] else None
         if result is None:
             continue
         name = _check_name(step["check"])
         if result.status == Status.PASS:
-            note = f"Ticked by the check {name}, which passed in run {run.pk}."
-            changed |= _set(book, step["key"], True, by=None, run=run, note=note, source=AuditEvent.Source.RUN)
+            wanted[step["key"]] = (True, f"Ticked by the check {name}, which passed in run {run.pk}.")
         elif result.status in (Status.FAIL, Status.ERROR):
             why = f"{result.code} {result.summary}".strip()
-            note = f"Unticked: the check {name} failed in run {run.pk}: {why}"
-            changed |= _set(book, step["key"], False, by=None, run=run, note=note, source=AuditEvent.Source.RUN)
-    if changed:
-        _recount(book)
+            wanted[step["key"]] = (False, f"Unticked: the check {name} failed in run {run.pk}: {why}")
+    # A handful of queries whatever the number of steps: a sweep ends hundreds of runs a minute.
+    ticks = {tick.step: tick for tick in RunbookTick.objects.filter(runbook=book, step__in=wanted)}
+    now, new, changed, events = timezone.now(), [], [], []
+    for key, (done, note) in wanted.items():
+        tick = ticks.get(key)
+        if tick is not None and tick.done == done:
+            continue
+        events.append(_audit(book, key, tick.done if tick else False, done, note, source=AuditEvent.Source.RUN))
+        if tick is None:
+            new.append(RunbookTick(runbook=book, step=key, done=done, run=run, at=now, note=note[:NOTE_LENGTH]))
+        else:
+            tick.done, tick.by, tick.run, tick.at, tick.note = done, None, run, now, note[:NOTE_LENGTH]
+            changed.append(tick)
+    if not events:
+        return
+    RunbookTick.objects.bulk_create(new)
+    RunbookTick.objects.bulk_update(changed, ["done", "by", "run", "at", "note"])
+    AuditEvent.objects.bulk_create(events)
+    _recount(book)
 
 
 def _check_name(key: str) -> str:
