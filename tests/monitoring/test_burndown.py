@@ -124,7 +124,7 @@ def test_the_dashboard_without_snapshots_tells_when_the_first_comes(client, mana
     client.force_login(manager)
     part = _burndown_part(client.get("/dashboard/").content.decode())
     assert "<strong>1</strong> system still on Basic auth or not set up today" in part  # today, live
-    assert "No daily snapshot yet" in part and 'class="burndown-projection"' not in part
+    assert "No daily snapshot yet" in part and 'class="burndown-chart"' not in part  # one day draws no line
 
 
 def test_the_dashboard_with_a_few_snapshots_says_since_when_it_counts(client, manager):
