@@ -51,7 +51,8 @@ def fleet_run_detail(request: HttpRequest, fleet_id: int) -> HttpResponse:
 
 def _first_error(form: SystemFilterForm) -> str:
     name, errors = next(iter(form.errors.items()))
-    return f"{form[name].label}: {errors[0]}"
+    label = form[name].label if name in form.fields else "filters"  # a non-field error has no field to name
+    return f"{label}: {errors[0]}"
 
 
 def _progress(request: HttpRequest, fleet: FleetRun) -> HttpResponse:
