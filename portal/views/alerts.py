@@ -64,7 +64,7 @@ def system_mute(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     form = MuteForm(request.POST if "muted_until" in request.POST else {"muted_until": ""})
     if not form.is_valid():  # either field may be wrong (a reason too long is no date error): name the one
         name, errors = next(iter(form.errors.items()))
-        where = "" if name == "muted_until" else f"{form[name].label}: "
+        where = f"{form[name].label}: " if name in form.fields and name != "muted_until" else ""
         messages.error(request, f"Alerts not muted: {where}{errors[0]}")
         return redirect("setup_edit", sid=system.sid, client=system.client)
     until = form.cleaned_data["muted_until"]
