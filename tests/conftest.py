@@ -13,8 +13,11 @@ import pytest
 from django.contrib.auth.models import User
 
 from lab import Lab
+from lab.demo import demo_csv
+from lab.dns import LAB_DNSBL_ZONES
 from lab.scenarios import configure
 from portal.roles import BASIS_ADMIN, HELPDESK, MANAGER
+from portal.system_import import import_systems
 from tests.support.network import free_port
 from tests.support.users import make_user
 
@@ -81,3 +84,24 @@ def lab() -> Iterator[Lab]:
     with Lab.start() as started:
         configure(started)
         yield started
+
+
+@pytest.fixture
+def lab_settings(settings, lab: Lab) -> Lab:
+    """The PORTAL_* settings pointing at the lab, as the demo sets them: for runs through the runner."""
+    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
+    settings.PORTAL_EXTRA_CA_BUNDLE = str(lab.pki.ca_pem_path)
+    settings.PORTAL_LOGIN_AUTHORITY_HOST = lab.entra.base_url
+    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True
+    settings.PORTAL_DNSBL_ZONES = list(LAB_DNSBL_ZONES)
+    settings.PORTAL_CHECK_TIMEOUT = 2
+    settings.PORTAL_WORKER_NAME = "test-worker"
+    return lab
+
+
+@pytest.fixture
+def demo(lab_settings: Lab) -> Lab:
+    """The demo systems imported with the lab's ports, the settings pointing at the lab (the test module
+    says how it uses the database)."""
+    import_systems(demo_csv(lab_settings.ports))
+    return lab_settings

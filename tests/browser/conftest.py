@@ -16,9 +16,6 @@ from django.db import connection, transaction
 
 from diagnostics.models import DiagnosticRun
 from lab import Lab
-from lab.demo import demo_csv
-from lab.dns import LAB_DNSBL_ZONES
-from portal.system_import import import_systems
 from tests.support.browser import CHROMIUM_ARGS, LAPTOP
 from tests.support.users import ensure_role_groups
 
@@ -35,22 +32,16 @@ def role_groups(transactional_db: None) -> None:
 
 
 @pytest.fixture
-def lab_settings(settings, lab: Lab) -> Lab:
-    """Point the diagnostics' settings at the session's lab, as the demo does."""
-    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
-    settings.PORTAL_EXTRA_CA_BUNDLE = str(lab.pki.ca_pem_path)
-    settings.PORTAL_LOGIN_AUTHORITY_HOST = lab.entra.base_url
-    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True
-    settings.PORTAL_DNSBL_ZONES = list(LAB_DNSBL_ZONES)
+def lab_settings(lab_settings: Lab, settings) -> Lab:
+    """The lab's settings (tests/conftest.py), with a little more time: a browser test's server shares the core."""
     settings.PORTAL_CHECK_TIMEOUT = 3
     settings.PORTAL_RUN_BUDGET = 20
-    return lab
+    return lab_settings
 
 
 @pytest.fixture
-def demo_systems(lab_settings: Lab) -> None:
-    """The demo's CSV, imported the way a customer's is (pointing at this lab's free ports)."""
-    import_systems(demo_csv(lab_settings.ports))
+def demo_systems(demo: Lab) -> None:
+    """The demo's systems (``demo``, tests/conftest.py), with the browser's settings above."""
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from connectors.config import MailConfig
 from connectors.registry import plan_for
 from diagnostics.context import Environment, RunContext, Target
 from lab import Lab
-from lab.dns import LAB_DNSBL_ZONES, LabDns
+from lab.dns import LabDns
 from lab.entra import LabEntra
 from lab.pki import LabPki
 from tests.support.lab_checks import FAST, Org, lab_env_for
@@ -39,19 +39,6 @@ def lab_dns(lab: Lab) -> Iterator[LabDns]:
 @pytest.fixture
 def lab_env(lab: Lab) -> Environment:
     return lab.environment(timeout=FAST, worker="sap-worker-01")
-
-
-@pytest.fixture
-def lab_settings(settings, lab: Lab) -> Lab:
-    """The PORTAL_* settings pointing at the lab, as the demo sets them: for runs through the runner."""
-    settings.PORTAL_DNS_NAMESERVERS = lab.dns.nameservers
-    settings.PORTAL_EXTRA_CA_BUNDLE = str(lab.pki.ca_pem_path)
-    settings.PORTAL_LOGIN_AUTHORITY_HOST = lab.entra.base_url
-    settings.PORTAL_ALLOW_LOOPBACK_TARGETS = True
-    settings.PORTAL_DNSBL_ZONES = list(LAB_DNSBL_ZONES)
-    settings.PORTAL_CHECK_TIMEOUT = 2
-    settings.PORTAL_WORKER_NAME = "test-worker"
-    return lab
 
 
 @pytest.fixture

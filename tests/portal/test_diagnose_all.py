@@ -1,37 +1,15 @@
 """`manage.py diagnose --all`: the demo fleet against the lab, a summary table and Nagios exit codes."""
 
-from collections.abc import Iterator
-
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import override_settings
 
 from diagnostics.models import DiagnosticRun
-from lab import Lab
-from lab.demo import demo_csv
-from lab.dns import LAB_DNSBL_ZONES
 from portal.models import FleetRun, MailSetup, SapSystem
-from portal.system_import import import_systems
 
 # Threads run the fleet, each with its own database connection: the demo data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(lab: Lab) -> Iterator[Lab]:
-    import_systems(demo_csv(lab.ports))
-    with override_settings(
-        PORTAL_DNS_NAMESERVERS=lab.dns.nameservers,
-        PORTAL_EXTRA_CA_BUNDLE=str(lab.pki.ca_pem_path),
-        PORTAL_LOGIN_AUTHORITY_HOST=lab.entra.base_url,
-        PORTAL_ALLOW_LOOPBACK_TARGETS=True,
-        PORTAL_DNSBL_ZONES=list(LAB_DNSBL_ZONES),
-        PORTAL_CHECK_TIMEOUT=2,
-        PORTAL_WORKER_NAME="test-worker",
-    ):
-        yield lab
 
 
 def _diagnose(capsys, *args: str) -> tuple[int, list[str], str]:

@@ -3,37 +3,17 @@
 import base64
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import override_settings
 
 from diagnostics.models import CheckResult, DiagnosticRun
 from diagnostics.models import TestSend as SentTestMail
-from lab import Lab
-from lab.demo import demo_csv
-from lab.dns import LAB_DNSBL_ZONES
 from lab.scenarios import scenario
 from portal.models import SapSystem
 from portal.runs import create_run, execute_run
-from portal.system_import import import_systems
 
-
-@pytest.fixture
-def demo(db, lab: Lab) -> Iterator[Lab]:
-    """The demo systems imported with the lab's ports, and the settings pointing at the lab."""
-    import_systems(demo_csv(lab.ports))
-    with override_settings(
-        PORTAL_DNS_NAMESERVERS=lab.dns.nameservers,
-        PORTAL_EXTRA_CA_BUNDLE=str(lab.pki.ca_pem_path),
-        PORTAL_LOGIN_AUTHORITY_HOST=lab.entra.base_url,
-        PORTAL_ALLOW_LOOPBACK_TARGETS=True,
-        PORTAL_DNSBL_ZONES=list(LAB_DNSBL_ZONES),
-        PORTAL_CHECK_TIMEOUT=2,
-        PORTAL_WORKER_NAME="test-worker",
-    ):
-        yield lab
+pytestmark = pytest.mark.django_db
 
 
 def _diagnose(capsys, *args: str) -> tuple[int, dict]:

@@ -1,34 +1,13 @@
 """The runbook's auto-ticks after a real diagnosis against the lab (issue 13): the runner saves the results,
 portal.runs hands the finished run to the runbook once."""
 
-from collections.abc import Iterator
-
 import pytest
-from django.test import override_settings
 
-from lab import Lab
-from lab.demo import demo_csv
-from lab.dns import LAB_DNSBL_ZONES
 from portal import runbooks
 from portal.models import RunbookTick, SapSystem
 from portal.runs import diagnose_now
-from portal.system_import import import_systems
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db, lab: Lab) -> Iterator[Lab]:
-    import_systems(demo_csv(lab.ports))
-    with override_settings(
-        PORTAL_DNS_NAMESERVERS=lab.dns.nameservers,
-        PORTAL_EXTRA_CA_BUNDLE=str(lab.pki.ca_pem_path),
-        PORTAL_LOGIN_AUTHORITY_HOST=lab.entra.base_url,
-        PORTAL_ALLOW_LOOPBACK_TARGETS=True,
-        PORTAL_DNSBL_ZONES=list(LAB_DNSBL_ZONES),
-        PORTAL_CHECK_TIMEOUT=2,
-    ):
-        yield lab
 
 
 def _ticks(system: SapSystem) -> dict[str, RunbookTick]:
