@@ -10,11 +10,11 @@ from __future__ import annotations
 import smtplib
 from typing import Any
 
-import dns.resolver
 import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from diagnostics.checks.dns import resolve_addresses
 from diagnostics.context import make_resolver
 from diagnostics.https_session import http_session
 from portal.crypto import SecretUnreadable
@@ -50,17 +50,12 @@ class RefusedTarget(OSError):
 def _checked_addresses(name: str) -> list[str]:
     """``name``'s addresses (the portal's resolver, bounded by the webhook timeout), each one checked: the request
     then goes to one of these, so what was checked is what is connected to."""
-    resolver = make_resolver(settings.PORTAL_DNS_NAMESERVERS or None, float(settings.PORTAL_WEBHOOK_TIMEOUT))
-    addresses: list[str] = []
-    for rdtype in ("A", "AAAA"):
-        try:
-            addresses += [record.to_text() for record in resolver.resolve(name, rdtype)]
-        except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN):
-            continue
+    timeout = float(settings.PORTAL_WEBHOOK_TIMEOUT)
+    addresses, _ = resolve_addresses(name, make_resolver(settings.PORTAL_DNS_NAMESERVERS or None, timeout), timeout)
     for address in addresses:
         if problem := webhook_targets.address_problem(address):
             raise RefusedTarget(f"{address}, which {problem}")
-    return addresses  # none: the session reports the name as unresolved
+    return addresses
 
 
 def _email(address: str, alert: Any) -> None:

@@ -12,17 +12,17 @@ neither a name pointing at 169.254.169.254 nor DNS rebinding gets a request thro
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from diagnostics.checks.dns import unmapped
+from diagnostics.https_session import literal_addresses
+
 
 def address_problem(text: str) -> str | None:
     """Why a worker must not connect to this IP address, or None."""
-    address = ipaddress.ip_address(text)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    address = unmapped(text)  # ::ffff:127.0.0.1 reaches 127.0.0.1
     if address.is_loopback and settings.PORTAL_ALLOW_LOOPBACK_TARGETS:
         return None  # the lab and the demo: stand-ins on loopback
     if address.is_loopback:
@@ -32,19 +32,10 @@ def address_problem(text: str) -> str | None:
     return None
 
 
-def literal_host(url: str) -> str | None:
-    """The URL's host as an IP address when it is one (``localhost`` counts as 127.0.0.1), else None."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return "127.0.0.1"
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        return None
-
-
 def url_problem(url: str) -> str | None:
     """Why a webhook URL must be refused before anything is resolved: "the host 127.0.0.1 is …", or None."""
-    address = literal_host(url)
-    problem = address_problem(address) if address else None
-    return f"the host {address} {problem}" if problem else None
+    literal = literal_addresses(urlsplit(url).hostname or "")  # an IP address, or localhost: nothing to resolve
+    if not literal:
+        return None
+    problem = address_problem(literal[0])
+    return f"the host {literal[0]} {problem}" if problem else None
