@@ -135,10 +135,11 @@ def burndown(today: date, now: dict[str, int] | None = None, rows: list[FleetSna
     first_snapshot = points[0].day if points else None
     if now is not None:
         points = [point for point in points if point.day != today] + [Point(today, not_off(now))]
-    result = Burndown(points, today, next_milestone(configured_milestones(), today), first_snapshot=first_snapshot)
+    milestones = configured_milestones()
+    result = Burndown(points, today, next_milestone(milestones, today), first_snapshot=first_snapshot)
     if points:
         _fit(result)
-        _draw(result)
+        _draw(result, milestones)
     return result
 
 
@@ -156,10 +157,10 @@ def _fit(result: Burndown) -> None:
     result.pace_since = recent[0].day
 
 
-def _draw(result: Burndown) -> None:
+def _draw(result: Burndown, milestones: tuple[Milestone, ...]) -> None:
     start, today = result.points[0].day, result.today
     horizon = today + timedelta(days=HORIZON_DAYS)
-    ahead = [m.date for m in configured_milestones() if today <= m.date <= horizon]
+    ahead = [m.date for m in milestones if today <= m.date <= horizon]
     if result.zero_day and result.zero_day <= horizon:
         ahead.append(result.zero_day)
     end = max([today + timedelta(days=7), *ahead])
@@ -179,7 +180,5 @@ def _draw(result: Burndown) -> None:
         left = max(0.0, result.current + result.slope * (stop - today).days)
         result.projection = f"{x(today)},{y(result.current)} {x(stop)},{y(min(left, result.top))}"
     result.markers = [
-        Marker(m, round(100 * (m.date - start).days / span, 1), x(m.date))
-        for m in configured_milestones()
-        if start <= m.date <= end
+        Marker(m, round(100 * (m.date - start).days / span, 1), x(m.date)) for m in milestones if start <= m.date <= end
     ]
