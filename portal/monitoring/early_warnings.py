@@ -15,7 +15,6 @@ from datetime import date
 
 from django.conf import settings
 
-from connectors.registry import OPTIONS
 from connectors.retirement import Milestone
 from diagnostics.catalogue import explain
 from diagnostics.milestones import configured_milestones
@@ -24,6 +23,7 @@ from portal.models import MailSetup
 from portal.monitoring.changes import is_muted, system_link
 from portal.monitoring.models import Alert
 from portal.monitoring.outbox import raise_alert
+from portal.progress import retiring_options
 
 
 def threshold(days_left: int, thresholds: Sequence[int]) -> int | None:
@@ -34,7 +34,7 @@ def threshold(days_left: int, thresholds: Sequence[int]) -> int | None:
 
 def send(today: date) -> int:
     """Raise every warning due today that was not raised before; returns how many."""
-    retiring = {code for code, option in OPTIONS.items() if option.retiring}
+    retiring = set(retiring_options())
     milestones = configured_milestones()
     raised = 0
     for setup in MailSetup.objects.select_related("system__alerting").order_by("pk"):

@@ -13,13 +13,12 @@ from typing import Any
 
 from django.db.models import Count
 
-from connectors.registry import OPTIONS
 from portal import dates
 from portal.fleet import NO_SETUP, option_labels
 from portal.health import with_health
 from portal.models import Health, SapSystem
 from portal.monitoring.models import FleetSnapshot
-from portal.progress import with_progress
+from portal.progress import retiring_options, with_progress
 
 TREND_DAYS = 30
 # Stacking order of the health chart, from the bottom: what needs action first.
@@ -95,7 +94,7 @@ def trend(
         snapshots.append(FleetSnapshot(day=today, **(now or counts())))
     health_stack = [(state.value, f"health-{state.value}", str(state.counted)) for state in HEALTH_STACK]
     option_stack = [(code, f"segment option-{code}", str(label)) for code, label in option_labels().items()]
-    retiring = {code for code, option in OPTIONS.items() if option.retiring} | {NO_SETUP}
+    retiring = {*retiring_options(), NO_SETUP}
 
     def off_basic(snapshot: FleetSnapshot) -> int:
         moved = snapshot.total - sum(snapshot.by_option.get(code, 0) for code in retiring)
