@@ -91,19 +91,31 @@ def _title(book: Runbook, key: str) -> str:
     return next((step["title"] for step in book.steps if step["key"] == key), key)
 
 
-def _set(book: Runbook, key: str, done: bool, *, by: Any, run: DiagnosticRun | None, note: str, source: str) -> bool:
-    """Set one step's state; audited, and only when it changes. True when it changed."""
-    tick = RunbookTick.objects.filter(runbook=book, step=key).first()
-    if tick is not None and tick.done == done:
-        return False
-    was = tick.done if tick else False
-    RunbookTick.objects.update_or_create(
-        runbook=book, step=key,
-        defaults={"done": done, "by": by if getattr(by, "is_authenticated", False) else None, "run": run,
-                  "at": timezone.now(), "note": note[:NOTE_LENGTH]},
-    )  # fmt: skip
-    _audit(book, key, was, done, note, source=source, by=by).save()
-    return True
+def _apply(
+    book: Runbook, wanted: dict[str, tuple[bool, str]], *, by: Any, run: DiagnosticRun | None, source: str
+) -> None:
+    """Set steps to ``wanted`` ({step: (done, note)}); each change audited, and only what changes. A handful of
+    queries whatever the number of steps: a sweep ends hundreds of runs a minute."""
+    by = by if getattr(by, "is_authenticated", False) else None
+    ticks = {tick.step: tick for tick in RunbookTick.objects.filter(runbook=book, step__in=wanted)}
+    now, new, changed, events = timezone.now(), [], [], []
+    for key, (done, note) in wanted.items():
+        tick = ticks.get(key)
+        if tick is not None and tick.done == done:
+            continue
+        events.append(_audit(book, key, tick.done if tick else False, done, note, source=source, by=by))
+        if tick is None:
+            new.append(RunbookTick(runbook=book, step=key, done=done, by=by, run=run, at=now, note=note[:NOTE_LENGTH]))
+        else:
+            tick.done, tick.by, tick.run, tick.at, tick.note = done, by, run, now, note[:NOTE_LENGTH]
+            changed.append(tick)
+    if not events:
+        return
+    # A step ticked by two requests at once: the first insert stands, the second is ignored, not an error.
+    RunbookTick.objects.bulk_create(new, ignore_conflicts=True)
+    RunbookTick.objects.bulk_update(changed, ["done", "by", "run", "at", "note"])
+    AuditEvent.objects.bulk_create(events)
+    _recount(book)
 
 
 def _audit(book: Runbook, key: str, was: bool, done: bool, note: str, *, source: str, by: Any = None) -> AuditEvent:
@@ -126,8 +138,7 @@ def tick(system: SapSystem, key: str, done: bool, *, user: Any) -> Runbook:
     book = sync(system)
     if book is None or key not in {step["key"] for step in book.steps}:
         raise UnknownStep(f"{key!r} is not a step of {system}'s current guide")
-    if _set(book, key, done, by=user, run=None, note="", source=AuditEvent.Source.WEB):
-        _recount(book)
+    _apply(book, {key: (done, "")}, by=user, run=None, source=AuditEvent.Source.WEB)
     return book
 
 
@@ -161,25 +172,7 @@ def _record(run: DiagnosticRun) -> None:
         elif result.status in (Status.FAIL, Status.ERROR):
             why = f"{result.code} {result.summary}".strip()
             wanted[step["key"]] = (False, f"Unticked: the check {name} failed in run {run.pk}: {why}")
-    # A handful of queries whatever the number of steps: a sweep ends hundreds of runs a minute.
-    ticks = {tick.step: tick for tick in RunbookTick.objects.filter(runbook=book, step__in=wanted)}
-    now, new, changed, events = timezone.now(), [], [], []
-    for key, (done, note) in wanted.items():
-        tick = ticks.get(key)
-        if tick is not None and tick.done == done:
-            continue
-        events.append(_audit(book, key, tick.done if tick else False, done, note, source=AuditEvent.Source.RUN))
-        if tick is None:
-            new.append(RunbookTick(runbook=book, step=key, done=done, run=run, at=now, note=note[:NOTE_LENGTH]))
-        else:
-            tick.done, tick.by, tick.run, tick.at, tick.note = done, None, run, now, note[:NOTE_LENGTH]
-            changed.append(tick)
-    if not events:
-        return
-    RunbookTick.objects.bulk_create(new)
-    RunbookTick.objects.bulk_update(changed, ["done", "by", "run", "at", "note"])
-    AuditEvent.objects.bulk_create(events)
-    _recount(book)
+    _apply(book, wanted, by=None, run=run, source=AuditEvent.Source.RUN)
 
 
 def _check_name(key: str) -> str:
