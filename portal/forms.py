@@ -179,6 +179,14 @@ class SystemForm(forms.ModelForm):
         return client
 
 
+def first_error(form: forms.Form, *, unnamed: tuple[str, ...] = ()) -> str:
+    """The form's first error for a one-line message: "Field label: why", or "why" alone for a field in
+    ``unnamed`` (its message names it already) and for an error no field owns."""
+    name, errors = next(iter(form.errors.items()))
+    label = form[name].label if name in form.fields and name not in unnamed else ""
+    return f"{label}: {errors[0]}" if label else str(errors[0])
+
+
 def _interval_in_range(minutes: int) -> None:
     if not CHECK_INTERVAL_MIN <= minutes <= CHECK_INTERVAL_MAX:
         raise ValidationError(

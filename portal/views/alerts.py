@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import dates
+from portal.forms import first_error
 from portal.models import AuditEvent
 from portal.monitoring.forms import MuteForm, SubscriptionForm
 from portal.monitoring.models import Alert, Subscription, SystemAlerting
@@ -63,9 +64,7 @@ def system_mute(request: HttpRequest, sid: str, client: str) -> HttpResponse:
     state, _ = SystemAlerting.objects.get_or_create(system=system)
     form = MuteForm(request.POST if "muted_until" in request.POST else {"muted_until": ""})
     if not form.is_valid():  # either field may be wrong (a reason too long is no date error): name the one
-        name, errors = next(iter(form.errors.items()))
-        where = f"{form[name].label}: " if name in form.fields and name != "muted_until" else ""
-        messages.error(request, f"Alerts not muted: {where}{errors[0]}")
+        messages.error(request, f"Alerts not muted: {first_error(form, unnamed=('muted_until',))}")
         return redirect("setup_edit", sid=system.sid, client=system.client)
     until = form.cleaned_data["muted_until"]
     before = dates.when(state.muted_until) if state.muted_until else ""

@@ -12,7 +12,7 @@ from django_htmx.http import HTMX_STOP_POLLING, HttpResponseClientRedirect
 
 from diagnostics.models import DiagnosticRun
 from portal.fleet_runs import open_fleet_run, progress_of, scope_of
-from portal.forms import SystemFilterForm
+from portal.forms import SystemFilterForm, first_error
 from portal.health import with_health
 from portal.models import FleetRun, SapSystem
 from portal.roles import permission_required
@@ -26,7 +26,7 @@ def fleet_run_start(request: HttpRequest) -> HttpResponse:
     filters = SystemFilterForm(request.POST)
     if not filters.is_valid():  # filter() would ignore what it cannot read: "Check these" must never mean all
         messages.error(
-            request, f"Nothing was checked: the list's filters were not understood ({_first_error(filters)})."
+            request, f"Nothing was checked: the list's filters were not understood ({first_error(filters)})."
         )
         return HttpResponseClientRedirect(reverse("system_list")) if request.htmx else redirect("system_list")
     systems = filters.filter(with_health(SapSystem.objects.all()))
@@ -47,12 +47,6 @@ def fleet_run_detail(request: HttpRequest, fleet_id: int) -> HttpResponse:
     if request.htmx:
         return _progress(request, fleet)
     return render(request, "portal/fleet_run.html", {"fleet": fleet, "progress": progress_of(fleet)})
-
-
-def _first_error(form: SystemFilterForm) -> str:
-    name, errors = next(iter(form.errors.items()))
-    label = form[name].label if name in form.fields else "filters"  # a non-field error has no field to name
-    return f"{label}: {errors[0]}"
 
 
 def _progress(request: HttpRequest, fleet: FleetRun) -> HttpResponse:
