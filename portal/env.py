@@ -6,6 +6,7 @@ import ipaddress
 import json
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -147,15 +148,26 @@ def env_json_list(name: str) -> list[dict[str, str]] | None:
 
 
 def generated_secret(path: Path, make: Callable[[], str]) -> str:
-    """A key kept in the data folder (embedded mode only), created on first use."""
+    """A key kept in the data folder (embedded mode only), created on first use.
+
+    The web server, the worker and beat may start at the same moment on an empty folder: the key
+    is written whole to a private file and published with a hard link, which fails if another
+    process published first; the loser then reads the winner's key, so all agree and none sees a
+    half-written file.
+    """
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft)
+    return path.read_text().strip()
 
 
 def new_django_key() -> str:

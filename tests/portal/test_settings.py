@@ -119,3 +119,30 @@ def test_a_run_heartbeat_below_one_second_fails_loudly(tmp_path):
     result = _start({"PORTAL_RUN_HEARTBEAT": "0"}, tmp_path)
     assert result.returncode != 0
     assert "PORTAL_RUN_HEARTBEAT=0 must be at least 1" in result.stderr
+
+
+def _generate_at_once(path: str, barrier, results) -> None:
+    from portal.env import generated_secret, new_django_key
+
+    barrier.wait()
+    results.put(generated_secret(Path(path), new_django_key))
+
+
+def test_processes_that_start_together_on_an_empty_folder_agree_on_one_key(tmp_path):
+    """Web, worker and beat start at once after `make run` on a fresh folder: none may fail, all share a key."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(8), context.Queue()
+    path = tmp_path / "data" / "django-secret-key"
+    processes = [context.Process(target=_generate_at_once, args=(str(path), barrier, results)) for _ in range(8)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=30)
+    assert [process.exitcode for process in processes] == [0] * 8
+    keys = {results.get(timeout=5) for _ in processes}
+    assert keys == {path.read_text()}
+    assert len(path.read_text()) > 40
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["django-secret-key"]  # no drafts left behind
