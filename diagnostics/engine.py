@@ -1,7 +1,8 @@
 """Executes a plan of checks: dependencies, concurrency and a time budget; never hangs.
 
-Pure Python (no ORM): ``on_finding`` is called in the calling thread as each check finishes, so
-the runner can save results one by one while independent checks still run.
+Pure Python (no ORM): ``on_findings`` is called in the calling thread with the checks that finished
+since its last call, at most every ``report_every`` seconds and once more at the end, so the runner
+saves results in a few batches while independent checks still run (a page shows them live).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def run_plan(
     ctx: RunContext,
     checks: Mapping[str, CheckFn],
     *,
-    on_finding: Callable[[Finding], None] | None = None,
+    on_findings: Callable[[list[Finding]], None] | None = None,
+    report_every: float = 0.0,
     budget: float = 30.0,
     max_workers: int = 6,
 ) -> list[Finding]:
@@ -42,13 +44,29 @@ def run_plan(
     running: dict[Future[Finding], tuple[str, float]] = {}
     deadline = time.monotonic() + budget
     executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="check")
+    unreported: list[Finding] = []
+    reported_at = time.monotonic()
 
     def finish(finding: Finding) -> None:
         finding = _scrub(finding, _secrets_of(ctx))
         findings[finding.key] = finding
         ctx.record(finding)
-        if on_finding is not None:
-            on_finding(finding)
+        unreported.append(finding)
+
+    def report(*, now: bool = False) -> None:
+        nonlocal reported_at
+        if unreported and (now or time.monotonic() - reported_at >= report_every):
+            if on_findings is not None:
+                on_findings(list(unreported))
+            unreported.clear()
+            reported_at = time.monotonic()
+
+    def next_wake() -> float:
+        """Seconds to wait for a check: until the budget ends, or sooner when findings wait to be reported."""
+        until = deadline - time.monotonic()
+        if unreported:
+            until = min(until, reported_at + report_every - time.monotonic())
+        return max(0.0, until)
 
     try:
         while len(findings) < len(order):
@@ -68,10 +86,11 @@ def run_plan(
                         waiting.pop(key)
                         finish(Finding(key, Status.ERROR, f"{key} waits on a check that waits on it.", code="internal"))
                 continue
-            done, _ = wait(running, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
+            done, _ = wait(running, timeout=next_wake(), return_when=FIRST_COMPLETED)
             for future in done:
                 key, started = running.pop(future)
                 finish(_timed(future.result(), key, started))
+            report()
             if not done and time.monotonic() >= deadline:
                 ctx.cancelled.set()
                 for key, _started in running.values():
@@ -80,6 +99,7 @@ def run_plan(
                 for key in [k for k in order if k in waiting]:
                     waiting.pop(key)
                     finish(_over_budget(key, budget, started=False))
+        report(now=True)
     finally:
         ctx.cancelled.set()
         executor.shutdown(wait=False, cancel_futures=True)

@@ -38,6 +38,10 @@ logger = logging.getLogger(__name__)
 State = DiagnosticRun.State
 MAX_ATTEMPTS = 3  # a run whose executor died this often is ended: it may be what kills them
 STALE_HEARTBEATS = 3  # missed heartbeats after which an executor counts as gone
+# A run's results are saved in batches at most this often (seconds), not one INSERT per check: a page
+# following the run still sees them within half a second, and a sweep of many systems spends its CPU on
+# the checks rather than on the database (benchmarks/RESULTS.md).
+RESULTS_EVERY = 0.5
 
 WORKER, COMMAND = "worker", "command"
 
@@ -286,17 +290,12 @@ def _claim(run_id: int, executor: Executor) -> DiagnosticRun | None:
             recover(run)  # ended, not taken over
             return None
     now = timezone.now()
-    claimed = _as_read(run).update(
-        state=State.RUNNING,
-        claimed_by=str(executor),
-        worker=settings.PORTAL_WORKER_NAME,
-        started_at=now,
-        heartbeat_at=now,
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
+    claim = {"state": State.RUNNING, "claimed_by": str(executor), "worker": settings.PORTAL_WORKER_NAME,
+             "started_at": now, "heartbeat_at": now}  # fmt: skip
+    if not _as_read(run).update(**claim, attempts=F("attempts") + 1):
         return None
-    run.refresh_from_db()
+    for name, value in {**claim, "attempts": run.attempts + 1}.items():  # what the row now holds: the update
+        setattr(run, name, value)  # was conditional on the state, claim and heartbeat read, so none moved since
     return run
 
 
@@ -342,25 +341,30 @@ def _diagnose(run: DiagnosticRun, target: Target, lost: threading.Event) -> list
     positions = {item.key: index for index, item in enumerate(plan)}
     ctx = RunContext(target, environment(run.zone))
 
-    def save(finding: Finding) -> None:
+    def save(batch: list[Finding]) -> None:
         if lost.is_set():
             return  # another process took the run over: its results count, not ours
-        CheckResult.objects.create(
-            run=run,
-            key=finding.key,
-            status=str(finding.status),
-            code=finding.code or "",
-            summary=finding.summary,
-            explanation=finding.explanation,
-            remedy=finding.remedy,
-            evidence=finding.evidence,
-            duration_ms=finding.duration_ms,
-            position=positions.get(finding.key, 0),
+        CheckResult.objects.bulk_create(
+            CheckResult(
+                run=run,
+                key=finding.key,
+                status=str(finding.status),
+                code=finding.code or "",
+                summary=finding.summary,
+                explanation=finding.explanation,
+                remedy=finding.remedy,
+                evidence=finding.evidence,
+                duration_ms=finding.duration_ms,
+                position=positions.get(finding.key, 0),
+            )
+            for finding in batch
         )
-        if finding.key == "send.test" and finding.status != Status.SKIPPED:
-            _save_test_send(run, finding)
+        for finding in batch:
+            if finding.key == "send.test" and finding.status != Status.SKIPPED:
+                _save_test_send(run, finding)
 
-    return run_plan(plan, ctx, _checks(), on_finding=save, budget=float(settings.PORTAL_RUN_BUDGET))
+    budget = float(settings.PORTAL_RUN_BUDGET)
+    return run_plan(plan, ctx, _checks(), on_findings=save, report_every=RESULTS_EVERY, budget=budget)
 
 
 def _clear_results(run: DiagnosticRun) -> None:
@@ -383,12 +387,13 @@ def _end(
     run: DiagnosticRun, claim: str, state: str, *, verdict: str = DiagnosticRun.Verdict.ERROR, note: str = ""
 ) -> DiagnosticRun:
     """Finish the run if it is still ours (a process that lost its claim must not overwrite the winner's)."""
-    ended = DiagnosticRun.objects.filter(pk=run.pk, state=State.RUNNING, claimed_by=claim).update(
-        state=state, verdict=verdict, finished_at=timezone.now(), note=note
-    )
-    if not ended:
+    end = {"state": state, "verdict": verdict, "finished_at": timezone.now(), "note": note}
+    if DiagnosticRun.objects.filter(pk=run.pk, state=State.RUNNING, claimed_by=claim).update(**end):
+        for name, value in end.items():
+            setattr(run, name, value)
+    else:
         logger.warning("run %s was taken over or ended by another process; its end stays theirs", run.pk)
-    run.refresh_from_db()
+        run.refresh_from_db()
     return run
 
 

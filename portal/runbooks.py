@@ -10,6 +10,7 @@ themselves when that check passes in a finished run, and untick with a note when
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,21 +36,39 @@ class UnknownStep(Exception):
 
 def guide_steps(setup: MailSetup) -> list[dict[str, str]]:
     """The steps of the setup's guide as a runbook keeps them. Without the live SPF record: it changes a
-    step's text, never which steps there are, and a runbook must never wait on DNS."""
-    guide = guide_for(setup.to_config(), milestones=configured_milestones())
-    return [
-        {
-            "key": s.key,
-            "title": s.title,
-            "where": s.where.label,
-            "check": s.check if s.verified_by_current_route else "",
-        }
-        for s in guide.steps
-    ]
+    step's text, never which steps there are, and a runbook must never wait on DNS.
+
+    Every finished run asks (a sweep: hundreds a minute), and building a guide costs milliseconds of CPU,
+    so the answer is kept per process for the same setup, milestones and day (a guide depends on nothing else).
+    """
+    config, milestones, today = setup.to_config(), configured_milestones(), timezone.localdate()
+    key = repr((config, milestones, today))
+    with _steps_lock:
+        known = _steps_seen.get(key)
+    if known is None:
+        guide = guide_for(config, milestones=milestones, today=today)
+        known = [
+            {"key": s.key, "title": s.title, "where": s.where.label,
+             "check": s.check if s.verified_by_current_route else ""}
+            for s in guide.steps
+        ]  # fmt: skip
+        with _steps_lock:
+            _steps_seen[key] = known
+            while len(_steps_seen) > STEPS_KEPT:
+                _steps_seen.pop(next(iter(_steps_seen)))
+    return [dict(step) for step in known]  # the caller's to change
+
+
+STEPS_KEPT = 2048
+_steps_seen: dict[str, list[dict[str, str]]] = {}
+_steps_lock = threading.Lock()
 
 
 def current(system: SapSystem) -> Runbook | None:
-    return Runbook.objects.filter(system=system, closed_at__isnull=True).first()
+    book = Runbook.objects.filter(system=system, closed_at__isnull=True).first()
+    if book is not None:
+        book.system = system  # its audit events name the system: no second read of it
+    return book
 
 
 def sync(system: SapSystem) -> Runbook | None:
@@ -58,6 +77,7 @@ def sync(system: SapSystem) -> Runbook | None:
     book = current(system)
     if setup is None:
         return book
+    setup.system = system  # its guide names the system: no second read of it
     steps = guide_steps(setup)
     if book is not None and book.option != setup.option:
         Runbook.objects.filter(pk=book.pk, closed_at__isnull=True).update(closed_at=timezone.now())
@@ -157,7 +177,7 @@ def record_run(run: DiagnosticRun | None) -> None:
 
 
 def _record(run: DiagnosticRun) -> None:
-    book = sync(SapSystem.objects.get(pk=run.system_id))
+    book = sync(run.system)
     if book is None or book.option != run.option:
         return
     results = {result.key: result for result in run.results.all()}

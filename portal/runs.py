@@ -27,10 +27,12 @@ class NoMailSetup(Exception):
     """The system has no mail setup, so there is nothing to diagnose."""
 
 
-def setup_of(system: SapSystem) -> MailSetup:
+def setup_of(system: SapSystem | int) -> MailSetup:
+    """The system's mail setup, with its system (one query; ``system`` may be an id)."""
     setup = MailSetup.objects.select_related("system").filter(system=system).first()
     if setup is None:
-        raise NoMailSetup(f"{system} has no mail setup: add one before running the checks")
+        name = system if isinstance(system, SapSystem) else SapSystem.objects.filter(pk=system).first()
+        raise NoMailSetup(f"{name} has no mail setup: add one before running the checks")
     return setup
 
 
@@ -88,7 +90,9 @@ def _lock(system_ids: list[int]) -> None:
 def _prepare(run: DiagnosticRun) -> Target:
     """The target of a claimed run; what keeps it from starting becomes its note (never a secret)."""
     try:
-        return target_for(setup_of(run.system), send_to=run.send_to, subject=run.subject)
+        setup = setup_of(run.system_id)
+        run.system = setup.system  # read once here: the runbook and the alerts need it after the run
+        return target_for(setup, send_to=run.send_to, subject=run.subject)
     except (NoMailSetup, SecretUnreadable) as exc:
         raise runner.RunRefused(str(exc)) from None
 

@@ -98,14 +98,18 @@ def baseline(system: SapSystem) -> SystemAlerting:
 
 
 def health_change(run: DiagnosticRun) -> Alert | None:
-    system = SapSystem.objects.select_related("mail_setup").get(pk=run.system_id)
-    SystemAlerting.objects.get_or_create(system=system)
-    state = SystemAlerting.objects.select_for_update().get(system=system)
+    system = _system_of(run)
+    state = SystemAlerting.objects.select_for_update().filter(system=system).first()
+    if state is None:  # the system's first finished run
+        SystemAlerting.objects.get_or_create(system=system)
+        state = SystemAlerting.objects.select_for_update().get(system=system)
     health, streak = _streak(system.pk)
     before, before_since = state.announced, state.confirmed_since
     newly = len(streak) >= settings.PORTAL_ALERT_AFTER_RUNS and health != state.confirmed
     if newly:
         state.confirmed, state.confirmed_since = health, streak[-1]["finished_at"]
+    elif state.confirmed == state.announced:
+        return None  # nothing changed: most runs of a sweep end here, without a write
     alert = None
     if state.confirmed != state.announced:
         if is_muted(state):
@@ -122,6 +126,13 @@ def health_change(run: DiagnosticRun) -> Alert | None:
         state.announced = state.confirmed
     state.save()
     return alert
+
+
+def _system_of(run: DiagnosticRun) -> SapSystem:
+    """The run's system with its mail setup: the one the run was prepared with (portal.runs), else read."""
+    if DiagnosticRun.system.is_cached(run) and SapSystem.mail_setup.is_cached(run.system):
+        return run.system
+    return SapSystem.objects.select_related("mail_setup").get(pk=run.system_id)
 
 
 def _reason(system: SapSystem, health: str) -> Reason | None:
@@ -190,7 +201,7 @@ def root_change(run: DiagnosticRun) -> Alert | None:
     previous = strust_root(earlier.order_by("-run__finished_at").values_list("evidence", flat=True).first() or "")
     if not previous or previous == root:
         return None
-    system = SapSystem.objects.select_related("mail_setup").get(pk=run.system_id)
+    system = _system_of(run)
     label = str(system)
     remedy = (
         f"Import the new root '{root}' into STRUST (SSL client PSE, e.g. SSL client Standard / Anonymous) on "

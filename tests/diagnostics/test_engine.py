@@ -87,16 +87,39 @@ def test_a_check_that_raises_becomes_an_error_finding_and_the_run_goes_on():
     assert findings[1].status == Status.PASS
 
 
-def test_findings_are_reported_one_by_one_with_their_duration():
+def test_findings_are_reported_as_they_finish_with_their_duration():
     seen = []
     run_plan(
         [P("a"), P("b", after=("a",))],
         _ctx(),
         {"a": _returns(Status.PASS, delay=0.05), "b": _returns(Status.PASS)},
-        on_finding=seen.append,
+        on_findings=seen.append,
     )
-    assert [f.key for f in seen] == ["a", "b"]
-    assert seen[0].duration_ms >= 50
+    assert [[f.key for f in batch] for batch in seen] == [["a"], ["b"]]
+    assert seen[0][0].duration_ms >= 50
+
+
+def test_findings_come_in_batches_yet_none_waits_for_a_slow_check_longer_than_the_period():
+    """Quick checks are saved together; a slow one does not hold back what finished before it."""
+    seen: list[tuple[float, list[str]]] = []
+    began = time.monotonic()
+    plan = [P("a"), P("b"), P("c"), P("slow")]
+    checks = {
+        "a": _returns(Status.PASS),
+        "b": _returns(Status.PASS, delay=0.02),
+        "c": _returns(Status.PASS, delay=0.04),
+        "slow": _returns(Status.PASS, delay=1.0),
+    }
+    findings = run_plan(
+        plan, _ctx(), checks, on_findings=lambda batch: seen.append((time.monotonic() - began, [f.key for f in batch])),
+        report_every=0.3,
+    )  # fmt: skip
+    assert [f.key for f in findings] == ["a", "b", "c", "slow"]
+    assert sorted(key for _, keys in seen for key in keys) == ["a", "b", "c", "slow"]  # each once
+    quick = [at for at, keys in seen if "c" in keys][0]
+    assert quick < 0.7, seen  # reported within the period after it finished, not at the slow check's end
+    assert seen[-1][1] == ["slow"] and seen[-1][0] >= 1.0
+    assert len(seen) <= 3, seen  # a, b and c did not cost a save each
 
 
 def test_a_secret_never_leaves_a_check_even_base64_encoded():
