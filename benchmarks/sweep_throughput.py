@@ -16,6 +16,7 @@ the lab and the proxy, and how the runs ended. ``--json FILE`` also writes the f
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -110,6 +111,35 @@ def rss_mib(pids: list[int]) -> float:
     return total / 1024
 
 
+def cpu_split(pids: list[int]) -> tuple[float, float]:
+    """(user, system) CPU seconds of ``pids``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    user = system = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            user, system = user + int(fields[11]), system + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return user / ticks, system / ticks
+
+
+def context_switches(pids: list[int]) -> tuple[int, int]:
+    """(voluntary, involuntary) context switches of every thread of ``pids``, the finished ones included."""
+    voluntary = involuntary = 0
+    for pid in pids:
+        try:  # the process's own line counts only its main thread; /proc/PID/sched would need a debug kernel
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                for line in (task / "status").read_text().splitlines():
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        voluntary += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        involuntary += int(line.split()[1])
+        except OSError:
+            continue
+    return voluntary, involuntary
+
+
 def cpu_seconds(pids: list[int]) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
@@ -120,6 +150,72 @@ def cpu_seconds(pids: list[int]) -> float:
         except (OSError, IndexError, ValueError):
             continue
     return total / ticks
+
+
+def sweep(args: argparse.Namespace, node, workers, workdir: Path, lab_pid: int, proxy_pids: list[int]) -> dict:  # noqa: ANN001
+    """One sweep of every system: all enqueued at once by the schedule's own ``enqueue_due``, then the figures."""
+    from django.db.models import F
+
+    from diagnostics.models import DiagnosticRun
+    from portal.models import SapSystem
+    from portal.schedule import enqueue_due
+    from portal.tasks import enqueue_run
+
+    SapSystem.objects.update(check_interval=5)  # due again: the schedule enqueues each system whose interval passed
+    hour = dt.timedelta(hours=1)  # and the earlier sweep an hour ago
+    DiagnosticRun.objects.update(created_at=F("created_at") - hour, started_at=F("started_at") - hour,
+                                 finished_at=F("finished_at") - hour)  # fmt: skip
+    first_run = DiagnosticRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    cpu_before = cpu_seconds([lab_pid]), cpu_seconds(proxy_pids), cpu_seconds(node()), cpu_split(node())
+    switches_before = context_switches(node())
+    load_before = os.getloadavg()[0]  # others' work on a shared machine: read the figures with it
+    started = time.monotonic()
+    enqueued = enqueue_due(enqueue_run)
+    enqueue_seconds = time.monotonic() - started
+    peak = 0.0
+    deadline = started + args.timeout
+    unfinished = DiagnosticRun.objects.exclude(state__in=("done", "aborted"))
+    while unfinished.exists():
+        if any(worker.poll() is not None for worker in workers):
+            raise SystemExit(f"a worker stopped:\n{(workdir / 'worker-0.log').read_text()[-4000:]}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the sweep did not finish within {args.timeout} s")
+        peak = max(peak, rss_mib(node()))
+        time.sleep(0.2)
+    wall = time.monotonic() - started
+    peak = max(peak, rss_mib(node()))
+    cpu = (cpu_seconds([lab_pid]) - cpu_before[0], cpu_seconds(proxy_pids) - cpu_before[1],
+           cpu_seconds(node()) - cpu_before[2])  # fmt: skip
+    user, system = (after - before for after, before in zip(cpu_split(node()), cpu_before[3], strict=True))
+    switches = [after - before for after, before in zip(context_switches(node()), switches_before, strict=True)]
+
+    runs = list(
+        DiagnosticRun.objects.filter(id__gt=first_run).values_list("state", "verdict", "started_at", "finished_at")
+    )
+    outcomes: dict[str, int] = {}
+    for state, verdict, _, _ in runs:
+        key = verdict if state == "done" else state
+        outcomes[key] = outcomes.get(key, 0) + 1
+    durations = [(end - begin).total_seconds() for _, _, begin, end in runs if begin and end]
+    figures = {
+        "systems": args.systems, "enqueued": enqueued, "rtt_ms": args.rtt_ms, "pool": args.pool,
+        "concurrency": args.concurrency, "processes": args.processes, "database": "postgres" if args.postgres else "sqlite",
+        "wall_s": round(wall, 1), "systems_per_s": round(args.systems / wall, 1),
+        "enqueue_s": round(enqueue_seconds, 2), "peak_rss_mib": round(peak),
+        "cpu_s_worker": round(cpu[2], 1), "cpu_s_worker_user": round(user, 1), "cpu_s_worker_system": round(system, 1),
+        "cpu_ms_per_diagnosis": round(1000 * cpu[2] / max(1, len(runs))),
+        "context_switches_per_diagnosis": {"voluntary": round(switches[0] / max(1, len(runs))),
+                                           "involuntary": round(switches[1] / max(1, len(runs)))},
+        "cpu_s_lab": round(cpu[0], 1), "cpu_s_proxy": round(cpu[1], 1),
+        "run_median_s": round(statistics.median(durations), 2) if durations else None,
+        "outcomes": outcomes, "cores": os.cpu_count(), "load_1min": [load_before, os.getloadavg()[0]],
+        "worker_cpus": sorted(args.worker_cpu_set) or "shared",
+    }  # fmt: skip
+    warned = DiagnosticRun.objects.filter(id__gt=first_run, verdict__in=("warning", "failed", "error")).first()
+    if warned is not None:
+        figures["example_problem"] = [f"{r.key}: {r.status} {r.code} {r.summary}" for r in warned.results.all()
+                                      if r.status not in ("pass", "skipped")]  # fmt: skip
+    return figures
 
 
 def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
@@ -133,11 +229,14 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
     parser.add_argument("--worker-cpus", default="", help="pin the worker processes to these CPUs (e.g. 1) and "
                         "everything else (lab, proxy, Redis, database) to the others: a node of its own")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the sweep")
+    parser.add_argument("--sweeps", type=int, default=1, help="sweeps of the same systems, one after the other: the "
+                        "first starts every runbook and alert state, the next ones are what a schedule repeats")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
     worker_cpus = {int(cpu) for cpu in args.worker_cpus.split(",") if cpu.strip()}
+    args.worker_cpu_set = worker_cpus
     if worker_cpus:  # this process and what it starts (Redis, PostgreSQL, the proxy) keep off the worker's CPUs
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)) - worker_cpus)
     children: list[subprocess.Popen] = []
@@ -155,13 +254,10 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
         from django.conf import settings
         from django.core.management import call_command
 
-        from diagnostics.models import DiagnosticRun
         from lab import Lab
         from lab.dns import LAB_DNSBL_ZONES
         from lab.scenarios import CONTOSO, configure, scenario
         from portal.models import MailSetup, SapSystem
-        from portal.schedule import enqueue_due
-        from portal.tasks import enqueue_run
 
         call_command("migrate", verbosity=0)
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per command
@@ -229,49 +325,13 @@ def main() -> None:  # noqa: PLR0915 - one script, read top to bottom
             return [pid for worker in workers for pid in tree_of(worker.pid)]
 
         lab_pid, proxy_pids = os.getpid(), [children[0].pid] if args.rtt_ms > 0 else []
-        cpu_before = cpu_seconds([lab_pid]), cpu_seconds(proxy_pids), cpu_seconds(node())
-
-        load_before = os.getloadavg()[0]  # others' work on a shared machine: read the figures with it
-        started = time.monotonic()
-        enqueued = enqueue_due(enqueue_run)
-        enqueue_seconds = time.monotonic() - started
-        peak = 0.0
-        deadline = started + args.timeout
-        unfinished = DiagnosticRun.objects.exclude(state__in=("done", "aborted"))
-        while unfinished.exists():
-            if any(worker.poll() is not None for worker in workers):
-                raise SystemExit(f"a worker stopped:\n{(workdir / 'worker-0.log').read_text()[-4000:]}")
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the sweep did not finish within {args.timeout} s")
-            peak = max(peak, rss_mib(node()))
-            time.sleep(0.2)
-        wall = time.monotonic() - started
-        peak = max(peak, rss_mib(node()))
-        cpu = (cpu_seconds([lab_pid]) - cpu_before[0], cpu_seconds(proxy_pids) - cpu_before[1],
-               cpu_seconds(node()) - cpu_before[2])  # fmt: skip
-
-        runs = list(DiagnosticRun.objects.values_list("state", "verdict", "started_at", "finished_at"))
-        outcomes: dict[str, int] = {}
-        for state, verdict, _, _ in runs:
-            key = verdict if state == "done" else state
-            outcomes[key] = outcomes.get(key, 0) + 1
-        durations = [(end - begin).total_seconds() for _, _, begin, end in runs if begin and end]
-        figures = {
-            "systems": args.systems, "enqueued": enqueued, "rtt_ms": args.rtt_ms, "pool": args.pool,
-            "concurrency": args.concurrency, "processes": args.processes, "database": "postgres" if args.postgres else "sqlite",
-            "wall_s": round(wall, 1), "systems_per_s": round(args.systems / wall, 1),
-            "enqueue_s": round(enqueue_seconds, 2), "peak_rss_mib": round(peak),
-            "cpu_s_worker": round(cpu[2], 1), "cpu_s_lab": round(cpu[0], 1), "cpu_s_proxy": round(cpu[1], 1),
-            "run_median_s": round(statistics.median(durations), 2) if durations else None,
-            "outcomes": outcomes, "cores": os.cpu_count(), "load_1min": [load_before, os.getloadavg()[0]], "worker_cpus": sorted(worker_cpus) or "shared",
-        }  # fmt: skip
-        warned = DiagnosticRun.objects.filter(verdict__in=("warning", "failed", "error")).first()
-        if warned is not None:
-            figures["example_problem"] = [f"{r.key}: {r.status} {r.code} {r.summary}" for r in warned.results.all()
-                                          if r.status not in ("pass", "skipped")]  # fmt: skip
-        print(json.dumps(figures))
-        if args.json:
-            args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        for number in range(1, args.sweeps + 1):
+            figures = sweep(args, node, workers, workdir, lab_pid, proxy_pids)
+            figures["sweep"] = f"{number} of {args.sweeps}"
+            print(json.dumps(figures))
+            if args.json:
+                path = args.json if args.sweeps == 1 else args.json.with_suffix(f".{number}{args.json.suffix}")
+                path.write_text(json.dumps(figures, indent=2) + "\n")
         lab.close()
     finally:
         for child in reversed(children):  # the worker (its own process group, with its pool), then the proxy

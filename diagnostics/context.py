@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +46,9 @@ class Environment:
     dnsbl_zones: tuple[str, ...] = DEFAULT_DNSBL_ZONES
     milestones: tuple[Milestone, ...] = DEFAULT_MILESTONES
     timeout: float = 10.0  # seconds, for each single network operation
+    # Seconds for which a DNS answer that another run of this process got may be used again (never longer than
+    # its TTL); 0: every query goes to the name servers. The runner sets it for scheduled runs only.
+    dns_reuse: float = 0.0
     worker: str = ""  # host name of the process running the checks
     zone: str = ""  # network zone (queue) the checks run in
     now: Callable[[], datetime] = _utcnow
@@ -71,9 +75,12 @@ class Target:
         return self.send_to or self.config.test_recipient or self.config.sender or self.config.mailbox
 
 
-def make_resolver(nameservers: Sequence[tuple[str, int]] | None, timeout: float) -> dns.resolver.Resolver:
-    """A resolver asking ``nameservers`` ((address, port) pairs; the system's when empty), with no cache and
-    every query bounded by ``timeout`` seconds."""
+def make_resolver(
+    nameservers: Sequence[tuple[str, int]] | None, timeout: float, *, reuse: float = 0.0
+) -> dns.resolver.Resolver:
+    """A resolver asking ``nameservers`` ((address, port) pairs; the system's when empty), every query bounded
+    by ``timeout`` seconds. No cache, unless ``reuse`` > 0: then answers are shared with every resolver of this
+    process that asks the same servers, each for at most ``reuse`` seconds (see ``shared_answers``)."""
     if nameservers:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [host for host, _ in nameservers]
@@ -86,8 +93,40 @@ def make_resolver(nameservers: Sequence[tuple[str, int]] | None, timeout: float)
         resolver = dns.resolver.Resolver()
     resolver.timeout = timeout
     resolver.lifetime = timeout
-    resolver.cache = None
+    resolver.cache = shared_answers(tuple(nameservers or ()), reuse) if reuse > 0 else None
     return resolver
+
+
+class _AnswersKeptBriefly(dns.resolver.LRUCache):
+    """dnspython's thread-safe LRU cache of answers, keeping each for its TTL or ``seconds``, whichever is shorter."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(max_size=ANSWERS_KEPT)
+        self.seconds = seconds
+
+    def put(self, key: dns.resolver.CacheKey, value: dns.resolver.Answer) -> None:
+        value.expiration = min(value.expiration, time.time() + self.seconds)
+        super().put(key, value)
+
+
+ANSWERS_KEPT = 10_000  # answers per set of name servers
+_answers: dict[tuple[tuple[tuple[str, int], ...], float], _AnswersKeptBriefly] = {}
+_answers_lock = threading.Lock()
+
+
+def shared_answers(nameservers: tuple[tuple[str, int], ...], seconds: float) -> _AnswersKeptBriefly:
+    """The process's answers from ``nameservers``, kept ``seconds`` at most.
+
+    Why: a sweep checks hundreds of systems of the same few sender domains; each asked the same SPF, DMARC,
+    DKIM and host records again, which cost the worker about a third of its CPU per diagnosis and the name
+    servers a dozen queries (benchmarks/RESULTS.md). A resolver of SAP's own network caches the same way.
+    Timeouts and failures are never kept: dnspython caches answers only (NXDOMAIN and "no such record" too).
+    """
+    with _answers_lock:
+        cache = _answers.get((nameservers, seconds))
+        if cache is None:
+            cache = _answers[(nameservers, seconds)] = _AnswersKeptBriefly(seconds)
+        return cache
 
 
 class RunContext:
@@ -133,7 +172,7 @@ class RunContext:
     # -- resources --------------------------------------------------------------------------
     def resolver(self) -> dns.resolver.Resolver:
         """A resolver using PORTAL_DNS_NAMESERVERS when set; every query is bounded by the timeout."""
-        return make_resolver(self.env.nameservers, self.env.timeout)
+        return make_resolver(self.env.nameservers, self.env.timeout, reuse=self.env.dns_reuse)
 
     def ssl_context(self) -> ssl.SSLContext:
         """Verifying client context: system store plus PORTAL_EXTRA_CA_BUNDLE, loaded once per process and

@@ -19,9 +19,13 @@ the name through its ``server_hostname`` pool argument. Nothing of urllib3 is ov
 from __future__ import annotations
 
 import functools
+import importlib.util
 import ipaddress
 import os
 import ssl
+import sys
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -221,22 +225,78 @@ def confidential_app(
     authority: str,
     session: requests.Session,
 ) -> msal.ConfidentialClientApplication:
-    """A new app per diagnosis: MSAL caches discovery (24 h) and identical 400 replies (60 s) per instance.
+    """A new app per diagnosis: MSAL caches identical 400 replies (60 s) per instance, and a diagnosis must ask
+    Entra again, so that a secret fixed a minute ago is seen at once.
 
-    The constructor does network I/O (OpenID discovery) and raises ValueError for an unknown tenant.
-    Instance discovery is off: the authority's host comes from our cloud table or
-    PORTAL_LOGIN_AUTHORITY_HOST, so asking login.microsoftonline.com to validate it adds a call to
-    the wrong cloud at worst (and to a host that does not know the lab).
+    The constructor reads the tenant's OpenID discovery document (raising ValueError for an unknown tenant);
+    a document that was read is kept per process for an hour (``_RemembersDiscovery``). Instance discovery is
+    off: the authority's host comes from our cloud table or PORTAL_LOGIN_AUTHORITY_HOST, so asking
+    login.microsoftonline.com to validate it adds a call to the wrong cloud at worst (and to a host that does
+    not know the lab).
     """
     return msal.ConfidentialClientApplication(
         client_id,
         client_credential=credential,
         authority=authority,
-        http_client=session,
+        http_client=_RemembersDiscovery(session),
         instance_discovery=False,
         token_cache=msal.TokenCache(),
     )
 
 
+# Every new MSAL app tries to import the optional msal_extensions package to check its version; where it is not
+# installed, Python searches the whole path again each time (a failed import is not remembered): about a
+# millisecond of file-system lookups per diagnosis. An entry of None in sys.modules is Python's documented way to
+# say "not available" (the import then fails at once), set only when the package is really absent.
+if importlib.util.find_spec("msal_extensions") is None:
+    sys.modules.setdefault("msal_extensions", None)  # type: ignore[assignment]
+
+
+DISCOVERY_KEPT = 3600.0  # seconds a tenant's OpenID discovery document is reused
+DISCOVERY_TENANTS = 4096  # documents kept at most
+_discovered: dict[tuple[str, str, str], tuple[float, requests.Response]] = {}
+_discovered_lock = threading.Lock()
+
+
+class _RemembersDiscovery:
+    """MSAL's HTTP client: ``session``, except that a tenant's OpenID discovery document, once read (HTTP 200),
+    is reused for DISCOVERY_KEPT seconds by every diagnosis in this process.
+
+    The document only says where the tenant's token endpoint is; it changes with the tenant's cloud, not
+    between two runs. Reading it once per run cost a request (a round trip to Entra) and a few milliseconds
+    of CPU per diagnosis (benchmarks/RESULTS.md). The token itself is always requested anew; an unknown
+    tenant's refusal is never kept, so it is named on every run.
+    """
+
+    def __init__(self, session: requests.Session) -> None:
+        self._session = session
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self._session.post(url, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        if not url.endswith(DISCOVERY_PATH):
+            return self._session.get(url, **kwargs)
+        key = (url, repr(kwargs.get("params")), repr(sorted(self._session.proxies.items())))
+        now = time.monotonic()
+        with _discovered_lock:
+            kept = _discovered.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        response = self._session.get(url, **kwargs)
+        if response.status_code == 200:
+            with _discovered_lock:
+                _discovered[key] = (now + DISCOVERY_KEPT, response)
+                while len(_discovered) > DISCOVERY_TENANTS:
+                    _discovered.pop(next(iter(_discovered)))
+        return response
+
+    def close(self) -> None:
+        self._session.close()
+
+
+DISCOVERY_PATH = "/v2.0/.well-known/openid-configuration"
+
+
 def discovery_url(authority: str) -> str:
-    return f"{authority.rstrip('/')}/v2.0/.well-known/openid-configuration"
+    return authority.rstrip("/") + DISCOVERY_PATH

@@ -54,9 +54,12 @@ Prepare = Callable[[DiagnosticRun], Target]
 Requeue = Callable[[DiagnosticRun], None]
 
 
-def environment(zone: str = "") -> Environment:
-    """The diagnostics' view of the settings (PORTAL_*), for the worker running in ``zone``."""
+def environment(zone: str = "", *, scheduled: bool = False) -> Environment:
+    """The diagnostics' view of the settings (PORTAL_*), for the worker running in ``zone``. A scheduled run may
+    use DNS answers other runs of this process got in the last PORTAL_DNS_REUSE seconds; a run a person started
+    asks the name servers again (they may just have fixed a record)."""
     return Environment(
+        dns_reuse=float(settings.PORTAL_DNS_REUSE) if scheduled else 0.0,
         nameservers=settings.PORTAL_DNS_NAMESERVERS,
         extra_ca_bundle=settings.PORTAL_EXTRA_CA_BUNDLE,
         login_base=settings.PORTAL_LOGIN_AUTHORITY_HOST,
@@ -339,7 +342,7 @@ class _Heartbeat(threading.Thread):
 def _diagnose(run: DiagnosticRun, target: Target, lost: threading.Event) -> list[Finding]:
     plan = OPTIONS[target.config.option].plan(target.config, send_to=run.send_to or None)
     positions = {item.key: index for index, item in enumerate(plan)}
-    ctx = RunContext(target, environment(run.zone))
+    ctx = RunContext(target, environment(run.zone, scheduled=run.trigger == DiagnosticRun.Trigger.SCHEDULE))
 
     def save(batch: list[Finding]) -> None:
         if lost.is_set():

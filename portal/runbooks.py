@@ -180,7 +180,7 @@ def _record(run: DiagnosticRun) -> None:
     book = sync(run.system)
     if book is None or book.option != run.option:
         return
-    results = {result.key: result for result in run.results.all()}
+    results = {result.key: result for result in run.results.only("run", "key", "status", "code", "summary")}
     wanted: dict[str, tuple[bool, str]] = {}  # step -> (done, note), for the steps this run's checks decide
     for step in book.steps:
         result = results.get(step["check"]) if step["check"] else None

@@ -222,6 +222,10 @@ PORTAL_DNSBL_ZONES = env_list("PORTAL_DNSBL_ZONES")  # empty: the diagnostics' d
 # None: Microsoft's announced dates. Read by diagnostics.milestones only; checked by portal.E002.
 PORTAL_BASIC_AUTH_MILESTONES = env_json_list("PORTAL_BASIC_AUTH_MILESTONES")
 PORTAL_CHECK_TIMEOUT = env_int("PORTAL_CHECK_TIMEOUT", 10)
+# Seconds a scheduled run may reuse DNS answers of other runs of its worker (at most their TTL); 0: never.
+PORTAL_DNS_REUSE = env_int("PORTAL_DNS_REUSE", 60)
+if PORTAL_DNS_REUSE < 0:
+    raise ImproperlyConfigured(f"PORTAL_DNS_REUSE={PORTAL_DNS_REUSE} must be 0 (never) or more seconds")
 PORTAL_RUN_BUDGET = env_int("PORTAL_RUN_BUDGET", 30)
 PORTAL_QUEUE_TIMEOUT = env_int("PORTAL_QUEUE_TIMEOUT", 900)  # seconds a run may wait for a worker
 # Seconds between a running diagnosis's signs of life; silent for three, its executor counts as gone and

@@ -132,6 +132,24 @@ def test_each_diagnosis_builds_a_fresh_app_so_a_fixed_secret_is_seen_at_once(tok
     assert token(tenant, client_id, "old").status == Status.PASS
 
 
+def test_a_tenants_discovery_document_is_read_once_per_process_and_the_token_every_time(
+    token, lab_entra, tenant, client_id
+):
+    lab_entra.register_app(tenant, client_id, secret="s3cret-value")
+    before = len(lab_entra.requests)
+    assert [token(tenant, client_id, "s3cret-value").status for _ in range(3)] == [Status.PASS] * 3
+    asked = lab_entra.requests[before:]
+    assert sum(1 for method, path in asked if method == "GET" and "openid-configuration" in path) <= 1
+    assert sum(1 for method, path in asked if method == "POST" and path.endswith("/oauth2/v2.0/token")) == 3
+
+
+def test_an_unknown_tenant_is_asked_again_on_every_run(token, lab_entra, client_id):
+    before = len(lab_entra.requests)
+    assert [token("contoso-typo.lab.test", client_id, "x").code for _ in range(2)] == ["AADSTS90002"] * 2
+    asked = [path for method, path in lab_entra.requests[before:] if "openid-configuration" in path]
+    assert len(asked) >= 2  # a refusal is never kept: a tenant created meanwhile is found on the next run
+
+
 def test_a_login_host_with_an_untrusted_certificate_is_named(token, lab_entra, tenant, client_id):
     lab_entra.register_app(tenant, client_id, secret="s")
     finding = token(tenant, client_id, "s", ca=None)
