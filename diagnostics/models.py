@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from diagnostics.findings import Status, status_choices
+from diagnostics.findings import Finding, Status, status_choices
 
 
 class DiagnosticRun(models.Model):
@@ -53,8 +53,26 @@ class DiagnosticRun(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["system", "-created_at"])]
 
+    # Not a column: the findings exactly as they were saved, set by the runner on the run it returns to the
+    # process that executed it, so what follows the run (runbook, alerts) need not read back the rows it just
+    # wrote. None on any run read from the database.
+    findings: list[Finding] | None = None
+
     def __str__(self) -> str:
         return f"run {self.pk} of {self.system} ({self.state})"
+
+    def saved_findings(self, *keys: str, evidence: bool = False) -> dict[str, Finding]:
+        """The run's findings (of ``keys``, or all) by check key: those in memory when this process executed the
+        run, else the saved rows, read without their long texts unless ``evidence``."""
+        if self.findings is not None:
+            return {finding.key: finding for finding in self.findings if not keys or finding.key in keys}
+        rows = self.results.filter(key__in=keys) if keys else self.results.all()
+        rows = rows.only("run", "key", "status", "code", "summary", *(["evidence"] if evidence else []))
+        return {
+            row.key: Finding(row.key, Status(row.status), row.summary, code=row.code or None,
+                             evidence=row.evidence if evidence else "")
+            for row in rows
+        }  # fmt: skip
 
     @property
     def is_finished(self) -> bool:

@@ -273,7 +273,10 @@ def execute_run(run_id: int, prepare: Prepare, *, kind: str = WORKER) -> Diagnos
         raise
     finally:
         heartbeat.stop()
-    return _end(run, str(executor), State.DONE, verdict=verdict_of(findings))
+    run = _end(run, str(executor), State.DONE, verdict=verdict_of(findings))
+    if run.state == State.DONE and run.claimed_by == str(executor):  # ended by us: these are the saved findings
+        run.findings = findings
+    return run
 
 
 def _claim(run_id: int, executor: Executor) -> DiagnosticRun | None:
@@ -322,8 +325,10 @@ class _Heartbeat(threading.Thread):
         self.stopped, self.lost = threading.Event(), threading.Event()
 
     def run(self) -> None:
+        beaten = False  # most runs end before the first beat: then this thread never opened a connection
         try:
             while not self.stopped.wait(heartbeat_period()):
+                beaten = True
                 try:
                     mine = DiagnosticRun.objects.filter(pk=self.run_id, state=State.RUNNING, claimed_by=self.claim)
                     if not mine.update(heartbeat_at=timezone.now()):
@@ -332,7 +337,8 @@ class _Heartbeat(threading.Thread):
                 except DatabaseError:
                     logger.warning("heartbeat of run %s not recorded", self.run_id, exc_info=True)
         finally:
-            connection.close()
+            if beaten:
+                connection.close()
 
     def stop(self) -> None:
         self.stopped.set()

@@ -180,7 +180,7 @@ def _record(run: DiagnosticRun) -> None:
     book = sync(run.system)
     if book is None or book.option != run.option:
         return
-    results = {result.key: result for result in run.results.only("run", "key", "status", "code", "summary")}
+    results = run.saved_findings()
     wanted: dict[str, tuple[bool, str]] = {}  # step -> (done, note), for the steps this run's checks decide
     for step in book.steps:
         result = results.get(step["check"]) if step["check"] else None
@@ -190,7 +190,7 @@ def _record(run: DiagnosticRun) -> None:
         if result.status == Status.PASS:
             wanted[step["key"]] = (True, f"Ticked by the check {name}, which passed in run {run.pk}.")
         elif result.status in (Status.FAIL, Status.ERROR):
-            why = f"{result.code} {result.summary}".strip()
+            why = f"{result.code or ''} {result.summary}".strip()
             wanted[step["key"]] = (False, f"Unticked: the check {name} failed in run {run.pk}: {why}")
     _apply(book, wanted, by=None, run=run, source=AuditEvent.Source.RUN)
 

@@ -190,8 +190,8 @@ def health_facts(
 # -- the root CA ---------------------------------------------------------------------------------------
 def root_change(run: DiagnosticRun) -> Alert | None:
     """The root the mail server's chain ends at differs from the previous run's: SAP's STRUST must follow."""
-    mine = run.results.filter(key="tls.certificate").values_list("evidence", flat=True).first()
-    root = strust_root(mine or "")
+    mine = run.saved_findings("tls.certificate", evidence=True).get("tls.certificate")
+    root = strust_root(mine.evidence if mine else "")
     if not root:
         return None
     earlier = CheckResult.objects.filter(
