@@ -46,9 +46,11 @@ class Environment:
     dnsbl_zones: tuple[str, ...] = DEFAULT_DNSBL_ZONES
     milestones: tuple[Milestone, ...] = DEFAULT_MILESTONES
     timeout: float = 10.0  # seconds, for each single network operation
-    # Seconds for which a DNS answer that another run of this process got may be used again (never longer than
-    # its TTL); 0: every query goes to the name servers. The runner sets it for scheduled runs only.
+    # Seconds for which DNS answers are shared between the runs of this process (never longer than their TTL);
+    # 0: not at all. A run with ``dns_fresh`` (one a person started) asks the name servers itself and only
+    # refreshes what is shared; the others (scheduled runs) may use it.
     dns_reuse: float = 0.0
+    dns_fresh: bool = True
     worker: str = ""  # host name of the process running the checks
     zone: str = ""  # network zone (queue) the checks run in
     now: Callable[[], datetime] = _utcnow
@@ -76,11 +78,12 @@ class Target:
 
 
 def make_resolver(
-    nameservers: Sequence[tuple[str, int]] | None, timeout: float, *, reuse: float = 0.0
+    nameservers: Sequence[tuple[str, int]] | None, timeout: float, *, reuse: float = 0.0, fresh: bool = True
 ) -> dns.resolver.Resolver:
     """A resolver asking ``nameservers`` ((address, port) pairs; the system's when empty), every query bounded
     by ``timeout`` seconds. No cache, unless ``reuse`` > 0: then answers are shared with every resolver of this
-    process that asks the same servers, each for at most ``reuse`` seconds (see ``shared_answers``)."""
+    process that asks the same servers, each for at most ``reuse`` seconds (see ``shared_answers``); a ``fresh``
+    resolver never takes a shared answer, but what it gets replaces the shared one."""
     if nameservers:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [host for host, _ in nameservers]
@@ -93,8 +96,29 @@ def make_resolver(
         resolver = dns.resolver.Resolver()
     resolver.timeout = timeout
     resolver.lifetime = timeout
-    resolver.cache = shared_answers(tuple(nameservers or ()), reuse) if reuse > 0 else None
+    if reuse > 0:
+        shared = shared_answers(tuple(nameservers or ()), reuse)
+        resolver.cache = _Refreshes(shared) if fresh else shared
+    else:
+        resolver.cache = None
     return resolver
+
+
+class _Refreshes:
+    """The shared answers as a run a person started sees them: it asks the name servers itself (they may just
+    have fixed a record), and its answer replaces the shared one, so the scheduled runs after it see the fix."""
+
+    def __init__(self, shared: dns.resolver.LRUCache) -> None:
+        self._shared = shared
+
+    def get(self, key: dns.resolver.CacheKey) -> None:
+        return None
+
+    def put(self, key: dns.resolver.CacheKey, value: dns.resolver.Answer) -> None:
+        self._shared.put(key, value)
+
+    def flush(self, key: dns.resolver.CacheKey | None = None) -> None:
+        return None
 
 
 class _AnswersKeptBriefly(dns.resolver.LRUCache):
@@ -172,7 +196,7 @@ class RunContext:
     # -- resources --------------------------------------------------------------------------
     def resolver(self) -> dns.resolver.Resolver:
         """A resolver using PORTAL_DNS_NAMESERVERS when set; every query is bounded by the timeout."""
-        return make_resolver(self.env.nameservers, self.env.timeout, reuse=self.env.dns_reuse)
+        return make_resolver(self.env.nameservers, self.env.timeout, reuse=self.env.dns_reuse, fresh=self.env.dns_fresh)
 
     def ssl_context(self) -> ssl.SSLContext:
         """Verifying client context: system store plus PORTAL_EXTRA_CA_BUNDLE, loaded once per process and

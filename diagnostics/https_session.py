@@ -36,7 +36,8 @@ import msal
 import requests
 from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest
-from requests.utils import select_proxy
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers, select_proxy
 from urllib3.exceptions import NewConnectionError
 
 Resolve = Callable[[str], list[str]]  # host name -> addresses; raises dns.exception.DNSException
@@ -254,18 +255,20 @@ if importlib.util.find_spec("msal_extensions") is None:
 
 DISCOVERY_KEPT = 3600.0  # seconds a tenant's OpenID discovery document is reused
 DISCOVERY_TENANTS = 4096  # documents kept at most
-_discovered: dict[tuple[str, str, str], tuple[float, requests.Response]] = {}
+_discovered: dict[tuple[str, str, str], tuple[float, int, dict[str, str], bytes]] = {}
 _discovered_lock = threading.Lock()
 
 
 class _RemembersDiscovery:
-    """MSAL's HTTP client: ``session``, except that a tenant's OpenID discovery document, once read (HTTP 200),
-    is reused for DISCOVERY_KEPT seconds by every diagnosis in this process.
+    """MSAL's HTTP client: ``session``, except that a tenant's OpenID discovery document, once read, is reused
+    for DISCOVERY_KEPT seconds by every diagnosis in this process.
 
     The document only says where the tenant's token endpoint is; it changes with the tenant's cloud, not
     between two runs. Reading it once per run cost a request (a round trip to Entra) and a few milliseconds
-    of CPU per diagnosis (benchmarks/RESULTS.md). The token itself is always requested anew; an unknown
-    tenant's refusal is never kept, so it is named on every run.
+    of CPU per diagnosis (benchmarks/RESULTS.md). The token itself is always requested anew. Only a real
+    document is kept (HTTP 200, a JSON object naming its issuer and token endpoint): an unknown tenant's
+    refusal or a proxy's page is asked again on the next run. What is kept is the reply's status, headers and
+    body, never the response object (it leads back to the run's session, and through it to the run's secrets).
     """
 
     def __init__(self, session: requests.Session) -> None:
@@ -282,17 +285,41 @@ class _RemembersDiscovery:
         with _discovered_lock:
             kept = _discovered.get(key)
         if kept is not None and kept[0] > now:
-            return kept[1]
+            return _replayed(url, *kept[1:])
         response = self._session.get(url, **kwargs)
-        if response.status_code == 200:
+        if _is_discovery_document(response):
             with _discovered_lock:
-                _discovered[key] = (now + DISCOVERY_KEPT, response)
+                _discovered[key] = (
+                    now + DISCOVERY_KEPT,
+                    response.status_code,
+                    dict(response.headers),
+                    response.content,
+                )
                 while len(_discovered) > DISCOVERY_TENANTS:
                     _discovered.pop(next(iter(_discovered)))
         return response
 
     def close(self) -> None:
         self._session.close()
+
+
+def _is_discovery_document(response: requests.Response) -> bool:
+    if response.status_code != 200:
+        return False
+    try:
+        document = response.json()
+    except ValueError:
+        return False
+    return isinstance(document, dict) and bool(document.get("token_endpoint")) and bool(document.get("issuer"))
+
+
+def _replayed(url: str, status: int, headers: dict[str, str], body: bytes) -> requests.Response:
+    """A fresh response carrying a kept reply, tied to no session or connection."""
+    response = requests.Response()
+    response.status_code, response.url, response._content = status, url, body
+    response.headers = CaseInsensitiveDict(headers)
+    response.encoding = get_encoding_from_headers(response.headers) or "utf-8"
+    return response
 
 
 DISCOVERY_PATH = "/v2.0/.well-known/openid-configuration"

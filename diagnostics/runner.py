@@ -1,5 +1,5 @@
-"""The one diagnostics module that touches the ORM: runs a plan for a run row and saves each result as it
-finishes, and makes sure every run ends.
+"""The one diagnostics module that touches the ORM: runs a plan for a run row and saves its results as they
+finish (in batches, at most every RESULTS_EVERY seconds), and makes sure every run ends.
 
 It never reads a mail setup or decrypts a secret: the caller (portal) hands it the run's Target through
 ``prepare``. A run being executed refreshes ``heartbeat_at`` every PORTAL_RUN_HEARTBEAT seconds; a run
@@ -57,9 +57,10 @@ Requeue = Callable[[DiagnosticRun], None]
 def environment(zone: str = "", *, scheduled: bool = False) -> Environment:
     """The diagnostics' view of the settings (PORTAL_*), for the worker running in ``zone``. A scheduled run may
     use DNS answers other runs of this process got in the last PORTAL_DNS_REUSE seconds; a run a person started
-    asks the name servers again (they may just have fixed a record)."""
+    asks the name servers again (they may just have fixed a record), and its answers replace the shared ones."""
     return Environment(
-        dns_reuse=float(settings.PORTAL_DNS_REUSE) if scheduled else 0.0,
+        dns_reuse=float(settings.PORTAL_DNS_REUSE),
+        dns_fresh=not scheduled,
         nameservers=settings.PORTAL_DNS_NAMESERVERS,
         extra_ca_bundle=settings.PORTAL_EXTRA_CA_BUNDLE,
         login_base=settings.PORTAL_LOGIN_AUTHORITY_HOST,
@@ -193,6 +194,7 @@ def open_run(
             recover(run, requeue)
     existing = active_run(system_id, send_to=send_to)
     if existing is not None:
+        _take_over_schedule([existing], trigger=trigger, user=user)
         return existing
     plan = OPTIONS[config.option].plan(config, send_to=send_to or None)
     return DiagnosticRun.objects.create(
@@ -220,6 +222,7 @@ def open_runs(
         if is_orphaned(run) and not (recover(run, requeue) and run.state == State.QUEUED):
             continue  # ended (or someone else recovered it): not joinable
         live.setdefault(run.system_id, run)
+    _take_over_schedule(list(live.values()), trigger=trigger, user=user)
     requested_by = user if getattr(user, "is_authenticated", False) else None
     new = [
         DiagnosticRun(
@@ -240,9 +243,29 @@ def open_runs(
     }
 
 
+def _take_over_schedule(runs: list[DiagnosticRun], *, trigger: str, user: Any) -> None:
+    """A person (or the diagnose command) who asks for a system whose scheduled run is still queued joins that
+    run and makes it theirs: it then counts as theirs (back-off) and asks the name servers afresh instead of
+    reusing other runs' DNS answers (they may just have fixed a record). A run already claimed stays as it is."""
+    if trigger == DiagnosticRun.Trigger.SCHEDULE:
+        return
+    waiting = [run for run in runs if run.state == State.QUEUED and run.trigger == DiagnosticRun.Trigger.SCHEDULE]
+    if not waiting:
+        return
+    requested_by = user if getattr(user, "is_authenticated", False) else None
+    mine = DiagnosticRun.objects.filter(
+        pk__in=[run.pk for run in waiting], state=State.QUEUED, trigger=DiagnosticRun.Trigger.SCHEDULE
+    )
+    taken = set(mine.values_list("pk", flat=True))
+    mine.filter(pk__in=taken).update(trigger=trigger, requested_by=requested_by)
+    for run in waiting:
+        if run.pk in taken:
+            run.trigger, run.requested_by = trigger, requested_by
+
+
 # -- executing a run ------------------------------------------------------------------------------
 def execute_run(run_id: int, prepare: Prepare, *, kind: str = WORKER) -> DiagnosticRun | None:
-    """Claim a run and execute its plan here, saving each check as it finishes; None if not claimed.
+    """Claim a run and execute its plan here, saving results as checks finish (in batches); None if not claimed.
 
     Whatever happens, the run ends done or aborted (with the reason in ``note``): a page never polls
     a run that no one will finish. A database error is handed back for a retry. A worker interrupted

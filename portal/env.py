@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -153,10 +154,11 @@ def generated_secret(path: Path, make: Callable[[], str]) -> str:
     The web server, the worker and beat may start at the same moment on an empty folder: the key
     is written whole to a private file and published with a hard link, which fails if another
     process published first; the loser then reads the winner's key, so all agree and none sees a
-    half-written file.
+    half-written file. Where the file system has no hard links (some network shares), the first
+    process to create the file writes it, and the others wait until it holds a key.
     """
     if path.exists():
-        return path.read_text().strip()
+        return _read_key(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
@@ -165,9 +167,30 @@ def generated_secret(path: Path, make: Callable[[], str]) -> str:
         os.link(draft, path)
     except FileExistsError:
         pass
+    except OSError:  # no hard links here
+        _create_once(path, Path(draft).read_text())
     finally:
         os.unlink(draft)
-    return path.read_text().strip()
+    return _read_key(path)
+
+
+def _create_once(path: Path, value: str) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process writes it: _read_key waits for it
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+
+
+def _read_key(path: Path, *, wait: float = 5.0) -> str:
+    """The key in ``path``, waiting up to ``wait`` seconds while another process is still writing it."""
+    deadline = time.monotonic() + wait
+    while not (value := path.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not value:
+        raise ImproperlyConfigured(f"{path} is empty: delete it and start again, or set the key in the environment")
+    return value
 
 
 def new_django_key() -> str:

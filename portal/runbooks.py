@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -41,7 +42,7 @@ def guide_steps(setup: MailSetup) -> list[dict[str, str]]:
     Every finished run asks (a sweep: hundreds a minute), and building a guide costs milliseconds of CPU,
     so the answer is kept per process for the same setup, milestones and day (a guide depends on nothing else).
     """
-    config, milestones, today = setup.to_config(), configured_milestones(), timezone.localdate()
+    config, milestones, today = setup.to_config(), configured_milestones(), date.today()  # as the guide page
     key = repr((config, milestones, today))
     with _steps_lock:
         known = _steps_seen.get(key)

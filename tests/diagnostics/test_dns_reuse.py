@@ -25,16 +25,17 @@ def name(lab_dns) -> str:
     return fresh
 
 
-def test_a_scheduled_run_reuses_an_answer_another_run_got_within_the_period(lab_dns, name):
-    env = Environment(nameservers=lab_dns.nameservers, timeout=2.0, dns_reuse=60)
-    assert _txt(env, name) == ["v=before"]
+def test_a_scheduled_run_reuses_an_answer_another_run_got_and_a_persons_run_asks_again(lab_dns, name):
+    scheduled = Environment(nameservers=lab_dns.nameservers, timeout=2.0, dns_reuse=60, dns_fresh=False)
+    assert _txt(scheduled, name) == ["v=before"]
     lab_dns.records.replace(name, "TXT", "v=after", ttl=300)
-    assert _txt(env, name) == ["v=before"]  # another run, the same worker: the answer of a moment ago
-    assert _txt(replace(env, dns_reuse=0), name) == ["v=after"]  # a person's run asks again
+    assert _txt(scheduled, name) == ["v=before"]  # another run, the same worker: the answer of a moment ago
+    assert _txt(replace(scheduled, dns_fresh=True), name) == ["v=after"]  # a person's run asks the server
+    assert _txt(scheduled, name) == ["v=after"]  # and what it got is what the scheduled runs share from now on
 
 
 def test_an_answer_is_kept_no_longer_than_the_period_even_when_its_ttl_is_longer(lab_dns, name):
-    env = Environment(nameservers=lab_dns.nameservers, timeout=2.0, dns_reuse=1)
+    env = Environment(nameservers=lab_dns.nameservers, timeout=2.0, dns_reuse=1, dns_fresh=False)
     assert _txt(env, name) == ["v=before"]
     lab_dns.records.replace(name, "TXT", "v=after", ttl=300)
     time.sleep(1.2)
@@ -42,7 +43,7 @@ def test_an_answer_is_kept_no_longer_than_the_period_even_when_its_ttl_is_longer
 
 
 def test_answers_are_shared_only_between_runs_asking_the_same_name_servers(lab_dns, name):
-    env = Environment(nameservers=lab_dns.nameservers, timeout=2.0, dns_reuse=60)
+    env = Environment(nameservers=lab_dns.nameservers, timeout=2.0, dns_reuse=60, dns_fresh=False)
     assert _txt(env, name) == ["v=before"]
     elsewhere = replace(env, nameservers=((lab_dns.host, 9),))  # the discard port: nobody answers
     with pytest.raises(dns.resolver.LifetimeTimeout):
@@ -51,7 +52,7 @@ def test_answers_are_shared_only_between_runs_asking_the_same_name_servers(lab_d
 
 def test_the_runner_lets_only_scheduled_runs_reuse_answers(settings):
     settings.PORTAL_DNS_REUSE = 45
-    assert environment(scheduled=True).dns_reuse == 45
-    assert environment().dns_reuse == 0
+    assert (environment(scheduled=True).dns_reuse, environment(scheduled=True).dns_fresh) == (45, False)
+    assert (environment().dns_reuse, environment().dns_fresh) == (45, True)
     settings.PORTAL_DNS_REUSE = 0
     assert environment(scheduled=True).dns_reuse == 0

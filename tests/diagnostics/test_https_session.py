@@ -1,12 +1,14 @@
 """The token call's HTTP session: the run's resolver picks the address, TLS still checks the name."""
 
+import json
 import socket
+import uuid
 
 import dns.resolver
 import pytest
 import requests
 
-from diagnostics.https_session import HostUnresolved, http_session
+from diagnostics.https_session import HostUnresolved, _RemembersDiscovery, http_session
 from lab.dns import LAB_LOGIN_HOST
 
 
@@ -52,3 +54,53 @@ def test_a_name_the_resolver_does_not_know_is_a_connection_error_naming_it(lab, 
         session.get(_discovery(lab, LAB_LOGIN_HOST, tenant))
     unresolved = failed.value.args[0]
     assert isinstance(unresolved, HostUnresolved) and unresolved.name == LAB_LOGIN_HOST
+
+
+class _CountingSession:
+    """Stands in for the run's session behind MSAL: answers each GET with the reply given, and counts them."""
+
+    def __init__(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.status, self.body, self.content_type = status, body, content_type
+        self.proxies: dict[str, str] = {}
+        self.calls = 0
+
+    def get(self, url: str, **kwargs: object) -> requests.Response:
+        self.calls += 1
+        response = requests.Response()
+        response.status_code, response.url, response._content = self.status, url, self.body
+        response.headers["Content-Type"] = self.content_type
+        response.connection = self  # what a real response leads back to: the session, and the run behind it
+        return response
+
+
+def _discovery_of(tenant: str) -> str:
+    return f"https://login.lab.test/{tenant}/v2.0/.well-known/openid-configuration"
+
+
+def test_a_discovery_document_is_read_once_and_replayed_without_the_session_behind_it():
+    document = json.dumps(
+        {"issuer": "https://login.lab.test/t/v2.0", "token_endpoint": "https://login.lab.test/t/token"}
+    )
+    session = _CountingSession(200, document.encode())
+    url = _discovery_of(f"kept-{uuid.uuid4().hex}")
+    first = _RemembersDiscovery(session).get(url)
+    again = _RemembersDiscovery(session).get(url)  # the next diagnosis: a new app, a new session
+    assert session.calls == 1
+    assert again.json() == first.json() == json.loads(document) and again.status_code == 200
+    assert getattr(again, "connection", None) is None  # nothing of the first run's session is kept
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (400, b'{"error": "invalid_tenant", "error_codes": [90002]}', "application/json"),
+        (200, b"<html>Sign in to the proxy</html>", "text/html"),
+        (200, b'{"hello": "world"}', "application/json"),
+    ],
+)
+def test_a_refusal_or_anything_but_a_discovery_document_is_asked_again(status, body, content_type):
+    session = _CountingSession(status, body, content_type)
+    url = _discovery_of(f"asked-{uuid.uuid4().hex}")
+    for _ in range(2):
+        assert _RemembersDiscovery(session).get(url).status_code == status
+    assert session.calls == 2

@@ -146,3 +146,18 @@ def test_processes_that_start_together_on_an_empty_folder_agree_on_one_key(tmp_p
     assert len(path.read_text()) > 40
     assert path.stat().st_mode & 0o777 == 0o600
     assert sorted(p.name for p in path.parent.iterdir()) == ["django-secret-key"]  # no drafts left behind
+
+
+def test_without_hard_links_the_first_process_writes_the_key_and_the_others_read_it(tmp_path, monkeypatch):
+    """Some network shares refuse hard links: the key is then created once with O_EXCL, and still agreed on."""
+    from portal.env import generated_secret
+
+    def refused(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+    path = tmp_path / "data" / "portal-secret-keys"
+    first = generated_secret(path, lambda: "first-key")
+    assert first == "first-key" and generated_secret(path, lambda: "second-key") == "first-key"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["portal-secret-keys"]
