@@ -49,8 +49,10 @@ def fleet(lab: Lab) -> Iterator[tuple[list[SapSystem], SapSystem]]:
 
 def _processes(lab: Lab, tmp_path: Path, broker: dict[str, str]) -> list:
     env = {**lab_env(lab), **broker, "PORTAL_SCHEDULE_TICK": "1", "PORTAL_CHECK_TIMEOUT": "2"}
+    # The worker's shape in make run's Procfile (threads, 16): beat's tick is a task too, and with three prefork
+    # processes it waited behind three diagnoses that each sat out a 2 s timeout or two, up to 15 s late.
     processes = [start_worker({**env, "PORTAL_WORKER_NAME": "default-worker"}, tmp_path / "worker.log",
-                              pool="prefork", concurrency=3)]  # fmt: skip
+                              pool="threads", concurrency=16)]  # fmt: skip
     if broker.get("PORTAL_ROUTE_BY_ZONE") == "1":
         zone_env = {**env, "PORTAL_WORKER_NAME": "dmz-worker", "PORTAL_ZONE": "dmz"}
         processes.append(start_worker(zone_env, tmp_path / "dmz-worker.log", queues="zone.dmz"))
