@@ -48,14 +48,15 @@ def _wait_until_finished(run: models.DiagnosticRun, process, log: Path) -> list[
 
 @contextmanager
 def _broker(url: str) -> Iterator[None]:
-    """Point this process's Celery app (which enqueue_run uses) at another broker for a while."""
-    saved = app.conf.broker_url
-    app.conf.broker_url = url
+    """Point this process's Celery app (which enqueue_run uses) at another broker for a while: its URL, and no
+    transport of its own (the embedded mode names portal.embedded_broker's, which would win over the URL)."""
+    saved = app.conf.broker_url, app.conf.broker_transport
+    app.conf.broker_url, app.conf.broker_transport = url, None
     app._pool, app.amqp._producer_pool = None, None
     try:
         yield
     finally:
-        app.conf.broker_url = saved
+        app.conf.broker_url, app.conf.broker_transport = saved
         app._pool, app.amqp._producer_pool = None, None
 
 
